@@ -1,0 +1,98 @@
+"""All configuration, from the environment and `.env`, prefixed FRONTDESK_.
+
+Secrets have no default outside dev mode: `frontdesk` refuses to start without them. In dev mode a
+secret key is generated once and kept in the data directory so encrypted settings stay readable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", env_file=".env", extra="ignore")
+
+    dev: bool = Field(False, description="Dev mode: generated secret key, relaxed start-up checks.")
+    data_dir: Path = Field(Path("./data"), description="Where the SQLite file, media and keys live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL. Default sqlite+aiosqlite:///<data_dir>/frontdesk.db; "
+        "postgresql+asyncpg://… for scale.")
+    secret_key: SecretStr | None = Field(
+        None, description="Encrypts channel secrets at rest. Required outside dev mode.")
+    public_url: str = Field("http://127.0.0.1:8000", description="The base URL customers and staff use.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    log_level: str = "INFO"
+    log_json: bool = Field(True, description="One JSON object per log line.")
+
+    worker_concurrency: int = Field(8, ge=1, le=256, description="Turns processed at once per worker.")
+    worker_poll_seconds: float = Field(2.0, gt=0, description="Safety-net poll when no wake-up arrives.")
+    inbox_lease_seconds: float = Field(60.0, gt=0, description="A claim not finished by then is retried.")
+    inbox_max_attempts: int = Field(5, ge=1)
+    outbox_max_attempts: int = Field(8, ge=1)
+    outbox_backoff_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles, with jitter.")
+    outbox_backoff_max_seconds: float = Field(600.0, gt=0)
+
+    chat_wait_seconds: float = Field(8.0, ge=0, description="How long POST /api/v1/chat waits for a reply.")
+    chat_rate_per_minute: int = Field(30, ge=1, description="Web chat messages per session and per IP.")
+    max_message_chars: int = Field(4000, ge=1, description="Longest customer message accepted.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest JSON request body.")
+
+    llm_base_url: str | None = Field(None, description="Default OpenAI-compatible endpoint for new "
+                                     "assistants. Unset: no LLM, honest holding replies.")
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_fallback_base_url: str | None = None
+    llm_fallback_api_key: SecretStr | None = None
+    llm_fallback_model: str | None = None
+    llm_timeout_seconds: float = Field(30.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0, le=10)
+
+    channel_plugins: list[str] = Field(
+        default_factory=list, description="Extra modules that register channel adapters.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.database_url is None:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'frontdesk.db'}"
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'frontdesk.db'}"
+
+    @cached_property
+    def key(self) -> str:
+        """The secret key, or in dev mode one generated and kept in the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if not self.dev:
+            raise SettingsError(
+                "FRONTDESK_SECRET_KEY is not set. Set it (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`), or run in dev mode with FRONTDESK_DEV=1.")
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def secret_values(self) -> list[str]:
+        """Everything the logs must never show."""
+        values = [s.get_secret_value() for s in (self.secret_key, self.llm_api_key,
+                                                 self.llm_fallback_api_key) if s is not None]
+        return [v for v in values if v]
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,102 @@
+"""The `Channel` contract that adapters implement, and the registry that holds them.
+
+Core never imports an adapter: the composition root (bot/) registers them. An adapter gets the
+inbox's `accept` callback passed in, so it can be tested without the pipeline.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from core.messages import InboundMessage, OutboundMessage
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from core.inbox import AcceptResult
+
+
+AcceptFn = Callable[[InboundMessage], Awaitable["AcceptResult"]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a reply goes: resolved by the outbox from the conversation, never carried inbound."""
+
+    channel: str
+    account: str
+    thread: str
+    connection_id: str | None
+    # The connection's config with secrets decrypted; only ever held in memory.
+    config: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    external_ids: tuple[str, ...] = ()
+    status: str = "sent"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class SendError(Exception):
+    """A send failed. `retryable` errors are retried with backoff, honouring `retry_after`."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.code = code
+
+
+class Channel(ABC):
+    kind: ClassVar[str]
+    # The channel's text limit; longer replies are split by the adapter.
+    max_text: ClassVar[int] = 4096
+    supports_buttons: ClassVar[bool] = False
+
+    @abstractmethod
+    async def send(self, route: Route, message: OutboundMessage) -> DeliveryReceipt:
+        """Deliver one reply. Raise SendError on failure."""
+
+    def router(self, accept: AcceptFn) -> APIRouter | None:
+        """Routes this channel mounts (webhooks, pages). None if it has none."""
+        return None
+
+    async def start(self) -> None:
+        """Start background work (long polling). Called once by `frontdesk serve`."""
+
+    async def stop(self) -> None:
+        """Stop background work and close clients."""
+
+    async def typing(self, route: Route) -> None:
+        """Show that a reply is being written, where the channel can."""
+
+
+class ChannelRegistry:
+    def __init__(self) -> None:
+        self._channels: dict[str, Channel] = {}
+
+    def register(self, channel: Channel, *kinds: str) -> None:
+        for kind in kinds or (channel.kind,):
+            if kind in self._channels:
+                raise ValueError(f"channel {kind!r} is already registered")
+            self._channels[kind] = channel
+
+    def get(self, kind: str) -> Channel:
+        try:
+            return self._channels[kind]
+        except KeyError:
+            raise LookupError(f"no adapter registered for channel {kind!r}") from None
+
+    def __contains__(self, kind: str) -> bool:
+        return kind in self._channels
+
+    def unique(self) -> list[Channel]:
+        seen: dict[int, Channel] = {}
+        for channel in self._channels.values():
+            seen.setdefault(id(channel), channel)
+        return list(seen.values())

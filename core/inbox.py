@@ -1,0 +1,69 @@
+"""The durable inbox: an inbound message is committed here before any channel acknowledges it.
+
+`accept` is idempotent on (channel, account, channel message id): a redelivery is acknowledged and
+ignored, so a webhook retried three times still makes one turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.db import Database
+from core.messages import InboundMessage
+from core.metrics import INBOX_ACCEPTED, INBOX_DUPLICATES
+from core.models import InboxItem
+from core.wakeup import Wakeup
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    inbox_id: int
+    duplicate: bool
+
+
+class Inbox:
+    def __init__(self, db: Database, wakeup: Wakeup) -> None:
+        self.db = db
+        self.wakeup = wakeup
+
+    async def accept(self, message: InboundMessage) -> AcceptResult:
+        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        stmt = (
+            insert(InboxItem)
+            .values(
+                workspace_id=message.workspace_id,
+                order_key=message.conversation_key,
+                channel=message.channel.value,
+                account=message.account,
+                external_id=message.external_id,
+                message=message.model_dump(mode="json"),
+                state="pending",
+                attempts=0,
+                next_attempt_at=message.received_at,
+                created_at=message.received_at,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "account", "external_id"])
+            .returning(InboxItem.id)
+        )
+        async with self.db.session() as session:
+            inbox_id = (await session.execute(stmt)).scalar_one_or_none()
+            if inbox_id is None:
+                existing = await session.execute(
+                    select(InboxItem.id).where(
+                        InboxItem.channel == message.channel.value,
+                        InboxItem.account == message.account,
+                        InboxItem.external_id == message.external_id,
+                    ))
+                duplicate_id = existing.scalar_one()
+            else:
+                await Wakeup.notify_in(session, self.db, "inbox")
+        if inbox_id is None:
+            INBOX_DUPLICATES.labels(message.channel.value).inc()
+            return AcceptResult(duplicate_id, duplicate=True)
+        INBOX_ACCEPTED.labels(message.channel.value).inc()
+        self.wakeup.set("inbox")
+        return AcceptResult(inbox_id, duplicate=False)

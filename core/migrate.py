@@ -1,0 +1,49 @@
+"""Schema migrations (Alembic) run from code: `frontdesk migrate`, the Procfile's release, /readyz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from core.db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def upgrade(db: Database) -> None:
+    """Bring the schema to head. Safe to run on every start and from several processes."""
+
+    def _upgrade(connection: Connection) -> None:
+        config = alembic_config(db.url)
+        config.attributes["connection"] = connection
+        if connection.dialect.name == "postgresql":
+            # Two processes migrating at once would race; the advisory lock makes them take turns.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7250412)")
+        command.upgrade(config, "head")
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def current_revision(db: Database) -> str | None:
+    def _current(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with db.read_engine.connect() as connection:
+        return await connection.run_sync(_current)

@@ -1,0 +1,40 @@
+"""Alembic environment: async engine, the same migrations for SQLite and PostgreSQL."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from core.db import Database
+from core.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _main() -> None:
+    db = Database(config.get_main_option("sqlalchemy.url"))
+    try:
+        async with db.engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:
+        await db.dispose()
+
+
+existing = config.attributes.get("connection")
+if existing is not None:
+    _run(existing)
+else:
+    asyncio.run(_main())

@@ -1,0 +1,185 @@
+"""The durable outbox: every reply leaves through here, exactly once per idempotency key.
+
+`enqueue` writes the outbound message and its outbox row in the caller's transaction. The sender
+claims rows with a lease (see core.queue), sends through the channel's adapter, and records the
+receipt. A crash while sending leaves the lease to expire: at most that one send can repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.channels import ChannelRegistry, Route, SendError
+from core.crypto import SecretBox
+from core.db import Database
+from core.messages import OutboundMessage, utcnow
+from core.metrics import OUTBOX_FAILED, OUTBOX_RETRIES, OUTBOX_SENT
+from core.models import ChannelConnection, Conversation, DeliveryEvent, Message, OutboxItem
+from core.queue import LeasedQueue, backoff
+from core.wakeup import Wakeup
+
+log = logging.getLogger(__name__)
+
+
+async def enqueue(session: AsyncSession, *, conversation: Conversation, message: OutboundMessage,
+                  author: str, author_user_id: str | None = None) -> int | None:
+    """Queue a reply in the caller's transaction. Returns the outbox id, or None if the
+    idempotency key was already queued (a retried turn, a double-clicked approval)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    stmt = (
+        insert(OutboxItem)
+        .values(workspace_id=conversation.workspace_id, order_key=conversation.id,
+                conversation_id=conversation.id, idempotency_key=message.idempotency_key,
+                message=message.model_dump(mode="json"), state="pending", attempts=0,
+                next_attempt_at=now, created_at=now, external_ids=[])
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxItem.id)
+    )
+    outbox_id = (await session.execute(stmt)).scalar_one_or_none()
+    if outbox_id is None:
+        return None
+    session.add(Message(
+        workspace_id=conversation.workspace_id, conversation_id=conversation.id, direction="out",
+        author=author, author_user_id=author_user_id, text=message.text,
+        citations=[c.model_dump(mode="json") for c in message.citations],
+        attachments=[a.model_dump(mode="json") for a in message.attachments],
+        outbox_id=outbox_id, status="pending", created_at=now))
+    conversation.last_message_at = now
+    if dialect == "postgresql":
+        from sqlalchemy import text
+
+        await session.execute(text("SELECT pg_notify('frontdesk_outbox', '')"))
+    return outbox_id
+
+
+@dataclass
+class OutboxSender:
+    db: Database
+    channels: ChannelRegistry
+    box: SecretBox
+    wakeup: Wakeup
+    worker_id: str
+    lease_seconds: float = 60.0
+    max_attempts: int = 8
+    backoff_base: float = 2.0
+    backoff_max: float = 600.0
+    poll_seconds: float = 2.0
+    concurrency: int = 8
+    on_sent: Callable[[int], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.queue = LeasedQueue(self.db, OutboxItem, "sending", self.lease_seconds)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception:
+                log.exception("outbox sender loop error")
+                busy = 0
+            if not busy:
+                await self.wakeup.wait("outbox", self.poll_seconds)
+
+    async def run_once(self) -> int:
+        rows = await self.queue.claim(self.worker_id, self.concurrency)
+        if rows:
+            await asyncio.gather(*(self._send(row) for row in rows))
+        return len(rows)
+
+    async def _route(self, row: OutboxItem) -> Route:
+        async with self.db.reader() as session:
+            conversation = await session.get(Conversation, row.conversation_id)
+            if conversation is None:
+                raise SendError("conversation is gone", retryable=False)
+            config: dict[str, object] = {}
+            if conversation.connection_id:
+                connection = await session.get(ChannelConnection, conversation.connection_id)
+                if connection is not None:
+                    config = self.box.open(connection.config)
+        return Route(channel=conversation.channel, account=conversation.account, thread=conversation.thread,
+                     connection_id=conversation.connection_id, config=config)
+
+    async def _send(self, row: OutboxItem) -> None:
+        message = OutboundMessage.model_validate(row.message)
+        channel_kind = "unknown"
+        try:
+            route = await self._route(row)
+            channel_kind = route.channel
+            receipt = await self.channels.get(route.channel).send(route, message)
+        except Exception as exc:
+            await self._failed(row, channel_kind, exc)
+            return
+        now = utcnow()
+        finished = await self.queue.finish(row.id, self.worker_id, "sent", finished_at=now,
+                                           external_ids=list(receipt.external_ids),
+                                           delivery_status=receipt.status, last_error=None)
+        if not finished:
+            log.warning("outbox lease lost after send", extra={"outbox_id": row.id})
+            return
+        async with self.db.session() as session:
+            await session.execute(
+                Message.__table__.update().where(Message.outbox_id == row.id)
+                .values(status="sent", sent_at=now,
+                        external_id=receipt.external_ids[0] if receipt.external_ids else None))
+            session.add(DeliveryEvent(outbox_id=row.id, status=receipt.status,
+                                      external_id=receipt.external_ids[0] if receipt.external_ids else None,
+                                      detail=receipt.detail))
+        OUTBOX_SENT.labels(channel_kind).inc()
+        if self.on_sent is not None:
+            self.on_sent(row.id)
+
+    async def _failed(self, row: OutboxItem, channel_kind: str, exc: Exception) -> None:
+        retryable = exc.retryable if isinstance(exc, SendError) else not isinstance(exc, LookupError)
+        code = exc.code if isinstance(exc, SendError) else None
+        error = f"{type(exc).__name__}: {exc}"
+        if retryable and row.attempts < self.max_attempts:
+            delay = backoff(row.attempts, base=self.backoff_base, cap=self.backoff_max)
+            if isinstance(exc, SendError) and exc.retry_after is not None:
+                delay = max(delay, exc.retry_after)
+            OUTBOX_RETRIES.labels(channel_kind).inc()
+            log.warning("send failed, will retry", extra={"outbox_id": row.id, "attempt": row.attempts,
+                                                          "delay": round(delay, 2), "error": error[:300]})
+            await self.queue.retry_later(row.id, self.worker_id, delay=delay, error=error)
+            return
+        OUTBOX_FAILED.labels(channel_kind).inc()
+        log.error("send failed for good", extra={"outbox_id": row.id, "error": error[:300]})
+        if await self.queue.finish(row.id, self.worker_id, "failed", finished_at=utcnow(),
+                                   last_error=error[:2000], error_code=code):
+            async with self.db.session() as session:
+                await session.execute(
+                    Message.__table__.update().where(Message.outbox_id == row.id).values(status="failed"))
+                session.add(DeliveryEvent(outbox_id=row.id, status="failed", error_code=code,
+                                          detail={"error": error[:500]}))
+
+
+async def record_delivery(db: Database, *, outbox_id: int, status: str, external_id: str | None = None,
+                          error_code: str | None = None) -> None:
+    """A channel's delivery callback (delivered, read, failed…) for a reply already sent."""
+    async with db.session() as session:
+        row = await session.get(OutboxItem, outbox_id)
+        if row is None:
+            return
+        row.delivery_status = status
+        if error_code:
+            row.error_code = error_code
+        session.add(DeliveryEvent(outbox_id=outbox_id, status=status, external_id=external_id,
+                                  error_code=error_code))
+        await session.execute(
+            Message.__table__.update().where(Message.outbox_id == outbox_id).values(status=status))
+
+
+async def outbox_for_conversation(db: Database, conversation_id: str) -> list[OutboxItem]:
+    async with db.reader() as session:
+        rows = await session.execute(select(OutboxItem).where(OutboxItem.conversation_id == conversation_id)
+                                     .order_by(OutboxItem.id))
+        return list(rows.scalars())

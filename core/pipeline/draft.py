@@ -1,0 +1,96 @@
+"""Draft: write a reply grounded in the turn's sources with the assistant's LLM.
+
+With no LLM configured, or when it fails after its retries, nothing is invented: the draft is
+empty, and decide sends the honest holding reply and hands the conversation to staff.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from core.assistants import LLMProvider
+from core.db import Database
+from core.llm import LLMError
+from core.models import Draft
+from core.pipeline.turn import DraftResult, Turn
+
+log = logging.getLogger(__name__)
+
+NO_REPLY_KINDS = frozenset({"edit", "reaction"})
+
+
+class DraftReply(BaseModel):
+    reply: str = Field(description="The message to send to the customer.")
+    confidence: float = Field(ge=0, le=1, description="How sure you are the reply is right and complete.")
+    cited_sources: list[str] = Field(default_factory=list, description="Ids of the sources the reply uses.")
+    needs_staff: bool = Field(False, description="True if a person must answer (not covered by sources).")
+
+
+SYSTEM = """You are the front desk of {business}. {instructions}
+
+Rules:
+- Answer only from the sources below and the conversation. Never invent prices, times, names or policies.
+- If the sources do not answer the question, say a person from the team will follow up, and set needs_staff.
+- Cite the ids of the sources you used in cited_sources.
+- Be brief, friendly and plain. Reply in the customer's language.
+
+Sources:
+{sources}"""
+
+
+def build_prompt(turn: Turn) -> list[dict[str, str]]:
+    sources = "\n".join(f"[{s.id}] {s.title or ''}\n{s.text}" for s in turn.sources) or "(none)"
+    system = SYSTEM.format(
+        business=turn.workspace.name if turn.workspace else "the business",
+        instructions=(turn.assistant.instructions if turn.assistant else "").strip(),
+        sources=sources)
+    messages = [{"role": "system", "content": system}]
+    for row in turn.history:
+        if row.text:
+            messages.append({"role": "user" if row.direction == "in" else "assistant", "content": row.text})
+    messages.append({"role": "user", "content": turn.message.text or turn.message.payload or ""})
+    return messages
+
+
+class DraftStage:
+    def __init__(self, db: Database, llms: LLMProvider) -> None:
+        self.db = db
+        self.llms = llms
+
+    async def __call__(self, turn: Turn) -> None:
+        async with self.db.reader() as s:
+            done = (await s.execute(select(Draft.id, Draft.decision)
+                                    .where(Draft.inbox_id == turn.inbox_id))).one_or_none()
+        if done is not None:
+            # Decided on an earlier attempt: decide only re-reads the outcome.
+            turn.draft_id, turn.decision = done
+            return
+        conversation = turn.conversation
+        if conversation is None or conversation.bot_paused or turn.rules.silent \
+                or turn.message.kind.value in NO_REPLY_KINDS or turn.message.is_empty:
+            return
+        if turn.assistant is None:
+            turn.draft = DraftResult(text="", source="none", reason="no assistant")
+            return
+        resolved = self.llms.client_for(turn.assistant)
+        if resolved is None:
+            turn.draft = DraftResult(text="", source="none", reason="no LLM configured")
+            return
+        client, settings = resolved
+        try:
+            result = await client.structured(build_prompt(turn), DraftReply,
+                                             temperature=settings.temperature, max_tokens=settings.max_tokens)
+        except LLMError as exc:
+            log.warning("drafting failed, handing to staff", extra={"inbox_id": turn.inbox_id})
+            turn.draft = DraftResult(text="", source="none", reason=f"LLM unavailable: {exc}"[:500])
+            return
+        reply = result.value
+        known = {s.id: s for s in turn.sources}
+        cited = [known[i].citation() for i in dict.fromkeys(reply.cited_sources) if i in known]
+        turn.draft = DraftResult(
+            text=reply.reply.strip(), source="llm", confidence=reply.confidence, citations=cited,
+            grounded=bool(cited), needs_staff=reply.needs_staff or not reply.reply.strip(),
+            model=result.model)

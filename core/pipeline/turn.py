@@ -1,0 +1,66 @@
+"""One turn: an inbound message on its way through the pipeline, and what each stage found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.messages import Citation, InboundMessage
+from core.models import Assistant, Contact, Conversation, Message, Workspace
+
+
+@dataclass(frozen=True)
+class Source:
+    """A knowledge-base passage the draft may cite."""
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    score: float = 0.0
+
+    def citation(self) -> Citation:
+        return Citation(source_id=self.id, title=self.title, url=self.url, snippet=self.text[:240])
+
+
+@dataclass
+class RuleOutcome:
+    """What the owner's rules demand of this turn (filled by rules/)."""
+
+    require_approval: bool = False
+    handoff: bool = False
+    silent: bool = False
+    fired: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DraftResult:
+    text: str
+    source: str  # llm | extractive | none
+    confidence: float | None = None
+    citations: list[Citation] = field(default_factory=list)
+    grounded: bool = False
+    needs_staff: bool = False
+    model: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Turn:
+    inbox_id: int
+    message: InboundMessage
+    workspace: Workspace | None = None
+    assistant: Assistant | None = None
+    contact: Contact | None = None
+    conversation: Conversation | None = None
+    message_row: Message | None = None
+    history: list[Message] = field(default_factory=list)
+    understanding: dict[str, Any] = field(default_factory=dict)
+    rules: RuleOutcome = field(default_factory=RuleOutcome)
+    sources: list[Source] = field(default_factory=list)
+    draft: DraftResult | None = None
+    decision: str | None = None
+    draft_id: str | None = None
+    reply_outbox_id: int | None = None
+    # Set when a stage has settled the turn (dropped, or decided on an earlier attempt).
+    finished: bool = False

@@ -1,0 +1,1 @@
+"""Fakes of the outside world, served as real HTTP servers on loopback."""
