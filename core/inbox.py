@@ -67,3 +67,34 @@ class Inbox:
         INBOX_ACCEPTED.labels(message.channel.value).inc()
         self.wakeup.set("inbox")
         return AcceptResult(inbox_id, duplicate=False)
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What became of an accepted message, as far as is known now."""
+
+    finished: bool
+    decision: str | None = None
+    reply: str | None = None
+    citations: tuple[dict[str, object], ...] = ()
+
+
+async def turn_outcome(db: Database, inbox_id: int) -> TurnOutcome:
+    from core.models import Draft, OutboxItem
+
+    async with db.reader() as s:
+        state = (await s.execute(select(InboxItem.state).where(InboxItem.id == inbox_id))).scalar_one_or_none()
+        if state not in ("done", "failed"):
+            return TurnOutcome(finished=False)
+        draft = (await s.execute(select(Draft).where(Draft.inbox_id == inbox_id))).scalar_one_or_none()
+        keys = [f"holding:{inbox_id}"] + ([f"draft:{draft.id}"] if draft else [])
+        reply = (await s.execute(select(OutboxItem).where(OutboxItem.idempotency_key.in_(keys))
+                                 .order_by(OutboxItem.id))).scalars().first()
+    if state == "failed":
+        return TurnOutcome(finished=True, decision="handoff")
+    return TurnOutcome(
+        finished=True,
+        decision=draft.decision if draft else "silent",
+        reply=str(reply.message.get("text")) if reply else None,
+        citations=tuple(reply.message.get("citations") or ()) if reply else (),
+    )

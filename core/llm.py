@@ -107,8 +107,14 @@ def _classify(exc: openai.OpenAIError) -> _AttemptFailed:
 
 
 def _parse_json(text: str) -> Any:
-    match = _FENCE.search(text)
-    return json.loads(match.group(1) if match else text)
+    """The content as JSON; failing that, the first ``` / ```json fenced block in it."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        match = _FENCE.search(text)
+        if match is None:
+            raise
+        return json.loads(match.group(1))
 
 
 def _response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any]:

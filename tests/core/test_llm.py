@@ -120,7 +120,8 @@ async def test_auto_mode_switches_to_json_object_and_remembers(start: Serve) -> 
 
 
 async def test_auto_mode_keeps_json_schema_on_a_capable_server(start: Serve) -> None:
-    fake = FakeOpenAI().reply_json({"intent": "a", "confidence": 1}).reply_json({"intent": "b", "confidence": 1})
+    fake = FakeOpenAI().reply_json({"intent": "a", "confidence": 1})
+    fake.reply_json({"intent": "b", "confidence": 1})
     client = LLMClient(LLMEndpoint(base_url=start(fake), model="m"))
     await client.structured(USER, Intent)
     await client.structured(USER, Intent)
@@ -189,7 +190,8 @@ async def test_malformed_json_is_retried_then_falls_back(start: Serve) -> None:
     before = errors("primary", "malformed")
     result = await client.structured(USER, Intent)
     await client.aclose()
-    assert result == StructuredResult(value=Intent(intent="faq", confidence=0.7), model="f", endpoint="fallback")
+    assert result == StructuredResult(value=Intent(intent="faq", confidence=0.7), model="f",
+                                      endpoint="fallback")
     assert len(primary.requests) == 3 and primary.pending == 0
     assert errors("primary", "malformed") == before + 3
 
@@ -227,7 +229,8 @@ async def test_everything_down_raises_quickly_without_leaking_the_key(
     message = str(excinfo.value)
     assert "primary" in message and "fallback" in message and "connection" in message
     assert secret not in message
-    assert (errors("primary", "connection"), errors("fallback", "connection")) == (before[0] + 3, before[1] + 3)
+    after = (errors("primary", "connection"), errors("fallback", "connection"))
+    assert after == (before[0] + 3, before[1] + 3)
     warnings = [r.getMessage() for r in caplog.records if r.name == "core.llm"]
     assert len(warnings) == 6
     assert "attempt 1/3" in warnings[0]

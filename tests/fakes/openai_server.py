@@ -100,7 +100,8 @@ class FakeOpenAI:
     async def _chat_completions(self, request: Request) -> JSONResponse:
         body = await request.json()
         if self.record:
-            self.requests.append(RecordedRequest(body=body, authorization=request.headers.get("authorization")))
+            auth = request.headers.get("authorization")
+            self.requests.append(RecordedRequest(body=body, authorization=auth))
         response_format = body.get("response_format") or {}
         if self.llama_cpp and response_format.get("type") == "json_schema":
             return _error(500, "json_schema is not supported (llama.cpp)")

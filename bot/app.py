@@ -1,0 +1,121 @@
+"""The web app factory: channels' routes, the admin, health and metrics, and (by default) the
+in-process worker, all on one Runtime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.runtime import Runtime
+from core.metrics import INBOX_DEPTH, OUTBOX_PENDING, REGISTRY
+from core.migrate import current_revision, head_revision
+from core.models import InboxItem, OutboxItem
+from core.queue import LeasedQueue
+
+log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit with 413, before anything reads them whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await JSONResponse({"detail": "request body too large"}, 413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await JSONResponse({"detail": "request body too large"}, 413)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
+    from admin import build_router as admin_router
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(worker=worker)
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title="frontdesk", version="0.1.0", lifespan=lifespan,
+                  description="An AI front desk for small businesses: web chat, admin API and channel webhooks.")
+    app.state.runtime = runtime
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable", extra={"error": type(exc.orig).__name__})
+        return JSONResponse({"detail": "the database is busy or unreachable; try again"}, 503,
+                            headers={"Retry-After": "2"})
+
+    for channel in runtime.channels.unique():
+        router = channel.router(runtime.inbox.accept)
+        if router is not None:
+            app.include_router(router)
+    app.include_router(admin_router(runtime), prefix="/api/v1")
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        checks: dict[str, Any] = {}
+        try:
+            async with runtime.db.reader() as s:
+                await s.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+            current, head = await current_revision(runtime.db), head_revision()
+            checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values()) and "migrations" in checks
+        return JSONResponse({"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503)
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        for gauge, model, active in ((INBOX_DEPTH, InboxItem, "processing"), (OUTBOX_PENDING, OutboxItem, "sending")):
+            depth = await LeasedQueue(runtime.db, model, active, 0).depth()  # type: ignore[arg-type]
+            for state in ("pending", active):
+                gauge.labels(state).set(depth.get(state, 0))
+        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return app

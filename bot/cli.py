@@ -1,0 +1,121 @@
+"""The `frontdesk` command: serve, worker, migrate, and the admin commands in bot.commands."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from bot.settings import Settings, SettingsError
+from core import logs
+
+T = TypeVar("T")
+
+
+def load_settings() -> Settings:
+    try:
+        settings = Settings()
+        _ = settings.key  # refuse to start without a secret outside dev mode
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    logs.configure(settings.log_level, json_lines=settings.log_json, secrets=settings.secret_values())
+    return settings
+
+
+def run(coro: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(coro())  # type: ignore[arg-type]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """frontdesk: an AI front desk for small businesses.
+
+    Configuration comes from FRONTDESK_* environment variables and .env (see docs/configuration.md).
+    """
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date (safe to run any time)."""
+    settings = load_settings()
+
+    async def go() -> None:
+        from core.db import Database
+        from core.migrate import upgrade
+
+        db = Database(settings.db_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    run(go)
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default FRONTDESK_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default FRONTDESK_PORT, 8000).")
+@click.option("--no-worker", is_flag=True, help="Serve HTTP only; run `frontdesk worker` separately.")
+@click.option("--migrate/--no-migrate", "do_migrate", default=None,
+              help="Migrate before serving (default: on for SQLite, off for PostgreSQL).")
+def serve(host: str | None, port: int | None, no_worker: bool, do_migrate: bool | None) -> None:
+    """Serve web chat, the admin API and webhooks, with the worker in-process by default."""
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.runtime import Runtime
+
+    settings = load_settings()
+    runtime = Runtime.build(settings)
+    if do_migrate if do_migrate is not None else runtime.db.is_sqlite:
+        from core.migrate import upgrade
+
+        run(lambda: upgrade(runtime.db))
+        run(runtime.db.dispose)  # the pool belongs to that loop; uvicorn runs its own
+    app = create_app(runtime, worker=not no_worker)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None,
+                proxy_headers=True, access_log=False)
+
+
+@main.command()
+def worker() -> None:
+    """Run the pipeline worker and the outbox sender without the web server (for scale)."""
+    from bot.runtime import Runtime
+
+    settings = load_settings()
+
+    async def go() -> None:
+        runtime = Runtime.build(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await runtime.start(worker=True)
+        click.echo(f"worker {runtime.worker_id} running", err=True)
+        try:
+            await stop.wait()
+        finally:
+            await runtime.close()
+
+    run(go)
+
+
+def _register_commands() -> None:
+    from bot import commands, commands_drafts
+
+    for command in commands.COMMANDS + commands_drafts.COMMANDS:
+        main.add_command(command)
+
+
+_register_commands()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Staff commands from the terminal: `draft list|approve|reject|takeover`, and `demo`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import _cli_path, _describe, _out, _workspace, with_db
+from bot.settings import Settings
+from core import drafts
+from core.db import Database
+from core.models import Assistant, Draft, Message, Workspace
+from core.wakeup import Wakeup
+
+DEMO_NAME = "Bella's Salon"
+DEMO_INSTRUCTIONS = ("You are the friendly front desk of Bella's Salon, a hair and beauty salon. Help "
+                     "customers with opening hours, services, prices and bookings.")
+
+
+@click.group()
+def draft() -> None:
+    """Review drafts waiting for staff: approve (optionally edited), reject, take over."""
+
+
+def _draft_row(d: Draft, question: str | None) -> dict[str, Any]:
+    return {"id": d.id, "conversation_id": d.conversation_id, "state": d.state, "decision": d.decision,
+            "text": d.text, "question": question, "created_at": d.created_at}
+
+
+@draft.command("list")
+@click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
+@click.option("--all", "show_all", is_flag=True, help="Include drafts already handled.")
+@click.option("--json", "as_json", is_flag=True)
+def draft_list(workspace_ref: str, show_all: bool, as_json: bool) -> None:
+    """List drafts waiting for staff, newest first."""
+
+    async def go(_settings: Settings, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
+        ws = await _workspace(s, workspace_ref)
+        query = select(Draft, Message.text).join(Message, Message.inbox_id == Draft.inbox_id, isouter=True) \
+            .where(Draft.workspace_id == ws.id).order_by(Draft.created_at.desc()).limit(50)
+        if not show_all:
+            query = query.where(Draft.state == "pending")
+        return [_draft_row(d, q) for d, q in (await s.execute(query)).all()]
+
+    rows = with_db(go)
+    if as_json:
+        _out(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']}  [{r['state']}/{r['decision']}]  customer: {r['question']!r}")
+        click.echo(f"    draft: {r['text'] or '(empty: write the answer with --text)'}")
+    if not rows:
+        click.echo("no drafts waiting")
+
+
+def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, text: str | None) -> dict[str, Any]:
+    if not draft_id and not latest:
+        raise click.UsageError("give a DRAFT_ID or --latest")
+
+    async def go(_settings: Settings, db: Database, s: AsyncSession) -> dict[str, Any]:
+        ws = await _workspace(s, workspace_ref)
+        target = draft_id
+        if target is None:
+            pending = await drafts.latest_pending(db, workspace_id=ws.id)
+            if pending is None:
+                raise click.ClickException("no draft is waiting for staff")
+            target = pending.id
+        try:
+            if action == "approve":
+                # The CLI has no in-process sender: the server's polls pick the reply up.
+                result = await drafts.approve(db, Wakeup(), workspace_id=ws.id, draft_id=target, user_id=None,
+                                              text=text)
+            elif action == "reject":
+                result = await drafts.reject(db, workspace_id=ws.id, draft_id=target, user_id=None)
+            else:
+                result = await drafts.take_over(db, workspace_id=ws.id, draft_id=target, user_id=None)
+        except drafts.NotFound as exc:
+            raise click.ClickException(f"no draft {target} in {ws.slug}") from exc
+        except drafts.Conflict as exc:
+            raise click.ClickException(str(exc)) from exc
+        return _draft_row(result, None) | {"final_text": result.final_text}
+
+    return with_db(go)
+
+
+_workspace_opt = click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
+_latest_opt = click.option("--latest", is_flag=True, help="The newest draft waiting for staff.")
+
+
+@draft.command("approve")
+@click.argument("draft_id", required=False)
+@_workspace_opt
+@_latest_opt
+@click.option("--text", help="Send this instead of the draft's text (an edited approval).")
+@click.option("--json", "as_json", is_flag=True)
+def draft_approve(draft_id: str | None, workspace_ref: str, latest: bool, text: str | None, as_json: bool) -> None:
+    """Approve a draft: its text, or --text, goes to the customer."""
+    data = _act("approve", draft_id, latest, workspace_ref, text)
+    _out(data) if as_json else click.echo(f"Approved {data['id']}: {data['final_text']!r} is on its way")
+
+
+@draft.command("reject")
+@click.argument("draft_id", required=False)
+@_workspace_opt
+@_latest_opt
+def draft_reject(draft_id: str | None, workspace_ref: str, latest: bool) -> None:
+    """Reject a draft: nothing is sent; the conversation keeps waiting for staff."""
+    data = _act("reject", draft_id, latest, workspace_ref, None)
+    click.echo(f"Rejected {data['id']}")
+
+
+@draft.command("takeover")
+@click.argument("draft_id", required=False)
+@_workspace_opt
+@_latest_opt
+def draft_takeover(draft_id: str | None, workspace_ref: str, latest: bool) -> None:
+    """Take the conversation over: the assistant stays quiet until released in the admin."""
+    data = _act("takeover", draft_id, latest, workspace_ref, None)
+    click.echo(f"Took over conversation {data['conversation_id']}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print ids, URLs, the token and commands as JSON.")
+def demo(as_json: bool) -> None:
+    """Create the demo workspace "Bella's Salon" (once) and print how to try it."""
+    from core.workspaces import create_workspace, issue_token
+
+    async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
+        ws = (await s.execute(select(Workspace).where(Workspace.name == DEMO_NAME))).scalars().first()
+        if ws is None:
+            new = await create_workspace(s, name=DEMO_NAME, approval_policy="autopilot",
+                                         instructions=DEMO_INSTRUCTIONS)
+            ws, assistant, token = new.workspace, new.assistant, new.token
+        else:
+            assistant = (await s.execute(select(Assistant).where(Assistant.workspace_id == ws.id)
+                                         .order_by(Assistant.created_at).limit(1))).scalar_one()
+            token = await issue_token(s, workspace_id=ws.id, user_id=None, name="demo token")
+        data = _describe(settings, ws, assistant, token)
+        cli = _cli_path()
+        data["approve_command"] = (f'{cli} draft approve --workspace {ws.slug} --latest '
+                                   f'--text "We are open Tuesday to Saturday, 9am to 6pm."')
+        data["list_command"] = f"{cli} draft list --workspace {ws.slug}"
+        data["api_drafts"] = (f"curl -H 'Authorization: Bearer {token}' "
+                              f"{data['api_url']}/drafts?state=pending")
+        data["llm"] = settings.llm_base_url or None
+        return data
+
+    data = with_db(go)
+    if as_json:
+        _out(data)
+        return
+    llm = data["llm"] or "none configured: replies are honest holding messages until staff answer"
+    click.echo(f"""
+  {DEMO_NAME} is ready.
+
+  1. Chat as a customer:    {data['chat_url']}
+  2. See drafts waiting:    {data['list_command']}
+  3. Answer as staff:       {data['approve_command']}
+
+  Admin API token:          {data['token']}   (shown once)
+  Admin API:                {data['api_url']}  (docs at {data['api_url'].rsplit('/api', 1)[0]}/docs)
+  LLM:                      {llm}
+""")
+
+
+COMMANDS: list[click.Command] = [draft, demo]
+

@@ -1,0 +1,110 @@
+"""The running parts of one process, wired together: database, inbox, pipeline, worker, outbox,
+channels. The only place that builds them; the web app, `frontdesk worker` and tests share it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+
+from bot.settings import Settings
+from channels.web import WebChannel
+from core.assistants import LLMProvider, ModelSettings
+from core.channels import ChannelRegistry
+from core.crypto import SecretBox
+from core.db import Database
+from core.inbox import Inbox
+from core.notify import StaffNotifier
+from core.outbox import OutboxSender
+from core.pipeline import Pipeline, passthrough
+from core.pipeline.decide import Decide
+from core.pipeline.draft import DraftStage
+from core.pipeline.resolve import Resolve
+from core.wakeup import Wakeup
+from core.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+def default_model_settings(settings: Settings) -> ModelSettings:
+    return ModelSettings(
+        base_url=settings.llm_base_url, model=settings.llm_model,
+        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+        fallback_base_url=settings.llm_fallback_base_url, fallback_model=settings.llm_fallback_model,
+        fallback_api_key=(settings.llm_fallback_api_key.get_secret_value()
+                          if settings.llm_fallback_api_key else None))
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    wakeup: Wakeup = field(default_factory=Wakeup)
+    notifier: StaffNotifier = field(default_factory=StaffNotifier)
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.inbox = Inbox(self.db, self.wakeup)
+        self.llms = LLMProvider(self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds,
+                                max_retries=s.llm_max_retries)
+        self.pipeline = Pipeline({
+            "resolve": Resolve(self.db),
+            "media": passthrough.media,
+            "understand": passthrough.understand,
+            "rules": passthrough.rules,
+            "retrieve": passthrough.retrieve,
+            "draft": DraftStage(self.db, self.llms),
+            "decide": Decide(self.db, self.wakeup, self.notifier),
+        })
+        self.web = WebChannel(self.db, self.wakeup, s)
+        self.channels.register(self.web)
+        for module in s.channel_plugins:
+            importlib.import_module(module).register(self)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        return cls(settings=settings, db=Database(settings.db_url), box=SecretBox(settings.key))
+
+    def worker(self) -> Worker:
+        s = self.settings
+        return Worker(self.db, self.pipeline, self.wakeup, self.notifier, self.worker_id,
+                      concurrency=s.worker_concurrency, lease_seconds=s.inbox_lease_seconds,
+                      poll_seconds=s.worker_poll_seconds, max_attempts=s.inbox_max_attempts)
+
+    def sender(self) -> OutboxSender:
+        s = self.settings
+        return OutboxSender(self.db, self.channels, self.box, self.wakeup, self.worker_id,
+                            lease_seconds=s.inbox_lease_seconds, max_attempts=s.outbox_max_attempts,
+                            backoff_base=s.outbox_backoff_seconds, backoff_max=s.outbox_backoff_max_seconds,
+                            poll_seconds=s.worker_poll_seconds, concurrency=s.worker_concurrency)
+
+    async def start(self, *, worker: bool = True) -> None:
+        """Start background work: channel pollers always; the worker and sender unless split out."""
+        await self.wakeup.listen(self.db)
+        for channel in self.channels.unique():
+            await channel.start()
+        if worker:
+            self._tasks.append(asyncio.create_task(self.worker().run(self._stop), name="worker"))
+            self._tasks.append(asyncio.create_task(self.sender().run(self._stop), name="outbox"))
+
+    async def close(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=15)
+        for task in self._tasks:
+            task.cancel()
+        for channel in self.channels.unique():
+            with contextlib.suppress(Exception):
+                await channel.stop()
+        await self.llms.aclose()
+        await self.wakeup.close()
+        await self.db.dispose()

@@ -1,0 +1,1 @@
+"""The slack channel adapter (see its issue); not built yet."""

@@ -1,0 +1,1 @@
+"""The whatsapp channel adapter (see its issue); not built yet."""
