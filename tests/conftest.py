@@ -1,0 +1,123 @@
+"""Shared fixtures: a real SQLite file and the real PostgreSQL server, the Runtime, an HTTP client.
+
+The storage and worker suites run on both databases. With CI=true an unreachable PostgreSQL fails
+the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import create_app
+from bot.runtime import Runtime
+from bot.settings import Settings
+from core.db import Database
+from core.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("FRONTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TABLES = ("delivery_events", "outbox", "drafts", "messages", "inbox", "conversations", "contact_identities",
+          "contacts", "channel_connections", "assistants", "api_tokens", "memberships", "users", "workspaces")
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "frontdesk.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    name = f"fd_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is unreachable in CI: {exc!r}")
+        pytest.skip(f"PostgreSQL unreachable: {exc!r}")
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    asyncio.run(_migrate(url))
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "frontdesk.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("pg_database")
+    asyncio.run(_truncate(url))
+    return url
+
+
+async def _truncate(url: str) -> None:
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            from sqlalchemy import text
+
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    finally:
+        await db.dispose()
+
+
+def make_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "dev": False, "data_dir": data_dir, "database_url": db_url, "secret_key": "test-secret-key-0123456789",
+        "chat_wait_seconds": 5.0, "worker_poll_seconds": 0.2, "log_json": False,
+        "outbox_backoff_seconds": 0.05, "llm_timeout_seconds": 2.0, "llm_max_retries": 0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    rt = Runtime.build(settings)
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGI, with the in-process worker and outbox sender running."""
+    app = create_app(runtime)
+    await runtime.start(worker=True)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as c:
+        yield c
