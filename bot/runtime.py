@@ -85,7 +85,7 @@ class Runtime:
         return OutboxSender(self.db, self.channels, self.box, self.wakeup, self.worker_id,
                             lease_seconds=s.inbox_lease_seconds, max_attempts=s.outbox_max_attempts,
                             backoff_base=s.outbox_backoff_seconds, backoff_max=s.outbox_backoff_max_seconds,
-                            poll_seconds=s.worker_poll_seconds, concurrency=s.worker_concurrency)
+                            poll_seconds=s.worker_poll_seconds, concurrency=s.outbox_concurrency)
 
     async def start(self, *, worker: bool = True) -> None:
         """Start background work: channel pollers always; the worker and sender unless split out."""

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = Field(60.0, gt=0, description="A claim not finished by then is retried.")
     inbox_max_attempts: int = Field(5, ge=1)
     outbox_max_attempts: int = Field(8, ge=1)
+    outbox_concurrency: int = Field(
+        4, ge=1, le=256, description="Sends in flight at once per process (one per conversation). A crash "
+        "can repeat at most these in-flight sends.")
     outbox_backoff_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles, with jitter.")
     outbox_backoff_max_seconds: float = Field(600.0, gt=0)
 

@@ -86,6 +86,10 @@ class ChannelRegistry:
                 raise ValueError(f"channel {kind!r} is already registered")
             self._channels[kind] = channel
 
+    def replace(self, channel: Channel) -> None:
+        """Swap the adapter for a kind (a plugin's own web chat, a test backend)."""
+        self._channels[channel.kind] = channel
+
     def get(self, kind: str) -> Channel:
         try:
             return self._channels[kind]
