@@ -1,0 +1,123 @@
+"""Who is calling: a bearer token resolved to a Caller (workspace, user, role).
+
+Every admin route takes a Caller and scopes its queries to `caller.workspace_id`; nothing else in
+a request decides which tenant's data is read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from fastapi import Depends, Header, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admin.common import Role
+from admin.workspaces.service import membership_for
+from core.db import Database
+from core.messages import utcnow
+from core.models import ApiToken, Membership, Workspace
+from core.workspaces import token_owner
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+WORKSPACE_HEADER = "X-Frontdesk-Workspace"
+# Recording every request would turn each read into a write; a minute is precise enough to audit.
+TOUCH_EVERY = timedelta(minutes=1)
+MAX_TOKEN_CHARS = 200
+
+_bearer = HTTPBearer(auto_error=False, description="A session token from /auth/login or an API token.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    workspace_id: str
+    user_id: str | None
+    role: Role
+    token_id: str
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+def unauthorized(detail: str = "missing or invalid token") -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_owner(caller: Caller) -> None:
+    if not caller.is_owner:
+        raise HTTPException(403, "only the workspace's owners can do this")
+
+
+def require_user(caller: Caller) -> str:
+    if caller.user_id is None:
+        raise HTTPException(403, "this needs a user's token, not a workspace API token")
+    return caller.user_id
+
+
+CallerDependency = Callable[..., Awaitable[Caller]]
+
+
+def authenticator(runtime: Runtime) -> CallerDependency:
+    """The dependency that turns `Authorization: Bearer …` into a Caller, or answers 401."""
+    db = runtime.db
+
+    async def current_caller(
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+        workspace_ref: str | None = Header(
+            None, alias=WORKSPACE_HEADER, max_length=64,
+            description="Act in another workspace you belong to (id or slug)."),
+    ) -> Caller:
+        if credentials is None or len(credentials.credentials) > MAX_TOKEN_CHARS:
+            raise unauthorized()
+        async with db.reader() as s:
+            token = await token_owner(s, credentials.credentials)
+            if token is None:
+                raise unauthorized()
+            caller = await _resolve(s, token, workspace_ref)
+        if token.last_used_at is None or utcnow() - token.last_used_at >= TOUCH_EVERY:
+            await _touch(db, token.id)
+        return caller
+
+    return current_caller
+
+
+async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) -> Caller:
+    if token.user_id is None:
+        # A workspace API token stands for the workspace itself: it acts as its owner, there only.
+        if workspace_ref is not None:
+            match = (await s.execute(select(Workspace.id).where(
+                Workspace.id == token.workspace_id,
+                (Workspace.id == workspace_ref) | (Workspace.slug == workspace_ref)))).first()
+            if match is None:
+                raise HTTPException(404, "workspace not found")
+        return Caller(token.workspace_id, None, "owner", token.id)
+    if workspace_ref is not None:
+        found = await membership_for(s, user_id=token.user_id, ref=workspace_ref)
+        if found is None:
+            raise HTTPException(404, "workspace not found")
+        return Caller(found[0].id, token.user_id, found[1], token.id)
+    role = (await s.execute(select(Membership.role).where(
+        Membership.workspace_id == token.workspace_id, Membership.user_id == token.user_id))).scalar_one_or_none()
+    if role not in ("owner", "staff"):
+        raise unauthorized("this token's workspace is no longer yours")
+    return Caller(token.workspace_id, token.user_id, role, token.id)
+
+
+async def _touch(db: Database, token_id: str) -> None:
+    try:
+        async with db.session() as s:
+            await s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+    except OperationalError:
+        # A busy database should not turn a read into a failure just to record last use.
+        log.warning("could not record token use", extra={"token_id": token_id})

@@ -1,0 +1,89 @@
+"""/workspaces: the workspaces a caller belongs to. Anyone else's is simply not found."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy.exc import IntegrityError
+
+from admin.common import conflict, not_found
+from admin.deps import Caller, CallerDependency, require_user
+from admin.workspaces import service
+from admin.workspaces.schemas import WorkspaceCreate, WorkspaceCreated, WorkspacePublic, WorkspaceUpdate
+from core.models import User, Workspace
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def public(workspace: Workspace, role: str | None) -> WorkspacePublic:
+    return WorkspacePublic.model_validate({**WorkspacePublic.model_validate(workspace).model_dump(), "role": role})
+
+
+def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:
+    db = runtime.db
+    router = APIRouter(prefix="/workspaces", tags=["workspaces"])
+
+    @router.get("", response_model=list[WorkspacePublic], summary="The workspaces you belong to")
+    async def list_workspaces(caller: Caller = Depends(current_caller)) -> list[WorkspacePublic]:
+        async with db.reader() as s:
+            rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id)
+        return [public(w, role) for w, role in rows]
+
+    @router.post("", status_code=201, response_model=WorkspaceCreated,
+                 summary="Create a workspace you own; returns a session token for it")
+    async def create(body: WorkspaceCreate, caller: Caller = Depends(current_caller)) -> WorkspaceCreated:
+        user_id = require_user(caller)
+        try:
+            async with db.session() as s:
+                user = await s.get(User, user_id)
+                if user is None:
+                    raise not_found("user")
+                workspace, token = await service.create_owned(s, owner=user, name=body.name, slug=body.slug,
+                                                              timezone=body.timezone)
+        except (service.SlugTaken, IntegrityError) as exc:
+            raise conflict("that slug is taken") from exc
+        return WorkspaceCreated(workspace=public(workspace, "owner"), token=token)
+
+    @router.get("/{workspace_id}", response_model=WorkspacePublic)
+    async def get(workspace_id: str, caller: Caller = Depends(current_caller)) -> WorkspacePublic:
+        async with db.reader() as s:
+            rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id,
+                                         workspace_id=workspace_id)
+        if not rows:
+            raise not_found("workspace")
+        return public(*rows[0])
+
+    @router.patch("/{workspace_id}", response_model=WorkspacePublic, summary="Rename a workspace (owners)")
+    async def patch(workspace_id: str, body: WorkspaceUpdate,
+                    caller: Caller = Depends(current_caller)) -> WorkspacePublic:
+        try:
+            async with db.session() as s:
+                workspace, role = await _owned(s, caller, workspace_id)
+                workspace = await service.update(s, workspace=workspace, changes=body.changes())
+        except (service.SlugTaken, IntegrityError) as exc:
+            raise conflict("that slug is taken") from exc
+        return public(workspace, role)
+
+    @router.delete("/{workspace_id}", status_code=204,
+                   summary="Delete a workspace and everything in it (owners)")
+    async def remove(workspace_id: str, caller: Caller = Depends(current_caller)) -> Response:
+        async with db.session() as s:
+            await _owned(s, caller, workspace_id)
+            await service.remove(s, workspace_id=workspace_id)
+        return Response(status_code=204)
+
+    return router
+
+
+async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, str]:
+    """The workspace if the caller owns it: 404 when it is not theirs at all, 403 for staff."""
+    rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id,
+                                 workspace_id=workspace_id)
+    if not rows:
+        raise not_found("workspace")
+    workspace, role = rows[0]
+    if role != "owner":
+        raise HTTPException(403, "only the workspace's owners can do this")
+    return workspace, role
