@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import conflict, not_found
 from admin.deps import Caller, CallerDependency, require_user
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def public(workspace: Workspace, role: str | None) -> WorkspacePublic:
-    return WorkspacePublic.model_validate({**WorkspacePublic.model_validate(workspace).model_dump(), "role": role})
+    return WorkspacePublic.model_validate(workspace).model_copy(update={"role": role})
 
 
 def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:

@@ -1,0 +1,63 @@
+"""/auth: register, log in and out, and who am I."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+
+from admin.auth import service
+from admin.auth.schemas import LoginCreate, ProfilePublic, RegisterCreate, SessionPublic, UserPublic
+from admin.common import conflict, not_found
+from admin.deps import Caller, CallerDependency, unauthorized
+from admin.workspaces.routes import public
+from core.models import User, Workspace
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:
+    db = runtime.db
+    router = APIRouter(prefix="/auth", tags=["auth"])
+
+    @router.post("/register", status_code=201, response_model=SessionPublic,
+                 summary="Create an account and its first workspace")
+    async def register(body: RegisterCreate) -> SessionPublic:
+        try:
+            user, workspace, token = await service.register(
+                db, email=body.email, password=body.password, name=body.name.strip(),
+                workspace_name=body.workspace_name)
+        except service.EmailTaken as exc:
+            raise conflict("an account with this email exists; log in instead") from exc
+        return SessionPublic(token=token, user=UserPublic.model_validate(user),
+                             workspace=public(workspace, "owner"), role="owner")
+
+    @router.post("/login", response_model=SessionPublic, summary="Exchange email and password for a session")
+    async def login(body: LoginCreate) -> SessionPublic:
+        try:
+            user, workspace, role, token = await service.login(
+                db, email=body.email, password=body.password, workspace_ref=body.workspace)
+        except service.BadCredentials as exc:
+            raise unauthorized(str(exc)) from exc
+        except service.NoWorkspace as exc:
+            raise HTTPException(404 if body.workspace else 403, str(exc)) from exc
+        return SessionPublic(token=token, user=UserPublic.model_validate(user),
+                             workspace=public(workspace, role), role=role)
+
+    @router.post("/logout", status_code=204, summary="Revoke the token this request carries")
+    async def logout(caller: Caller = Depends(current_caller)) -> Response:
+        await service.revoke(db, token_id=caller.token_id)
+        return Response(status_code=204)
+
+    @router.get("/profile", response_model=ProfilePublic, summary="Who this token acts as, and where")
+    async def profile(caller: Caller = Depends(current_caller)) -> ProfilePublic:
+        async with db.reader() as s:
+            workspace = await s.get(Workspace, caller.workspace_id)
+            user = await s.get(User, caller.user_id) if caller.user_id else None
+        if workspace is None:
+            raise not_found("workspace")
+        return ProfilePublic(user=UserPublic.model_validate(user) if user else None,
+                             workspace=public(workspace, caller.role), role=caller.role)
+
+    return router

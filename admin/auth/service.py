@@ -1,0 +1,111 @@
+"""Accounts: registering, checking passwords, issuing and revoking session tokens.
+
+Passwords are hashed with argon2 off the event loop (it is deliberately slow). A login for an
+unknown email still verifies against a dummy hash, so timing does not tell which emails exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admin.common import Role
+from admin.workspaces.service import create_owned, issue_session, membership_for
+from core.db import Database
+from core.messages import utcnow
+from core.models import ApiToken, User, Workspace
+
+_hasher = PasswordHasher()
+
+
+class EmailTaken(ValueError):
+    pass
+
+
+class BadCredentials(ValueError):
+    pass
+
+
+class NoWorkspace(LookupError):
+    pass
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("frontdesk: a password nobody has")
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(_verify, password_hash, password)
+
+
+async def warm_up() -> None:
+    """Compute the dummy hash before the first login, so the first unknown email is not slower."""
+    await asyncio.to_thread(_dummy_hash)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def _user_by_email(s: AsyncSession, email: str) -> User | None:
+    return (await s.execute(select(User).where(func.lower(User.email) == normalize_email(email)))
+            ).scalars().first()
+
+
+async def register(db: Database, *, email: str, password: str, name: str,
+                   workspace_name: str) -> tuple[User, Workspace, str]:
+    password_hash = await hash_password(password)  # before the transaction: it holds no lock meanwhile
+    try:
+        async with db.session() as s:
+            if await _user_by_email(s, email) is not None:
+                raise EmailTaken(email)
+            user = User(email=normalize_email(email), name=name, password_hash=password_hash)
+            s.add(user)
+            await s.flush()
+            workspace, token = await create_owned(s, owner=user, name=workspace_name)
+    except IntegrityError as exc:  # a concurrent registration with the same email won the race
+        raise EmailTaken(email) from exc
+    return user, workspace, token
+
+
+async def login(db: Database, *, email: str, password: str,
+                workspace_ref: str | None) -> tuple[User, Workspace, Role, str]:
+    async with db.reader() as s:
+        user = await _user_by_email(s, email)
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        raise BadCredentials("wrong email or password")
+    stale = bool(user.password_hash) and _hasher.check_needs_rehash(user.password_hash or "")
+    new_hash = await hash_password(password) if stale else None  # outside the transaction, as above
+    async with db.session() as s:
+        if new_hash is not None:
+            await s.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
+        found = await membership_for(s, user_id=user.id, ref=workspace_ref)
+        if found is None:
+            raise NoWorkspace("workspace not found" if workspace_ref else "you belong to no workspace")
+        workspace, role = found
+        token = await issue_session(s, workspace_id=workspace.id, user_id=user.id)
+    return user, workspace, role, token
+
+
+async def revoke(db: Database, *, token_id: str) -> None:
+    async with db.session() as s:
+        await s.execute(update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()))

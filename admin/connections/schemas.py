@@ -1,0 +1,64 @@
+"""Channel connection request and response bodies. Secrets go in, and never come out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from admin.common import REDACTED, UpdateModel
+from bot.commands import CHANNEL_SECRETS
+from core.crypto import redact
+from core.models import ChannelConnection
+
+ChannelKind = Literal["telegram", "whatsapp", "sms", "slack", "web"]
+if set(get_args(ChannelKind)) != set(CHANNEL_SECRETS):  # keep the API's enum honest
+    raise RuntimeError("admin ChannelKind is out of step with bot.commands.CHANNEL_SECRETS")
+
+ConfigKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ConfigValue = Annotated[str, StringConstraints(max_length=4000)] | int | float | bool | None
+Config = Annotated[dict[ConfigKey, ConfigValue], Field(max_length=50)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+CONFIG_HELP = (f"Channel settings. Secret fields ({', '.join(sorted(set().union(*CHANNEL_SECRETS.values())))}) "
+               f"are stored encrypted and shown as {REDACTED!r}; send {REDACTED!r} back to keep one.")
+
+
+class ConnectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ChannelKind
+    name: Label = Field("", description="A label for staff; the kind if empty.")
+    account: Label = Field("", description="The receiving account: bot id, phone number, Slack team id.")
+    assistant_id: Id | None = Field(None, description="Who answers; the workspace's first assistant if unset.")
+    config: Config = Field(default_factory=dict, description=CONFIG_HELP)
+    enabled: bool = True
+
+
+class ConnectionUpdate(UpdateModel):
+    NULLABLE = frozenset({"assistant_id"})
+
+    name: Label | None = None
+    account: Label | None = None
+    assistant_id: Id | None = None
+    config: Config | None = Field(None, description="Replaces the config. " + CONFIG_HELP)
+    enabled: bool | None = None
+
+
+class ConnectionPublic(BaseModel):
+    id: str
+    workspace_id: str
+    kind: str
+    name: str
+    account: str
+    assistant_id: str | None
+    config: dict[str, Any]
+    enabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: ChannelConnection) -> ConnectionPublic:
+        return cls(id=row.id, workspace_id=row.workspace_id, kind=row.kind, name=row.name, account=row.account,
+                   assistant_id=row.assistant_id, enabled=row.enabled, created_at=row.created_at,
+                   config=redact(row.config or {}, CHANNEL_SECRETS.get(row.kind, frozenset())))
