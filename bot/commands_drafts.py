@@ -60,8 +60,10 @@ def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, te
     if not draft_id and not latest:
         raise click.UsageError("give a DRAFT_ID or --latest")
 
-    async def go(_settings: Settings, db: Database, s: AsyncSession) -> dict[str, Any]:
-        ws = await _workspace(s, workspace_ref)
+    async def go(_settings: Settings, db: Database, _s: AsyncSession) -> dict[str, Any]:
+        # core.drafts runs its own unit of work; holding a write transaction here would block it.
+        async with db.reader() as r:
+            ws = await _workspace(r, workspace_ref)
         target = draft_id
         if target is None:
             pending = await drafts.latest_pending(db, workspace_id=ws.id)

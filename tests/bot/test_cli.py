@@ -76,3 +76,49 @@ def test_refuses_to_start_without_a_secret_outside_dev_mode(tmp_path: Path) -> N
     assert result.returncode != 0 and "FRONTDESK_SECRET_KEY is not set" in result.stderr
     helped = subprocess.run([str(exe), "--help"], env=env, capture_output=True, text=True, timeout=60)
     assert helped.returncode == 0 and "serve" in helped.stdout and "demo" in helped.stdout
+
+
+def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: str) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from core.db import Database
+    from core.messages import ChannelKind, InboundMessage, Sender
+    from core.models import Message
+    from tests.conftest import make_settings
+    from bot.runtime import Runtime
+
+    created = run_json(cli, "demo")
+    assert isinstance(created, dict)
+
+    async def customer_writes() -> None:
+        runtime = Runtime.build(make_settings(db_url, Path(os.environ["FRONTDESK_DATA_DIR"])))
+        try:
+            await runtime.inbox.accept(InboundMessage(
+                workspace_id=created["workspace"]["id"], channel=ChannelKind.web,
+                account=created["assistant"]["id"], external_id="m1", thread="s1", sender=Sender(id="s1"),
+                text="Are you open on Sunday?"))
+            await runtime.worker().drain()
+        finally:
+            await runtime.close()
+
+    asyncio.run(customer_writes())
+    listed = run_json(cli, "draft", "list", "--workspace", "bellas-salon")
+    assert isinstance(listed, list) and listed[0]["question"] == "Are you open on Sunday?"
+    approved = cli.invoke(main, ["draft", "approve", "--workspace", "bellas-salon", "--latest", "--text",
+                                 "Closed on Sundays, sorry!"])
+    assert approved.exit_code == 0, approved.output
+    assert run_json(cli, "draft", "list", "--workspace", "bellas-salon") == []
+
+    async def queued() -> list[tuple[str, str]]:
+        db = Database(db_url)
+        try:
+            async with db.reader() as s:
+                rows = await s.execute(select(Message.author, Message.text).where(Message.direction == "out")
+                                       .order_by(Message.created_at))
+                return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(queued())[-1] == ("staff", "Closed on Sundays, sorry!")
