@@ -19,11 +19,12 @@ from core.crypto import SecretBox
 from core.db import Database
 from core.inbox import Inbox
 from core.notify import StaffNotifier
-from core.outbox import OutboxSender
+from core.outbox import OutboxSender, route_for
 from core.pipeline import Pipeline, passthrough
 from core.pipeline.decide import Decide
 from core.pipeline.draft import DraftStage
 from core.pipeline.resolve import Resolve
+from core.pipeline.turn import Turn
 from core.wakeup import Wakeup
 from core.worker import Worker
 
@@ -60,7 +61,7 @@ class Runtime:
             "understand": passthrough.understand,
             "rules": passthrough.rules,
             "retrieve": passthrough.retrieve,
-            "draft": DraftStage(self.db, self.llms),
+            "draft": DraftStage(self.db, self.llms, on_drafting=self._typing),
             "decide": Decide(self.db, self.wakeup, self.notifier),
         })
         self.web = WebChannel(self.db, self.wakeup, s)
@@ -69,6 +70,12 @@ class Runtime:
             importlib.import_module(module).register(self)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
+
+    async def _typing(self, turn: Turn) -> None:
+        if turn.conversation is None or turn.conversation.channel not in self.channels:
+            return
+        route = await route_for(self.db, self.box, turn.conversation.id)
+        await self.channels.get(route.channel).typing(route)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:

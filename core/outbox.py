@@ -62,6 +62,21 @@ async def enqueue(session: AsyncSession, *, conversation: Conversation, message:
     return outbox_id
 
 
+async def route_for(db: Database, box: SecretBox, conversation_id: str) -> Route:
+    """Where a conversation's replies go, with the connection's secrets opened in memory only."""
+    async with db.reader() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise SendError("conversation is gone", retryable=False)
+        config: dict[str, object] = {}
+        if conversation.connection_id:
+            connection = await session.get(ChannelConnection, conversation.connection_id)
+            if connection is not None:
+                config = box.open(connection.config)
+    return Route(channel=conversation.channel, account=conversation.account, thread=conversation.thread,
+                 connection_id=conversation.connection_id, config=config)
+
+
 @dataclass
 class OutboxSender:
     db: Database
@@ -96,24 +111,11 @@ class OutboxSender:
             await asyncio.gather(*(self._send(row) for row in rows))
         return len(rows)
 
-    async def _route(self, row: OutboxItem) -> Route:
-        async with self.db.reader() as session:
-            conversation = await session.get(Conversation, row.conversation_id)
-            if conversation is None:
-                raise SendError("conversation is gone", retryable=False)
-            config: dict[str, object] = {}
-            if conversation.connection_id:
-                connection = await session.get(ChannelConnection, conversation.connection_id)
-                if connection is not None:
-                    config = self.box.open(connection.config)
-        return Route(channel=conversation.channel, account=conversation.account, thread=conversation.thread,
-                     connection_id=conversation.connection_id, config=config)
-
     async def _send(self, row: OutboxItem) -> None:
         message = OutboundMessage.model_validate(row.message)
         channel_kind = "unknown"
         try:
-            route = await self._route(row)
+            route = await route_for(self.db, self.box, row.conversation_id)
             channel_kind = route.channel
             receipt = await self.channels.get(route.channel).send(route, message)
         except Exception as exc:
@@ -176,10 +178,3 @@ async def record_delivery(db: Database, *, outbox_id: int, status: str, external
                                   error_code=error_code))
         await session.execute(
             Message.__table__.update().where(Message.outbox_id == outbox_id).values(status=status))
-
-
-async def outbox_for_conversation(db: Database, conversation_id: str) -> list[OutboxItem]:
-    async with db.reader() as session:
-        rows = await session.execute(select(OutboxItem).where(OutboxItem.conversation_id == conversation_id)
-                                     .order_by(OutboxItem.id))
-        return list(rows.scalars())

@@ -7,6 +7,7 @@ empty, and decide sends the honest holding reply and hands the conversation to s
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -55,10 +56,15 @@ def build_prompt(turn: Turn) -> list[dict[str, str]]:
     return messages
 
 
+OnDrafting = Callable[[Turn], Awaitable[None]]
+
+
 class DraftStage:
-    def __init__(self, db: Database, llms: LLMProvider) -> None:
+    def __init__(self, db: Database, llms: LLMProvider, *, on_drafting: OnDrafting | None = None) -> None:
         self.db = db
         self.llms = llms
+        # Told when an LLM draft starts (channels show "typing…"); must not fail the turn.
+        self.on_drafting = on_drafting
 
     async def __call__(self, turn: Turn) -> None:
         async with self.db.reader() as s:
@@ -80,6 +86,11 @@ class DraftStage:
             turn.draft = DraftResult(text="", source="none", reason="no LLM configured")
             return
         client, settings = resolved
+        if self.on_drafting is not None:
+            try:
+                await self.on_drafting(turn)
+            except Exception:
+                log.warning("typing indicator failed", exc_info=True, extra={"inbox_id": turn.inbox_id})
         try:
             result = await client.structured(build_prompt(turn), DraftReply,
                                              temperature=settings.temperature, max_tokens=settings.max_tokens)

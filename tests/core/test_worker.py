@@ -1,0 +1,66 @@
+"""The worker's scheduling: bounded concurrency, order within a conversation, no head-of-line blocking."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.runtime import Runtime
+from core.messages import ChannelKind, InboundMessage, Sender
+from core.pipeline.turn import Turn
+from tests.support import new_workspace
+
+
+async def test_slow_conversation_does_not_block_others_and_order_holds(runtime: Runtime) -> None:
+    new = await new_workspace(runtime.db)
+    finished: list[str] = []
+    in_flight, peak = 0, 0
+    release_slow = asyncio.Event()
+
+    async def understand(turn: Turn) -> None:  # a stage that is slow for one conversation only
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        try:
+            if turn.message.thread == "slow":
+                await release_slow.wait()
+            else:
+                await asyncio.sleep(0.01)
+        finally:
+            in_flight -= 1
+        finished.append(turn.message.external_id)
+
+    runtime.pipeline.replace("understand", understand)
+    worker = runtime.worker()
+    worker.concurrency = 3
+    for i in range(3):
+        await runtime.inbox.accept(_msg(new.workspace.id, new.assistant.id, f"slow-{i}", "slow"))
+    for i in range(12):
+        await runtime.inbox.accept(_msg(new.workspace.id, new.assistant.id, f"fast-{i}", f"fast{i % 4}"))
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        for _ in range(200):
+            if sum(e.startswith("fast") for e in finished) == 12:
+                break
+            await asyncio.sleep(0.02)
+        # Every fast turn finished while the slow conversation's first turn was still running.
+        assert sum(e.startswith("fast") for e in finished) == 12
+        assert not any(e.startswith("slow") for e in finished)
+        release_slow.set()
+        for _ in range(200):
+            if len(finished) == 15:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await task
+    assert [e for e in finished if e.startswith("slow")] == ["slow-0", "slow-1", "slow-2"]
+    for conv in range(4):
+        mine = [e for e in finished if e.startswith("fast") and int(e.split("-")[1]) % 4 == conv]
+        assert mine == sorted(mine, key=lambda e: int(e.split("-")[1]))
+    assert peak <= 3
+
+
+def _msg(workspace_id: str, account: str, external_id: str, thread: str) -> InboundMessage:
+    return InboundMessage(workspace_id=workspace_id, channel=ChannelKind.web, account=account,
+                          external_id=external_id, thread=thread, sender=Sender(id=thread), text="hi")
