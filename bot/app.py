@@ -112,8 +112,9 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
-        for gauge, model, active in ((INBOX_DEPTH, InboxItem, "processing"), (OUTBOX_PENDING, OutboxItem, "sending")):
-            depth = await LeasedQueue(runtime.db, model, active, 0).depth()  # type: ignore[arg-type]
+        inbox = await LeasedQueue(runtime.db, InboxItem, "processing", 0).depth()
+        outbox = await LeasedQueue(runtime.db, OutboxItem, "sending", 0).depth()
+        for gauge, depth, active in ((INBOX_DEPTH, inbox, "processing"), (OUTBOX_PENDING, outbox, "sending")):
             for state in ("pending", active):
                 gauge.labels(state).set(depth.get(state, 0))
         return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,7 +130,7 @@ class OutboxSender:
             return
         async with self.db.session() as session:
             await session.execute(
-                Message.__table__.update().where(Message.outbox_id == row.id)
+                update(Message).where(Message.outbox_id == row.id)
                 .values(status="sent", sent_at=now,
                         external_id=receipt.external_ids[0] if receipt.external_ids else None))
             session.add(DeliveryEvent(outbox_id=row.id, status=receipt.status,
@@ -159,7 +159,7 @@ class OutboxSender:
                                    last_error=error[:2000], error_code=code):
             async with self.db.session() as session:
                 await session.execute(
-                    Message.__table__.update().where(Message.outbox_id == row.id).values(status="failed"))
+                    update(Message).where(Message.outbox_id == row.id).values(status="failed"))
                 session.add(DeliveryEvent(outbox_id=row.id, status="failed", error_code=code,
                                           detail={"error": error[:500]}))
 
@@ -177,4 +177,4 @@ async def record_delivery(db: Database, *, outbox_id: int, status: str, external
         session.add(DeliveryEvent(outbox_id=outbox_id, status=status, external_id=external_id,
                                   error_code=error_code))
         await session.execute(
-            Message.__table__.update().where(Message.outbox_id == outbox_id).values(status=status))
+            update(Message).where(Message.outbox_id == outbox_id).values(status=status))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 from dataclasses import dataclass
 
 from core.db import Database
@@ -64,7 +65,7 @@ class Worker:
             await asyncio.wait(self._running, timeout=grace_seconds)
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        waits: set[asyncio.Future[object]] = {
+        waits: set[asyncio.Future[Any]] = {
             asyncio.ensure_future(self.wakeup.wait("inbox", self.poll_seconds)),
             asyncio.ensure_future(stop.wait()),
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -26,7 +26,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STATUS: dict[str | None, ChatStatus] = {
     "auto_send": "sent", "needs_approval": "pending_approval", "handoff": "handed_off", "silent": "handed_off",
 }
-ROLE = {"contact": "customer", "assistant": "assistant", "staff": "staff", "system": "system"}
+ROLE: dict[str, Literal["customer", "assistant", "staff", "system"]] = {"contact": "customer", "assistant": "assistant", "staff": "staff", "system": "system"}
 
 
 def require_json(request: Request) -> None:
@@ -112,7 +112,7 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
                 rows = rows.where(Message.created_at > anchor)
             messages = (await s.execute(rows.order_by(Message.created_at, Message.id).limit(500))).scalars()
             return ChatHistoryPublic(session_id=session_id, messages=[
-                ChatMessagePublic(id=m.id, role=ROLE.get(m.author, "system"), text=m.text,  # type: ignore[arg-type]
+                ChatMessagePublic(id=m.id, role=ROLE.get(m.author, "system"), text=m.text,
                                   created_at=m.created_at,
                                   citations=[Citation.model_validate(c) for c in m.citations or []])
                 for m in messages])

@@ -24,7 +24,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _main() -> None:
-    db = Database(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no sqlalchemy.url: run migrations through `frontdesk migrate`")
+    db = Database(url)
     try:
         async with db.engine.connect() as connection:
             await connection.run_sync(_run)
