@@ -1,4 +1,8 @@
-"""The admin: the JSON API under /api/v1 (one package per resource) and, later, the web UI."""
+"""The admin: the JSON API under /api/v1 (one package per resource) and, later, the web UI.
+
+Each resource's router is built with the Runtime and the one authentication dependency, so no
+route can reach the database without first resolving who is calling.
+"""
 
 from __future__ import annotations
 
@@ -11,5 +15,16 @@ if TYPE_CHECKING:
 
 
 def build_router(runtime: Runtime) -> APIRouter:
+    from admin.assistants.routes import build_router as assistants
+    from admin.auth.routes import build_router as auth
+    from admin.connections.routes import build_router as connections
+    from admin.conversations.routes import build_router as conversations
+    from admin.deps import authenticator
+    from admin.drafts.routes import build_router as drafts
+    from admin.workspaces.routes import build_router as workspaces
+
+    current_caller = authenticator(runtime)
     router = APIRouter()
+    for build in (auth, workspaces, assistants, connections, conversations, drafts):
+        router.include_router(build(runtime, current_caller))
     return router

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from fastapi import Depends, Header, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role
 from admin.workspaces.service import membership_for
+from bot.input_guard import WORKSPACE_HEADER
 from core.db import Database
 from core.messages import utcnow
 from core.models import ApiToken, Membership, Workspace
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WORKSPACE_HEADER = "X-Frontdesk-Workspace"
+
 # Recording every request would turn each read into a write; a minute is precise enough to audit.
 TOUCH_EVERY = timedelta(minutes=1)
 MAX_TOKEN_CHARS = 200
@@ -108,10 +109,11 @@ async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) 
             raise HTTPException(404, "workspace not found")
         return Caller(found[0].id, token.user_id, found[1], token.id)
     role = (await s.execute(select(Membership.role).where(
-        Membership.workspace_id == token.workspace_id, Membership.user_id == token.user_id))).scalar_one_or_none()
+        Membership.workspace_id == token.workspace_id, Membership.user_id == token.user_id))
+    ).scalar_one_or_none()
     if role not in ("owner", "staff"):
         raise unauthorized("this token's workspace is no longer yours")
-    return Caller(token.workspace_id, token.user_id, role, token.id)
+    return Caller(token.workspace_id, token.user_id, cast(Role, role), token.id)
 
 
 async def _touch(db: Database, token_id: str) -> None:

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.input_guard import clean_input
 from bot.runtime import Runtime
 from core.metrics import INBOX_DEPTH, OUTBOX_PENDING, REGISTRY
 from core.migrate import current_revision, head_revision
@@ -71,7 +72,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         finally:
             await runtime.close()
 
-    app = FastAPI(title="frontdesk", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="frontdesk", version="0.1.0", lifespan=lifespan, dependencies=[Depends(clean_input)],
                   description="An AI front desk for small businesses: web chat, admin API and channel webhooks.")
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)

@@ -94,7 +94,9 @@ async def take_over(db: Database, *, workspace_id: str, draft_id: str, user_id: 
         if draft.state not in ("pending", "taken_over"):
             raise Conflict(f"draft is {draft.state}")
         draft.state, draft.reviewed_by, draft.reviewed_at = "taken_over", user_id, utcnow()
-        conversation.bot_paused, conversation.assigned_user_id, conversation.status = True, user_id, "open"
+        conversation.bot_paused, conversation.status = True, "open"
+        if user_id is not None:  # a workspace token has no user: keep whoever is assigned
+            conversation.assigned_user_id = user_id
     return draft
 
 
@@ -106,7 +108,7 @@ async def staff_reply(db: Database, wakeup: Wakeup, *, workspace_id: str, conver
             raise NotFound("conversation not found")
         outbox_id = await enqueue(s, conversation=conversation, author="staff", author_user_id=user_id,
                                   message=OutboundMessage(conversation_id=conversation.id, text=text.strip(),
-                                                          idempotency_key=f"staff:{idempotency_key}"))
+                                                          idempotency_key=f"staff:{conversation.id}:{idempotency_key}"))
     wakeup.set("outbox")
     return outbox_id
 
@@ -118,5 +120,6 @@ async def set_paused(db: Database, *, workspace_id: str, conversation_id: str, p
         if conversation is None or conversation.workspace_id != workspace_id:
             raise NotFound("conversation not found")
         conversation.bot_paused = paused
-        conversation.assigned_user_id = user_id if paused else conversation.assigned_user_id
+        if paused and user_id is not None:
+            conversation.assigned_user_id = user_id
     return conversation

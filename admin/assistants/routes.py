@@ -25,7 +25,8 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     @router.get("", response_model=list[AssistantPublic])
     async def list_assistants(caller: Caller = Depends(current_caller)) -> list[AssistantPublic]:
         async with db.reader() as s:
-            return [AssistantPublic.of(a) for a in await service.list_all(s, workspace_id=caller.workspace_id)]
+            rows = await service.list_all(s, workspace_id=caller.workspace_id)
+        return [AssistantPublic.of(a) for a in rows]
 
     @router.post("", status_code=201, response_model=AssistantPublic)
     async def create(body: AssistantCreate, caller: Caller = Depends(current_caller)) -> AssistantPublic:

@@ -34,7 +34,8 @@ async def get(s: AsyncSession, *, workspace_id: str, assistant_id: str) -> Assis
         Assistant.id == assistant_id, Assistant.workspace_id == workspace_id))).scalar_one_or_none()
 
 
-def _sealed(box: SecretBox, settings: ModelSettingsUpdate | None, old: dict[str, Any] | None) -> dict[str, Any]:
+def _sealed(box: SecretBox, settings: ModelSettingsUpdate | None,
+            old: dict[str, Any] | None) -> dict[str, Any]:
     if settings is None:
         return {}
     # Only what the owner set is stored: unset fields keep following the instance's defaults.
@@ -58,7 +59,8 @@ async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str, data: As
     return assistant
 
 
-async def update(s: AsyncSession, box: SecretBox, *, assistant: Assistant, changes: dict[str, Any]) -> Assistant:
+async def update(s: AsyncSession, box: SecretBox, *, assistant: Assistant,
+                 changes: dict[str, Any]) -> Assistant:
     slug = changes.get("slug")
     if slug is not None and slug != assistant.slug and await _slug_taken(s, slug):
         raise SlugTaken(slug)

@@ -10,7 +10,7 @@ from admin.auth import service
 from admin.auth.schemas import LoginCreate, ProfilePublic, RegisterCreate, SessionPublic, UserPublic
 from admin.common import conflict, not_found
 from admin.deps import Caller, CallerDependency, unauthorized
-from admin.workspaces.routes import public
+from admin.workspaces.schemas import WorkspacePublic
 from core.models import User, Workspace
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:
     db = runtime.db
     router = APIRouter(prefix="/auth", tags=["auth"])
+    service.warm_up()
 
     @router.post("/register", status_code=201, response_model=SessionPublic,
                  summary="Create an account and its first workspace")
@@ -31,7 +32,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         except service.EmailTaken as exc:
             raise conflict("an account with this email exists; log in instead") from exc
         return SessionPublic(token=token, user=UserPublic.model_validate(user),
-                             workspace=public(workspace, "owner"), role="owner")
+                             workspace=WorkspacePublic.of(workspace, "owner"), role="owner")
 
     @router.post("/login", response_model=SessionPublic, summary="Exchange email and password for a session")
     async def login(body: LoginCreate) -> SessionPublic:
@@ -43,7 +44,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         except service.NoWorkspace as exc:
             raise HTTPException(404 if body.workspace else 403, str(exc)) from exc
         return SessionPublic(token=token, user=UserPublic.model_validate(user),
-                             workspace=public(workspace, role), role=role)
+                             workspace=WorkspacePublic.of(workspace, role), role=role)
 
     @router.post("/logout", status_code=204, summary="Revoke the token this request carries")
     async def logout(caller: Caller = Depends(current_caller)) -> Response:
@@ -58,6 +59,6 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         if workspace is None:
             raise not_found("workspace")
         return ProfilePublic(user=UserPublic.model_validate(user) if user else None,
-                             workspace=public(workspace, caller.role), role=caller.role)
+                             workspace=WorkspacePublic.of(workspace, caller.role), role=caller.role)
 
     return router

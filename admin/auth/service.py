@@ -56,9 +56,9 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
     return await asyncio.to_thread(_verify, password_hash, password)
 
 
-async def warm_up() -> None:
-    """Compute the dummy hash before the first login, so the first unknown email is not slower."""
-    await asyncio.to_thread(_dummy_hash)
+def warm_up() -> None:
+    """Compute the dummy hash at start-up, so the first login with an unknown email is not slower."""
+    _dummy_hash()
 
 
 def normalize_email(email: str) -> str:

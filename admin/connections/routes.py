@@ -22,7 +22,8 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     @router.get("", response_model=list[ConnectionPublic])
     async def list_connections(caller: Caller = Depends(current_caller)) -> list[ConnectionPublic]:
         async with db.reader() as s:
-            return [ConnectionPublic.of(c) for c in await service.list_all(s, workspace_id=caller.workspace_id)]
+            rows = await service.list_all(s, workspace_id=caller.workspace_id)
+        return [ConnectionPublic.of(c) for c in rows]
 
     @router.post("", status_code=201, response_model=ConnectionPublic)
     async def create(body: ConnectionCreate, caller: Caller = Depends(current_caller)) -> ConnectionPublic:
@@ -49,7 +50,8 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                     caller: Caller = Depends(current_caller)) -> ConnectionPublic:
         try:
             async with db.session() as s:
-                connection = await service.get(s, workspace_id=caller.workspace_id, connection_id=connection_id)
+                connection = await service.get(s, workspace_id=caller.workspace_id,
+                                               connection_id=connection_id)
                 if connection is None:
                     raise not_found("channel connection")
                 require_owner(caller)

@@ -21,8 +21,9 @@ ConfigValue = Annotated[str, StringConstraints(max_length=4000)] | int | float |
 Config = Annotated[dict[ConfigKey, ConfigValue], Field(max_length=50)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-CONFIG_HELP = (f"Channel settings. Secret fields ({', '.join(sorted(set().union(*CHANNEL_SECRETS.values())))}) "
-               f"are stored encrypted and shown as {REDACTED!r}; send {REDACTED!r} back to keep one.")
+_ALL_SECRETS = ", ".join(sorted(set().union(*CHANNEL_SECRETS.values())))
+CONFIG_HELP = (f"Channel settings. Secret fields ({_ALL_SECRETS}) are stored encrypted and shown as "
+               f"{REDACTED!r}; send {REDACTED!r} back to keep one.")
 
 
 class ConnectionCreate(BaseModel):
@@ -31,7 +32,7 @@ class ConnectionCreate(BaseModel):
     kind: ChannelKind
     name: Label = Field("", description="A label for staff; the kind if empty.")
     account: Label = Field("", description="The receiving account: bot id, phone number, Slack team id.")
-    assistant_id: Id | None = Field(None, description="Who answers; the workspace's first assistant if unset.")
+    assistant_id: Id | None = Field(None, description="Who answers; the first assistant if unset.")
     config: Config = Field(default_factory=dict, description=CONFIG_HELP)
     enabled: bool = True
 
@@ -59,6 +60,7 @@ class ConnectionPublic(BaseModel):
 
     @classmethod
     def of(cls, row: ChannelConnection) -> ConnectionPublic:
-        return cls(id=row.id, workspace_id=row.workspace_id, kind=row.kind, name=row.name, account=row.account,
-                   assistant_id=row.assistant_id, enabled=row.enabled, created_at=row.created_at,
+        return cls(id=row.id, workspace_id=row.workspace_id, kind=row.kind, name=row.name,
+                   account=row.account, assistant_id=row.assistant_id, enabled=row.enabled,
+                   created_at=row.created_at,
                    config=redact(row.config or {}, CHANNEL_SECRETS.get(row.kind, frozenset())))

@@ -30,7 +30,8 @@ async def list_all(s: AsyncSession, *, workspace_id: str) -> Sequence[ChannelCon
 
 async def get(s: AsyncSession, *, workspace_id: str, connection_id: str) -> ChannelConnection | None:
     return (await s.execute(select(ChannelConnection).where(
-        ChannelConnection.id == connection_id, ChannelConnection.workspace_id == workspace_id))).scalar_one_or_none()
+        ChannelConnection.id == connection_id, ChannelConnection.workspace_id == workspace_id))
+    ).scalar_one_or_none()
 
 
 async def _check_assistant(s: AsyncSession, workspace_id: str, assistant_id: str | None) -> None:
@@ -50,14 +51,16 @@ async def _check_account(s: AsyncSession, kind: str, account: str, connection_id
     """
     if not account:
         return
-    query = select(ChannelConnection.id).where(ChannelConnection.kind == kind, ChannelConnection.account == account)
+    query = select(ChannelConnection.id).where(ChannelConnection.kind == kind,
+                                               ChannelConnection.account == account)
     if connection_id is not None:
         query = query.where(ChannelConnection.id != connection_id)
     if (await s.execute(query)).first() is not None:
         raise AccountTaken(f"this {kind} account is already connected")
 
 
-async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str, data: ConnectionCreate) -> ChannelConnection:
+async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str,
+                 data: ConnectionCreate) -> ChannelConnection:
     await _check_assistant(s, workspace_id, data.assistant_id)
     await _check_account(s, data.kind, data.account, None)
     assistant_id = data.assistant_id or (await s.execute(

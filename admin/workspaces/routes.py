@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.common import conflict, not_found
+from admin.common import Role, conflict, not_found
 from admin.deps import Caller, CallerDependency, require_user
 from admin.workspaces import service
 from admin.workspaces.schemas import WorkspaceCreate, WorkspaceCreated, WorkspacePublic, WorkspaceUpdate
@@ -16,10 +16,6 @@ from core.models import User, Workspace
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
-
-
-def public(workspace: Workspace, role: str | None) -> WorkspacePublic:
-    return WorkspacePublic.model_validate(workspace).model_copy(update={"role": role})
 
 
 def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:
@@ -30,7 +26,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     async def list_workspaces(caller: Caller = Depends(current_caller)) -> list[WorkspacePublic]:
         async with db.reader() as s:
             rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id)
-        return [public(w, role) for w, role in rows]
+        return [WorkspacePublic.of(w, role) for w, role in rows]
 
     @router.post("", status_code=201, response_model=WorkspaceCreated,
                  summary="Create a workspace you own; returns a session token for it")
@@ -45,7 +41,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                                                               timezone=body.timezone)
         except (service.SlugTaken, IntegrityError) as exc:
             raise conflict("that slug is taken") from exc
-        return WorkspaceCreated(workspace=public(workspace, "owner"), token=token)
+        return WorkspaceCreated(workspace=WorkspacePublic.of(workspace, "owner"), token=token)
 
     @router.get("/{workspace_id}", response_model=WorkspacePublic)
     async def get(workspace_id: str, caller: Caller = Depends(current_caller)) -> WorkspacePublic:
@@ -54,7 +50,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                                          workspace_id=workspace_id)
         if not rows:
             raise not_found("workspace")
-        return public(*rows[0])
+        return WorkspacePublic.of(*rows[0])
 
     @router.patch("/{workspace_id}", response_model=WorkspacePublic, summary="Rename a workspace (owners)")
     async def patch(workspace_id: str, body: WorkspaceUpdate,
@@ -65,7 +61,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                 workspace = await service.update(s, workspace=workspace, changes=body.changes())
         except (service.SlugTaken, IntegrityError) as exc:
             raise conflict("that slug is taken") from exc
-        return public(workspace, role)
+        return WorkspacePublic.of(workspace, role)
 
     @router.delete("/{workspace_id}", status_code=204,
                    summary="Delete a workspace and everything in it (owners)")
@@ -78,7 +74,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     return router
 
 
-async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, str]:
+async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, Role]:
     """The workspace if the caller owns it: 404 when it is not theirs at all, 403 for staff."""
     rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id,
                                  workspace_id=workspace_id)

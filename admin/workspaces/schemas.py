@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from admin.common import Name, Role, UpdateModel, WorkspaceSlug
+from core.models import Workspace
 
 
 def _zone(value: str) -> str:
@@ -37,14 +38,17 @@ class WorkspaceUpdate(UpdateModel):
 
 
 class WorkspacePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: str
     slug: str
     name: str
     timezone: str
     created_at: datetime
     role: Role | None = None
+
+    @classmethod
+    def of(cls, workspace: Workspace, role: Role | None) -> WorkspacePublic:
+        return cls(id=workspace.id, slug=workspace.slug, name=workspace.name, timezone=workspace.timezone,
+                   created_at=workspace.created_at, role=role)
 
 
 class WorkspaceCreated(BaseModel):

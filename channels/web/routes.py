@@ -45,8 +45,8 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
 
     async def find_assistant(agent: str) -> Assistant:
         async with db.reader() as s:
-            assistant = (await s.execute(select(Assistant).where(
-                or_(Assistant.slug == agent, Assistant.id == agent)))).scalar_one_or_none()
+            assistant = await s.get(Assistant, agent) or (await s.execute(
+                select(Assistant).where(Assistant.slug == agent))).scalar_one_or_none()
         if assistant is None:
             raise HTTPException(404, "unknown agent")
         return assistant

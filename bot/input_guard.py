@@ -1,0 +1,60 @@
+"""Input no route can store is refused app-wide with a 422, before any model sees it.
+
+PostgreSQL rejects NUL in text, and NaN/Infinity (which Python's JSON parser accepts) can neither be
+stored as JSON nor echoed back in a validation error: either would otherwise surface as a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+WORKSPACE_HEADER = "X-Frontdesk-Workspace"
+
+
+class _Unfit(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _Unfit("numbers must be finite")
+    return value
+
+
+def _no_constants(name: str) -> Any:
+    raise _Unfit(f"{name} is not a JSON value")
+
+
+def _no_nul(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Unfit("NUL characters are not accepted")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+
+
+async def clean_input(request: Request) -> None:
+    """Refuse NUL characters, NaN and Infinity in the path, query, workspace header or JSON body."""
+    try:
+        for value in (*request.path_params.values(), *request.query_params.values(),
+                      request.headers.get(WORKSPACE_HEADER, "")):
+            _no_nul(value)
+        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else b""
+        if body:
+            try:
+                parsed = json.loads(body, parse_constant=_no_constants, parse_float=_finite)
+            except json.JSONDecodeError:
+                return  # FastAPI has already answered malformed JSON with a 422
+            _no_nul(parsed)
+    except _Unfit as exc:
+        raise HTTPException(422, str(exc)) from exc

@@ -1,0 +1,137 @@
+"""Accounts and tokens: register, log in and out, profile, and every way a token is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select, update
+
+from bot.runtime import Runtime
+from core.crypto import token_hash
+from core.messages import utcnow
+from core.models import ApiToken, User
+from tests.admin.conftest import API, PASSWORD, bearer, register
+from tests.support import new_workspace
+
+
+async def test_register_login_profile_logout(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    session = await register(client, email="Bella@Example.com", workspace_name="Bella's Salon")
+    assert session["user"]["email"] == "bella@example.com"
+    assert session["workspace"]["slug"] == "bellas-salon" and session["role"] == "owner"
+    assert "password" not in str(session) and "hash" not in str(session)
+
+    profile = await client.get(f"{API}/auth/profile", headers=bearer(session["token"]))
+    assert profile.status_code == 200
+    assert profile.json()["user"]["id"] == session["user"]["id"]
+    assert profile.json()["workspace"]["id"] == session["workspace"]["id"] and profile.json()["role"] == "owner"
+
+    r = await client.post(f"{API}/auth/register", json={"email": "BELLA@example.com", "password": PASSWORD,
+                                                        "name": "Another", "workspace_name": "Other"})
+    assert r.status_code == 409
+
+    login = await client.post(f"{API}/auth/login", json={"email": " bella@EXAMPLE.com", "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    token = login.json()["token"]
+    assert token != session["token"] and login.json()["workspace"]["id"] == session["workspace"]["id"]
+
+    assert (await client.post(f"{API}/auth/logout", headers=bearer(token))).status_code == 204
+    r = await client.get(f"{API}/auth/profile", headers=bearer(token))
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    # The other session is untouched by this logout.
+    assert (await client.get(f"{API}/auth/profile", headers=bearer(session["token"]))).status_code == 200
+
+    async with runtime.db.reader() as s:
+        user = (await s.execute(select(User).where(User.email == "bella@example.com"))).scalar_one()
+        assert user.password_hash is not None and user.password_hash.startswith("$argon2")
+        tokens = (await s.execute(select(ApiToken).where(ApiToken.user_id == user.id))).scalars().all()
+    # Only hashes are stored, and only the session tokens handed out exist (no unseen owner token).
+    assert {t.token_hash for t in tokens} == {token_hash(session["token"]), token_hash(token)}
+    assert all(t.kind == "session" and t.expires_at is not None for t in tokens)
+
+
+async def test_wrong_password_and_unknown_email_look_the_same(client: httpx.AsyncClient) -> None:
+    await register(client, email="owner@example.com")
+    wrong = await client.post(f"{API}/auth/login", json={"email": "owner@example.com", "password": "not it!!!!!"})
+    unknown = await client.post(f"{API}/auth/login", json={"email": "nobody@example.com", "password": PASSWORD})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"detail": "wrong email or password"}
+
+
+async def test_bad_input_is_refused_with_422(client: httpx.AsyncClient) -> None:
+    good = {"email": "a@example.com", "password": PASSWORD, "name": "A", "workspace_name": "W"}
+    for change in ({"password": "short"}, {"email": "not-an-email"}, {"workspace_name": "  "},
+                   {"name": "x" * 201}, {"password": "x" * 300}, {"role": "owner"}):
+        r = await client.post(f"{API}/auth/register", json={**good, **change})
+        assert r.status_code == 422, (change, r.text)
+    assert (await client.post(f"{API}/auth/login", json={"email": "a@example.com"})).status_code == 422
+
+
+async def test_refused_tokens(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    session = await register(client)
+    revoked = (await client.post(f"{API}/auth/login", json={"email": session["user"]["email"],
+                                                            "password": PASSWORD})).json()["token"]
+    await client.post(f"{API}/auth/logout", headers=bearer(revoked))
+    expired = (await client.post(f"{API}/auth/login", json={"email": session["user"]["email"],
+                                                            "password": PASSWORD})).json()["token"]
+    async with runtime.db.session() as s:
+        await s.execute(update(ApiToken).where(ApiToken.token_hash == token_hash(expired))
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+    cases: list[dict[str, str]] = [
+        {}, {"Authorization": "Bearer"}, {"Authorization": "Bearer fd_garbage"},
+        {"Authorization": f"Basic {session['token']}"}, {"Authorization": "Bearer " + "x" * 5000},
+        bearer(revoked), bearer(expired),
+    ]
+    for headers in cases:
+        r = await client.get(f"{API}/auth/profile", headers=headers)
+        assert r.status_code == 401, (headers, r.text)
+        assert r.headers["www-authenticate"] == "Bearer"
+    # The same refusal on any resource, not just the profile.
+    assert (await client.get(f"{API}/conversations", headers=bearer(expired))).status_code == 401
+
+
+async def test_workspace_header_and_login_choose_the_workspace(client: httpx.AsyncClient) -> None:
+    owner = await register(client, workspace_name="First")
+    stranger = await register(client, workspace_name="Stranger's")
+    r = await client.post(f"{API}/workspaces", headers=bearer(owner["token"]), json={"name": "Second"})
+    assert r.status_code == 201, r.text
+    second = r.json()["workspace"]
+
+    for ref in (second["id"], second["slug"]):
+        r = await client.get(f"{API}/auth/profile", headers=bearer(owner["token"], ref))
+        assert r.status_code == 200 and r.json()["workspace"]["id"] == second["id"]
+    for ref in (stranger["workspace"]["id"], stranger["workspace"]["slug"], "no-such-workspace"):
+        r = await client.get(f"{API}/assistants", headers=bearer(owner["token"], ref))
+        assert r.status_code == 404, ref
+
+    login = await client.post(f"{API}/auth/login", json={"email": owner["user"]["email"], "password": PASSWORD,
+                                                        "workspace": second["slug"]})
+    assert login.status_code == 200 and login.json()["workspace"]["id"] == second["id"]
+    first = await client.post(f"{API}/auth/login", json={"email": owner["user"]["email"], "password": PASSWORD})
+    assert first.json()["workspace"]["id"] == owner["workspace"]["id"]
+    r = await client.post(f"{API}/auth/login", json={"email": owner["user"]["email"], "password": PASSWORD,
+                                                    "workspace": stranger["workspace"]["slug"]})
+    assert r.status_code == 404
+
+
+async def test_cli_token_acts_as_owner_of_its_workspace_only(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    cli = await new_workspace(runtime.db, "Corner Barber")
+    other = await register(client)
+    headers = bearer(cli.token)
+    profile = (await client.get(f"{API}/auth/profile", headers=headers)).json()
+    assert profile["user"] is None and profile["role"] == "owner"
+    assert profile["workspace"]["id"] == cli.workspace.id
+    assert [w["id"] for w in (await client.get(f"{API}/workspaces", headers=headers)).json()] == [cli.workspace.id]
+    assert (await client.get(f"{API}/auth/profile", headers=bearer(cli.token, cli.workspace.slug))).status_code == 200
+    r = await client.get(f"{API}/auth/profile", headers=bearer(cli.token, other["workspace"]["id"]))
+    assert r.status_code == 404
+    assert (await client.post(f"{API}/workspaces", headers=headers, json={"name": "More"})).status_code == 403
+
+
+async def test_last_used_is_recorded(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    session = await register(client)
+    assert (await client.get(f"{API}/auth/profile", headers=bearer(session["token"]))).status_code == 200
+    async with runtime.db.reader() as s:
+        row = (await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(session["token"]))
+                               )).scalar_one()
+    assert row.last_used_at is not None and utcnow() - row.last_used_at < timedelta(minutes=1)
