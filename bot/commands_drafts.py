@@ -141,7 +141,8 @@ def demo(as_json: bool) -> None:
                                          .order_by(Assistant.created_at).limit(1))).scalar_one()
             token = await issue_token(s, workspace_id=ws.id, user_id=None, name="demo token")
         data = _describe(settings, ws, assistant, token)
-        cli = _cli_path()
+        # In dev mode the secret key lives in the data directory; the printed commands must find it.
+        cli = ("FRONTDESK_DEV=1 " if settings.dev else "") + _cli_path()
         data["approve_command"] = (f'{cli} draft approve --workspace {ws.slug} --latest '
                                    f'--text "We are open Tuesday to Saturday, 9am to 6pm."')
         data["list_command"] = f"{cli} draft list --workspace {ws.slug}"
