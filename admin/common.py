@@ -96,8 +96,9 @@ def paging(limit: int = Query(50, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=
     return Paging(limit, offset)
 
 
-def seal_config(box: SecretBox, new: dict[str, Any], *, old: dict[str, Any] | None,
-                secret_fields: frozenset[str]) -> dict[str, Any]:
+def seal_config(
+    box: SecretBox, new: dict[str, Any], *, old: dict[str, Any] | None, secret_fields: frozenset[str]
+) -> dict[str, Any]:
     """Encrypt a config's secrets for storage.
 
     A redacted value means "keep the stored secret", so a form can send back what it was shown.

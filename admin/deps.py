@@ -76,8 +76,11 @@ def authenticator(runtime: Runtime) -> CallerDependency:
     async def current_caller(
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
         workspace_ref: str | None = Header(
-            None, alias=WORKSPACE_HEADER, max_length=64,
-            description="Act in another workspace you belong to (id or slug)."),
+            None,
+            alias=WORKSPACE_HEADER,
+            max_length=64,
+            description="Act in another workspace you belong to (id or slug).",
+        ),
     ) -> Caller:
         if credentials is None or len(credentials.credentials) > MAX_TOKEN_CHARS:
             raise unauthorized()
@@ -97,9 +100,14 @@ async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) 
     if token.user_id is None:
         # A workspace API token stands for the workspace itself: it acts as its owner, there only.
         if workspace_ref is not None:
-            match = (await s.execute(select(Workspace.id).where(
-                Workspace.id == token.workspace_id,
-                (Workspace.id == workspace_ref) | (Workspace.slug == workspace_ref)))).first()
+            match = (
+                await s.execute(
+                    select(Workspace.id).where(
+                        Workspace.id == token.workspace_id,
+                        (Workspace.id == workspace_ref) | (Workspace.slug == workspace_ref),
+                    )
+                )
+            ).first()
             if match is None:
                 raise HTTPException(404, "workspace not found")
         return Caller(token.workspace_id, None, "owner", token.id)
@@ -108,8 +116,12 @@ async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) 
         if found is None:
             raise HTTPException(404, "workspace not found")
         return Caller(found[0].id, token.user_id, found[1], token.id)
-    role = (await s.execute(select(Membership.role).where(
-        Membership.workspace_id == token.workspace_id, Membership.user_id == token.user_id))
+    role = (
+        await s.execute(
+            select(Membership.role).where(
+                Membership.workspace_id == token.workspace_id, Membership.user_id == token.user_id
+            )
+        )
     ).scalar_one_or_none()
     if role not in ("owner", "staff"):
         raise unauthorized("this token's workspace is no longer yours")

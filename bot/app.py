@@ -72,16 +72,22 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         finally:
             await runtime.close()
 
-    app = FastAPI(title="frontdesk", version="0.1.0", lifespan=lifespan, dependencies=[Depends(clean_input)],
-                  description="An AI front desk for small businesses: web chat, admin API and channel webhooks.")
+    app = FastAPI(
+        title="frontdesk",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(clean_input)],
+        description="An AI front desk for small businesses: web chat, admin API and channel webhooks.",
+    )
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable", extra={"error": type(exc.orig).__name__})
-        return JSONResponse({"detail": "the database is busy or unreachable; try again"}, 503,
-                            headers={"Retry-After": "2"})
+        return JSONResponse(
+            {"detail": "the database is busy or unreachable; try again"}, 503, headers={"Retry-After": "2"}
+        )
 
     for channel in runtime.channels.unique():
         router = channel.router(runtime.inbox.accept)

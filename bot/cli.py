@@ -62,8 +62,12 @@ def migrate() -> None:
 @click.option("--host", default=None, help="Interface to bind (default FRONTDESK_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default FRONTDESK_PORT, 8000).")
 @click.option("--no-worker", is_flag=True, help="Serve HTTP only; run `frontdesk worker` separately.")
-@click.option("--migrate/--no-migrate", "do_migrate", default=None,
-              help="Migrate before serving (default: on for SQLite, off for PostgreSQL).")
+@click.option(
+    "--migrate/--no-migrate",
+    "do_migrate",
+    default=None,
+    help="Migrate before serving (default: on for SQLite, off for PostgreSQL).",
+)
 def serve(host: str | None, port: int | None, no_worker: bool, do_migrate: bool | None) -> None:
     """Serve web chat, the admin API and webhooks, with the worker in-process by default."""
     import uvicorn
@@ -79,8 +83,14 @@ def serve(host: str | None, port: int | None, no_worker: bool, do_migrate: bool 
         run(lambda: upgrade(runtime.db))
         run(runtime.db.dispose)  # the pool belongs to that loop; uvicorn runs its own
     app = create_app(runtime, worker=not no_worker)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None,
-                proxy_headers=True, access_log=False)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=True,
+        access_log=False,
+    )
 
 
 @main.command()

@@ -56,8 +56,9 @@ def with_db(fn: Callable[[Settings, Database, AsyncSession], Awaitable[T]], *, m
 
 
 async def _workspace(s: AsyncSession, ref: str) -> Workspace:
-    ws = (await s.execute(select(Workspace).where((Workspace.slug == ref) | (Workspace.id == ref)))
-          ).scalar_one_or_none()
+    ws = (
+        await s.execute(select(Workspace).where((Workspace.slug == ref) | (Workspace.id == ref)))
+    ).scalar_one_or_none()
     if ws is None:
         raise click.ClickException(f"no workspace {ref!r} (see `frontdesk workspace list`)")
     return ws
@@ -70,6 +71,7 @@ def _cli_path() -> str:
 
 # --- workspace -------------------------------------------------------------------------------
 
+
 @click.group()
 def workspace() -> None:
     """Create and list workspaces (one per business)."""
@@ -78,8 +80,13 @@ def workspace() -> None:
 @workspace.command("create")
 @click.argument("name")
 @click.option("--slug", help="URL name (default: from NAME).")
-@click.option("--policy", type=click.Choice(APPROVAL_POLICIES), default="approve_all", show_default=True,
-              help="When drafts are sent without staff approval.")
+@click.option(
+    "--policy",
+    type=click.Choice(APPROVAL_POLICIES),
+    default="approve_all",
+    show_default=True,
+    help="When drafts are sent without staff approval.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print ids, URLs and the token as JSON.")
 def workspace_create(name: str, slug: str | None, policy: str, as_json: bool) -> None:
     """Create a workspace with a default assistant and an owner API token."""
@@ -130,6 +137,7 @@ def workspace_list(as_json: bool) -> None:
 
 # --- channel ---------------------------------------------------------------------------------
 
+
 @click.group()
 def channel() -> None:
     """Connect channels (web, telegram, whatsapp, sms, slack) to a workspace."""
@@ -142,8 +150,7 @@ def channel() -> None:
 @click.option("--account", default="", help="The receiving account (bot name, number, team id).")
 @click.option("--set", "values", multiple=True, metavar="KEY=VALUE", help="A config value; repeatable.")
 @click.option("--json", "as_json", is_flag=True)
-def channel_add(kind: str, workspace_ref: str, name: str, account: str, values: tuple[str, ...],
-                as_json: bool) -> None:
+def channel_add(kind: str, workspace_ref: str, name: str, account: str, values: tuple[str, ...], as_json: bool) -> None:
     """Add a channel connection. Secret values are stored encrypted."""
     config: dict[str, Any] = {}
     for item in values:
@@ -154,12 +161,20 @@ def channel_add(kind: str, workspace_ref: str, name: str, account: str, values: 
 
     async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
         ws = await _workspace(s, workspace_ref)
-        assistant = (await s.execute(select(Assistant).where(Assistant.workspace_id == ws.id)
-                                     .order_by(Assistant.created_at).limit(1))).scalar_one_or_none()
+        assistant = (
+            await s.execute(
+                select(Assistant).where(Assistant.workspace_id == ws.id).order_by(Assistant.created_at).limit(1)
+            )
+        ).scalar_one_or_none()
         secrets = CHANNEL_SECRETS[kind]
-        row = ChannelConnection(workspace_id=ws.id, kind=kind, name=name or kind, account=account,
-                                assistant_id=assistant.id if assistant else None,
-                                config=SecretBox(settings.key).seal(config, secrets))
+        row = ChannelConnection(
+            workspace_id=ws.id,
+            kind=kind,
+            name=name or kind,
+            account=account,
+            assistant_id=assistant.id if assistant else None,
+            config=SecretBox(settings.key).seal(config, secrets),
+        )
         s.add(row)
         await s.flush()
         return _connection(row)
@@ -169,9 +184,15 @@ def channel_add(kind: str, workspace_ref: str, name: str, account: str, values: 
 
 
 def _connection(row: ChannelConnection) -> dict[str, Any]:
-    return {"id": row.id, "workspace_id": row.workspace_id, "kind": row.kind, "name": row.name,
-            "account": row.account, "enabled": row.enabled,
-            "config": redact(row.config, CHANNEL_SECRETS.get(row.kind, frozenset()))}
+    return {
+        "id": row.id,
+        "workspace_id": row.workspace_id,
+        "kind": row.kind,
+        "name": row.name,
+        "account": row.account,
+        "enabled": row.enabled,
+        "config": redact(row.config, CHANNEL_SECRETS.get(row.kind, frozenset())),
+    }
 
 
 @channel.command("list")

@@ -16,8 +16,10 @@ from core.models import Assistant, Draft, Message, Workspace
 from core.wakeup import Wakeup
 
 DEMO_NAME = "Bella's Salon"
-DEMO_INSTRUCTIONS = ("You are the friendly front desk of Bella's Salon, a hair and beauty salon. Help "
-                     "customers with opening hours, services, prices and bookings.")
+DEMO_INSTRUCTIONS = (
+    "You are the friendly front desk of Bella's Salon, a hair and beauty salon. Help "
+    "customers with opening hours, services, prices and bookings."
+)
 
 
 @click.group()
@@ -26,8 +28,15 @@ def draft() -> None:
 
 
 def _draft_row(d: Draft, question: str | None) -> dict[str, Any]:
-    return {"id": d.id, "conversation_id": d.conversation_id, "state": d.state, "decision": d.decision,
-            "text": d.text, "question": question, "created_at": d.created_at}
+    return {
+        "id": d.id,
+        "conversation_id": d.conversation_id,
+        "state": d.state,
+        "decision": d.decision,
+        "text": d.text,
+        "question": question,
+        "created_at": d.created_at,
+    }
 
 
 @draft.command("list")
@@ -39,8 +48,13 @@ def draft_list(workspace_ref: str, show_all: bool, as_json: bool) -> None:
 
     async def go(_settings: Settings, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
         ws = await _workspace(s, workspace_ref)
-        query = select(Draft, Message.text).join(Message, Message.inbox_id == Draft.inbox_id, isouter=True) \
-            .where(Draft.workspace_id == ws.id).order_by(Draft.created_at.desc()).limit(50)
+        query = (
+            select(Draft, Message.text)
+            .join(Message, Message.inbox_id == Draft.inbox_id, isouter=True)
+            .where(Draft.workspace_id == ws.id)
+            .order_by(Draft.created_at.desc())
+            .limit(50)
+        )
         if not show_all:
             query = query.where(Draft.state == "pending")
         return [_draft_row(d, q) for d, q in (await s.execute(query)).all()]
@@ -73,8 +87,9 @@ def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, te
         try:
             if action == "approve":
                 # The CLI has no in-process sender: the server's polls pick the reply up.
-                result = await drafts.approve(db, Wakeup(), workspace_id=ws.id, draft_id=target, user_id=None,
-                                              text=text)
+                result = await drafts.approve(
+                    db, Wakeup(), workspace_id=ws.id, draft_id=target, user_id=None, text=text
+                )
             elif action == "reject":
                 result = await drafts.reject(db, workspace_id=ws.id, draft_id=target, user_id=None)
             else:
@@ -133,21 +148,23 @@ def demo(as_json: bool) -> None:
     async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
         ws = (await s.execute(select(Workspace).where(Workspace.name == DEMO_NAME))).scalars().first()
         if ws is None:
-            new = await create_workspace(s, name=DEMO_NAME, approval_policy="autopilot",
-                                         instructions=DEMO_INSTRUCTIONS)
+            new = await create_workspace(s, name=DEMO_NAME, approval_policy="autopilot", instructions=DEMO_INSTRUCTIONS)
             ws, assistant, token = new.workspace, new.assistant, new.token
         else:
-            assistant = (await s.execute(select(Assistant).where(Assistant.workspace_id == ws.id)
-                                         .order_by(Assistant.created_at).limit(1))).scalar_one()
+            assistant = (
+                await s.execute(
+                    select(Assistant).where(Assistant.workspace_id == ws.id).order_by(Assistant.created_at).limit(1)
+                )
+            ).scalar_one()
             token = await issue_token(s, workspace_id=ws.id, user_id=None, name="demo token")
         data = _describe(settings, ws, assistant, token)
         # In dev mode the secret key lives in the data directory; the printed commands must find it.
         cli = ("FRONTDESK_DEV=1 " if settings.dev else "") + _cli_path()
-        data["approve_command"] = (f'{cli} draft approve --workspace {ws.slug} --latest '
-                                   f'--text "We are open Tuesday to Saturday, 9am to 6pm."')
+        data["approve_command"] = (
+            f'{cli} draft approve --workspace {ws.slug} --latest --text "We are open Tuesday to Saturday, 9am to 6pm."'
+        )
         data["list_command"] = f"{cli} draft list --workspace {ws.slug}"
-        data["api_drafts"] = (f"curl -H 'Authorization: Bearer {token}' "
-                              f"{data['api_url']}/drafts?state=pending")
+        data["api_drafts"] = f"curl -H 'Authorization: Bearer {token}' {data['api_url']}/drafts?state=pending"
         data["llm"] = settings.llm_base_url or None
         return data
 
@@ -159,15 +176,14 @@ def demo(as_json: bool) -> None:
     click.echo(f"""
   {DEMO_NAME} is ready.
 
-  1. Chat as a customer:    {data['chat_url']}
-  2. See drafts waiting:    {data['list_command']}
-  3. Answer as staff:       {data['approve_command']}
+  1. Chat as a customer:    {data["chat_url"]}
+  2. See drafts waiting:    {data["list_command"]}
+  3. Answer as staff:       {data["approve_command"]}
 
-  Admin API token:          {data['token']}   (shown once)
-  Admin API:                {data['api_url']}  (docs at {data['api_url'].rsplit('/api', 1)[0]}/docs)
+  Admin API token:          {data["token"]}   (shown once)
+  Admin API:                {data["api_url"]}  (docs at {data["api_url"].rsplit("/api", 1)[0]}/docs)
   LLM:                      {llm}
 """)
 
 
 COMMANDS: list[click.Command] = [draft, demo]
-

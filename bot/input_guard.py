@@ -46,8 +46,11 @@ def _no_nul(value: Any) -> None:
 async def clean_input(request: Request) -> None:
     """Refuse NUL characters, NaN and Infinity in the path, query, workspace header or JSON body."""
     try:
-        for value in (*request.path_params.values(), *request.query_params.values(),
-                      request.headers.get(WORKSPACE_HEADER, "")):
+        for value in (
+            *request.path_params.values(),
+            *request.query_params.values(),
+            request.headers.get(WORKSPACE_HEADER, ""),
+        ):
             _no_nul(value)
         body = await request.body() if request.method in ("POST", "PUT", "PATCH") else b""
         if body:

@@ -33,11 +33,13 @@ log = logging.getLogger(__name__)
 
 def default_model_settings(settings: Settings) -> ModelSettings:
     return ModelSettings(
-        base_url=settings.llm_base_url, model=settings.llm_model,
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-        fallback_base_url=settings.llm_fallback_base_url, fallback_model=settings.llm_fallback_model,
-        fallback_api_key=(settings.llm_fallback_api_key.get_secret_value()
-                          if settings.llm_fallback_api_key else None))
+        fallback_base_url=settings.llm_fallback_base_url,
+        fallback_model=settings.llm_fallback_model,
+        fallback_api_key=(settings.llm_fallback_api_key.get_secret_value() if settings.llm_fallback_api_key else None),
+    )
 
 
 @dataclass
@@ -53,17 +55,20 @@ class Runtime:
     def __post_init__(self) -> None:
         s = self.settings
         self.inbox = Inbox(self.db, self.wakeup)
-        self.llms = LLMProvider(self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds,
-                                max_retries=s.llm_max_retries)
-        self.pipeline = Pipeline({
-            "resolve": Resolve(self.db),
-            "media": passthrough.media,
-            "understand": passthrough.understand,
-            "rules": passthrough.rules,
-            "retrieve": passthrough.retrieve,
-            "draft": DraftStage(self.db, self.llms, on_drafting=self._typing),
-            "decide": Decide(self.db, self.wakeup, self.notifier),
-        })
+        self.llms = LLMProvider(
+            self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries
+        )
+        self.pipeline = Pipeline(
+            {
+                "resolve": Resolve(self.db),
+                "media": passthrough.media,
+                "understand": passthrough.understand,
+                "rules": passthrough.rules,
+                "retrieve": passthrough.retrieve,
+                "draft": DraftStage(self.db, self.llms, on_drafting=self._typing),
+                "decide": Decide(self.db, self.wakeup, self.notifier),
+            }
+        )
         self.web = WebChannel(self.db, self.wakeup, s)
         self.channels.register(self.web)
         for module in s.channel_plugins:
@@ -83,16 +88,33 @@ class Runtime:
 
     def worker(self) -> Worker:
         s = self.settings
-        return Worker(self.db, self.pipeline, self.wakeup, self.notifier, self.worker_id,
-                      concurrency=s.worker_concurrency, lease_seconds=s.inbox_lease_seconds,
-                      poll_seconds=s.worker_poll_seconds, max_attempts=s.inbox_max_attempts)
+        return Worker(
+            self.db,
+            self.pipeline,
+            self.wakeup,
+            self.notifier,
+            self.worker_id,
+            concurrency=s.worker_concurrency,
+            lease_seconds=s.inbox_lease_seconds,
+            poll_seconds=s.worker_poll_seconds,
+            max_attempts=s.inbox_max_attempts,
+        )
 
     def sender(self) -> OutboxSender:
         s = self.settings
-        return OutboxSender(self.db, self.channels, self.box, self.wakeup, self.worker_id,
-                            lease_seconds=s.inbox_lease_seconds, max_attempts=s.outbox_max_attempts,
-                            backoff_base=s.outbox_backoff_seconds, backoff_max=s.outbox_backoff_max_seconds,
-                            poll_seconds=s.worker_poll_seconds, concurrency=s.outbox_concurrency)
+        return OutboxSender(
+            self.db,
+            self.channels,
+            self.box,
+            self.wakeup,
+            self.worker_id,
+            lease_seconds=s.inbox_lease_seconds,
+            max_attempts=s.outbox_max_attempts,
+            backoff_base=s.outbox_backoff_seconds,
+            backoff_max=s.outbox_backoff_max_seconds,
+            poll_seconds=s.worker_poll_seconds,
+            concurrency=s.outbox_concurrency,
+        )
 
     async def start(self, *, worker: bool = True) -> None:
         """Start background work: channel pollers always; the worker and sender unless split out."""

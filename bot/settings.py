@@ -24,10 +24,13 @@ class Settings(BaseSettings):
     dev: bool = Field(False, description="Dev mode: generated secret key, relaxed start-up checks.")
     data_dir: Path = Field(Path("./data"), description="Where the SQLite file, media and keys live.")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL. Default sqlite+aiosqlite:///<data_dir>/frontdesk.db; "
-        "postgresql+asyncpg://… for scale.")
+        None,
+        description="SQLAlchemy URL. Default sqlite+aiosqlite:///<data_dir>/frontdesk.db; "
+        "postgresql+asyncpg://… for scale.",
+    )
     secret_key: SecretStr | None = Field(
-        None, description="Encrypts channel secrets at rest. Required outside dev mode.")
+        None, description="Encrypts channel secrets at rest. Required outside dev mode."
+    )
     public_url: str = Field("http://127.0.0.1:8000", description="The base URL customers and staff use.")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -41,8 +44,12 @@ class Settings(BaseSettings):
     inbox_max_attempts: int = Field(5, ge=1)
     outbox_max_attempts: int = Field(8, ge=1)
     outbox_concurrency: int = Field(
-        4, ge=1, le=256, description="Sends in flight at once per process (one per conversation). A crash "
-        "can repeat at most these in-flight sends.")
+        4,
+        ge=1,
+        le=256,
+        description="Sends in flight at once per process (one per conversation). A crash "
+        "can repeat at most these in-flight sends.",
+    )
     outbox_backoff_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles, with jitter.")
     outbox_backoff_max_seconds: float = Field(600.0, gt=0)
 
@@ -51,8 +58,10 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=1, description="Longest customer message accepted.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest JSON request body.")
 
-    llm_base_url: str | None = Field(None, description="Default OpenAI-compatible endpoint for new "
-                                     "assistants. Unset: no LLM, honest holding replies.")
+    llm_base_url: str | None = Field(
+        None,
+        description="Default OpenAI-compatible endpoint for new assistants. Unset: no LLM, honest holding replies.",
+    )
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
     llm_fallback_base_url: str | None = None
@@ -62,7 +71,8 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(2, ge=0, le=10)
 
     channel_plugins: list[str] = Field(
-        default_factory=list, description="Extra modules that register channel adapters.")
+        default_factory=list, description="Extra modules that register channel adapters."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -82,7 +92,8 @@ class Settings(BaseSettings):
         if not self.dev:
             raise SettingsError(
                 "FRONTDESK_SECRET_KEY is not set. Set it (e.g. `python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'`), or run in dev mode with FRONTDESK_DEV=1.")
+                "print(secrets.token_urlsafe(32))'`), or run in dev mode with FRONTDESK_DEV=1."
+            )
         path = self.data_dir / "secret_key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -92,8 +103,11 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Everything the logs must never show."""
-        values = [s.get_secret_value() for s in (self.secret_key, self.llm_api_key,
-                                                 self.llm_fallback_api_key) if s is not None]
+        values = [
+            s.get_secret_value()
+            for s in (self.secret_key, self.llm_api_key, self.llm_fallback_api_key)
+            if s is not None
+        ]
         return [v for v in values if v]
 
 

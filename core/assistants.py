@@ -13,8 +13,7 @@ from core.llm import LLMClient, LLMEndpoint
 from core.models import Assistant
 
 SECRET_FIELDS = frozenset({"api_key", "fallback_api_key"})
-DEFAULT_HOLDING_REPLY = ("Thanks for your message! A person from our team will get back to you "
-                         "shortly.")
+DEFAULT_HOLDING_REPLY = "Thanks for your message! A person from our team will get back to you shortly."
 APPROVAL_POLICIES = ("approve_all", "autopilot", "auto")
 
 
@@ -33,8 +32,9 @@ class ModelSettings(BaseModel):
 
 
 class LLMProvider:
-    def __init__(self, box: SecretBox, *, defaults: ModelSettings | None = None, timeout: float = 30.0,
-                 max_retries: int = 2) -> None:
+    def __init__(
+        self, box: SecretBox, *, defaults: ModelSettings | None = None, timeout: float = 30.0, max_retries: int = 2
+    ) -> None:
         self.box = box
         self.defaults = defaults or ModelSettings()
         self.timeout = timeout
@@ -56,13 +56,17 @@ class LLMProvider:
         key = hashlib.sha256(json.dumps(settings.model_dump(), sort_keys=True).encode()).hexdigest()
         client = self._clients.get(key)
         if client is None:
-            primary = LLMEndpoint(settings.base_url, settings.model or "default", settings.api_key,
-                                  settings.structured_output)
+            primary = LLMEndpoint(
+                settings.base_url, settings.model or "default", settings.api_key, settings.structured_output
+            )
             fallback = None
             if settings.fallback_base_url:
-                fallback = LLMEndpoint(settings.fallback_base_url,
-                                       settings.fallback_model or settings.model or "default",
-                                       settings.fallback_api_key, settings.structured_output)
+                fallback = LLMEndpoint(
+                    settings.fallback_base_url,
+                    settings.fallback_model or settings.model or "default",
+                    settings.fallback_api_key,
+                    settings.structured_output,
+                )
             client = LLMClient(primary, fallback, timeout=self.timeout, max_retries=self.max_retries)
             self._clients[key] = client
         return client, settings

@@ -44,8 +44,9 @@ class DeliveryReceipt:
 class SendError(Exception):
     """A send failed. `retryable` errors are retried with backoff, honouring `retry_after`."""
 
-    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None,
-                 code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = True, retry_after: float | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
@@ -66,13 +67,13 @@ class Channel(ABC):
         """Routes this channel mounts (webhooks, pages). None if it has none."""
         return None
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027  (optional hook)
         """Start background work (long polling). Called once by `frontdesk serve`."""
 
-    async def stop(self) -> None:
+    async def stop(self) -> None:  # noqa: B027  (optional hook)
         """Stop background work and close clients."""
 
-    async def typing(self, route: Route) -> None:
+    async def typing(self, route: Route) -> None:  # noqa: B027  (optional hook)
         """Show that a reply is being written, where the channel can."""
 
 

@@ -24,18 +24,19 @@ class SecretBox:
         if not value.startswith(PREFIX):
             return value
         try:
-            return self._fernet.decrypt(value[len(PREFIX):].encode()).decode()
+            return self._fernet.decrypt(value[len(PREFIX) :].encode()).decode()
         except InvalidToken as exc:
             raise ValueError("a stored secret cannot be decrypted: was FRONTDESK_SECRET_KEY changed?") from exc
 
     def seal(self, config: dict[str, Any], secret_fields: frozenset[str]) -> dict[str, Any]:
         """Encrypt the secret fields of a config dict (already-encrypted values are kept)."""
-        return {k: (self.encrypt(v) if k in secret_fields and isinstance(v, str) and v
-                    and not v.startswith(PREFIX) else v) for k, v in config.items()}
+        return {
+            k: (self.encrypt(v) if k in secret_fields and isinstance(v, str) and v and not v.startswith(PREFIX) else v)
+            for k, v in config.items()
+        }
 
     def open(self, config: dict[str, Any]) -> dict[str, Any]:
-        return {k: (self.decrypt(v) if isinstance(v, str) and v.startswith(PREFIX) else v)
-                for k, v in config.items()}
+        return {k: (self.decrypt(v) if isinstance(v, str) and v.startswith(PREFIX) else v) for k, v in config.items()}
 
 
 def redact(config: dict[str, Any], secret_fields: frozenset[str]) -> dict[str, Any]:

@@ -26,8 +26,9 @@ class Conflict(ValueError):
 
 
 async def _draft(s: AsyncSession, workspace_id: str, draft_id: str) -> tuple[Draft, Conversation]:
-    draft = (await s.execute(select(Draft).where(Draft.id == draft_id, Draft.workspace_id == workspace_id)
-                             .with_for_update())).scalar_one_or_none()
+    draft = (
+        await s.execute(select(Draft).where(Draft.id == draft_id, Draft.workspace_id == workspace_id).with_for_update())
+    ).scalar_one_or_none()
     if draft is None:
         raise NotFound("draft not found")
     conversation = await s.get(Conversation, draft.conversation_id, with_for_update=True)
@@ -37,20 +38,32 @@ async def _draft(s: AsyncSession, workspace_id: str, draft_id: str) -> tuple[Dra
 
 
 async def _settle_status(s: AsyncSession, conversation: Conversation) -> None:
-    pending = (await s.execute(select(func.count()).select_from(Draft).where(
-        Draft.conversation_id == conversation.id, Draft.state == "pending"))).scalar_one()
+    pending = (
+        await s.execute(
+            select(func.count())
+            .select_from(Draft)
+            .where(Draft.conversation_id == conversation.id, Draft.state == "pending")
+        )
+    ).scalar_one()
     if not pending:
         conversation.status = "open"
 
 
 async def latest_pending(db: Database, *, workspace_id: str) -> Draft | None:
     async with db.reader() as s:
-        return (await s.execute(select(Draft).where(Draft.workspace_id == workspace_id, Draft.state == "pending")
-                                .order_by(Draft.created_at.desc()).limit(1))).scalar_one_or_none()
+        return (
+            await s.execute(
+                select(Draft)
+                .where(Draft.workspace_id == workspace_id, Draft.state == "pending")
+                .order_by(Draft.created_at.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
 
 
-async def approve(db: Database, wakeup: Wakeup, *, workspace_id: str, draft_id: str, user_id: str | None,
-                  text: str | None = None) -> Draft:
+async def approve(
+    db: Database, wakeup: Wakeup, *, workspace_id: str, draft_id: str, user_id: str | None, text: str | None = None
+) -> Draft:
     """Send the draft, or the staff's edited text, to the customer."""
     async with db.session() as s:
         draft, conversation = await _draft(s, workspace_id, draft_id)
@@ -64,10 +77,15 @@ async def approve(db: Database, wakeup: Wakeup, *, workspace_id: str, draft_id: 
             raise Conflict("this draft has no text: approve it with the answer to send")
         edited = final != draft_text.strip()
         citations = () if edited else tuple(Citation.model_validate(c) for c in draft.citations)
-        await enqueue(s, conversation=conversation, author="staff" if edited else "assistant",
-                      author_user_id=user_id,
-                      message=OutboundMessage(conversation_id=conversation.id, text=final, citations=citations,
-                                              idempotency_key=draft_key(draft.id)))
+        await enqueue(
+            s,
+            conversation=conversation,
+            author="staff" if edited else "assistant",
+            author_user_id=user_id,
+            message=OutboundMessage(
+                conversation_id=conversation.id, text=final, citations=citations, idempotency_key=draft_key(draft.id)
+            ),
+        )
         draft.state = "edited" if edited else "approved"
         draft.final_text, draft.reviewed_by, draft.reviewed_at = final, user_id, utcnow()
         await s.flush()
@@ -100,21 +118,38 @@ async def take_over(db: Database, *, workspace_id: str, draft_id: str, user_id: 
     return draft
 
 
-async def staff_reply(db: Database, wakeup: Wakeup, *, workspace_id: str, conversation_id: str,
-                      user_id: str | None, text: str, idempotency_key: str) -> int | None:
+async def staff_reply(
+    db: Database,
+    wakeup: Wakeup,
+    *,
+    workspace_id: str,
+    conversation_id: str,
+    user_id: str | None,
+    text: str,
+    idempotency_key: str,
+) -> int | None:
     async with db.session() as s:
         conversation = await s.get(Conversation, conversation_id)
         if conversation is None or conversation.workspace_id != workspace_id:
             raise NotFound("conversation not found")
-        outbox_id = await enqueue(s, conversation=conversation, author="staff", author_user_id=user_id,
-                                  message=OutboundMessage(conversation_id=conversation.id, text=text.strip(),
-                                                          idempotency_key=f"staff:{conversation.id}:{idempotency_key}"))
+        outbox_id = await enqueue(
+            s,
+            conversation=conversation,
+            author="staff",
+            author_user_id=user_id,
+            message=OutboundMessage(
+                conversation_id=conversation.id,
+                text=text.strip(),
+                idempotency_key=f"staff:{conversation.id}:{idempotency_key}",
+            ),
+        )
     wakeup.set("outbox")
     return outbox_id
 
 
-async def set_paused(db: Database, *, workspace_id: str, conversation_id: str, paused: bool,
-                     user_id: str | None) -> Conversation:
+async def set_paused(
+    db: Database, *, workspace_id: str, conversation_id: str, paused: bool, user_id: str | None
+) -> Conversation:
     async with db.session() as s:
         conversation = await s.get(Conversation, conversation_id)
         if conversation is None or conversation.workspace_id != workspace_id:

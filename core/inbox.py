@@ -57,7 +57,8 @@ class Inbox:
                         InboxItem.channel == message.channel.value,
                         InboxItem.account == message.account,
                         InboxItem.external_id == message.external_id,
-                    ))
+                    )
+                )
                 duplicate_id = existing.scalar_one()
             else:
                 await Wakeup.notify_in(session, self.db, "inbox")
@@ -88,8 +89,11 @@ async def turn_outcome(db: Database, inbox_id: int) -> TurnOutcome:
             return TurnOutcome(finished=False)
         draft = (await s.execute(select(Draft).where(Draft.inbox_id == inbox_id))).scalar_one_or_none()
         keys = [f"holding:{inbox_id}"] + ([f"draft:{draft.id}"] if draft else [])
-        reply = (await s.execute(select(OutboxItem).where(OutboxItem.idempotency_key.in_(keys))
-                                 .order_by(OutboxItem.id))).scalars().first()
+        reply = (
+            (await s.execute(select(OutboxItem).where(OutboxItem.idempotency_key.in_(keys)).order_by(OutboxItem.id)))
+            .scalars()
+            .first()
+        )
     if state == "failed":
         return TurnOutcome(finished=True, decision="handoff")
     return TurnOutcome(

@@ -65,8 +65,15 @@ class StructuredResult(Generic[T]):
 
 
 class _AttemptFailed(Exception):
-    def __init__(self, reason: Reason, detail: str, *, retryable: bool = True,
-                 status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: Reason,
+        detail: str,
+        *,
+        retryable: bool = True,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(detail)
         self.reason: Reason = reason
         self.detail = detail
@@ -98,8 +105,9 @@ def _classify(exc: openai.OpenAIError) -> _AttemptFailed:
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if status == 429:
-            return _AttemptFailed("rate_limit", "HTTP 429", status=status,
-                                  retry_after=_retry_after(exc.response.headers))
+            return _AttemptFailed(
+                "rate_limit", "HTTP 429", status=status, retry_after=_retry_after(exc.response.headers)
+            )
         if status >= 500:
             return _AttemptFailed("server_error", f"HTTP {status}", status=status)
         return _AttemptFailed("bad_request", f"HTTP {status}", retryable=False, status=status)
@@ -128,8 +136,9 @@ def _response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any]:
 
 
 class LLMClient:
-    def __init__(self, primary: LLMEndpoint, fallback: LLMEndpoint | None = None, *,
-                 timeout: float = 30.0, max_retries: int = 2) -> None:
+    def __init__(
+        self, primary: LLMEndpoint, fallback: LLMEndpoint | None = None, *, timeout: float = 30.0, max_retries: int = 2
+    ) -> None:
         self._endpoints: dict[Role, LLMEndpoint] = {"primary": primary}
         if fallback is not None:
             self._endpoints["fallback"] = fallback
@@ -139,15 +148,21 @@ class LLMClient:
         self._client_lock = asyncio.Lock()
         self._modes: dict[Role, Mode] = {}  # structured-output mode learned in "auto"
 
-    async def complete(self, messages: list[dict[str, str]], *, temperature: float | None = None,
-                       max_tokens: int | None = None) -> LLMResult:
+    async def complete(
+        self, messages: list[dict[str, str]], *, temperature: float | None = None, max_tokens: int | None = None
+    ) -> LLMResult:
         value, model, role = await self._run(messages, None, temperature, max_tokens)
         assert isinstance(value, str)
         return LLMResult(text=value, model=model, endpoint=role)
 
-    async def structured(self, messages: list[dict[str, str]], schema: type[T], *,
-                         temperature: float | None = None, max_tokens: int | None = None
-                         ) -> StructuredResult[T]:
+    async def structured(
+        self,
+        messages: list[dict[str, str]],
+        schema: type[T],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> StructuredResult[T]:
         value, model, role = await self._run(messages, schema, temperature, max_tokens)
         assert isinstance(value, schema)
         return StructuredResult(value=value, model=model, endpoint=role)
@@ -160,26 +175,35 @@ class LLMClient:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    async def _run(self, messages: list[dict[str, str]], schema: type[BaseModel] | None,
-                   temperature: float | None, max_tokens: int | None) -> tuple[Any, str, Role]:
+    async def _run(
+        self,
+        messages: list[dict[str, str]],
+        schema: type[BaseModel] | None,
+        temperature: float | None,
+        max_tokens: int | None,
+    ) -> tuple[Any, str, Role]:
         failures: list[str] = []
         for role, endpoint in self._endpoints.items():
             try:
-                value, model = await self._with_retries(role, endpoint, messages, schema,
-                                                        temperature, max_tokens)
+                value, model = await self._with_retries(role, endpoint, messages, schema, temperature, max_tokens)
                 return value, model, role
             except _AttemptFailed as exc:
                 failures.append(f"{role} ({endpoint.model}): {exc.reason}, {exc.detail}")
         raise LLMError("all LLM endpoints failed: " + "; ".join(failures))
 
-    async def _with_retries(self, role: Role, endpoint: LLMEndpoint, messages: list[dict[str, str]],
-                            schema: type[BaseModel] | None, temperature: float | None,
-                            max_tokens: int | None) -> tuple[Any, str]:
+    async def _with_retries(
+        self,
+        role: Role,
+        endpoint: LLMEndpoint,
+        messages: list[dict[str, str]],
+        schema: type[BaseModel] | None,
+        temperature: float | None,
+        max_tokens: int | None,
+    ) -> tuple[Any, str]:
         attempts = self._max_retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                return await self._attempt(role, endpoint, messages, schema, temperature, max_tokens,
-                                           attempt)
+                return await self._attempt(role, endpoint, messages, schema, temperature, max_tokens, attempt)
             except _AttemptFailed as exc:
                 self._record(role, exc, attempt)
                 if not exc.retryable or attempt == attempts:
@@ -189,28 +213,34 @@ class LLMClient:
                 await asyncio.sleep(delay * random.uniform(1.0, 1.25))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _attempt(self, role: Role, endpoint: LLMEndpoint, messages: list[dict[str, str]],
-                       schema: type[BaseModel] | None, temperature: float | None, max_tokens: int | None,
-                       attempt: int) -> tuple[Any, str]:
+    async def _attempt(
+        self,
+        role: Role,
+        endpoint: LLMEndpoint,
+        messages: list[dict[str, str]],
+        schema: type[BaseModel] | None,
+        temperature: float | None,
+        max_tokens: int | None,
+        attempt: int,
+    ) -> tuple[Any, str]:
         if schema is None:
             text, model = await self._call(role, endpoint, messages, None, temperature, max_tokens)
             return text, model
         learned = self._modes.get(role)
-        mode: Mode = learned or ("json_object" if endpoint.structured_output == "json_object"
-                                 else "json_schema")
+        mode: Mode = learned or ("json_object" if endpoint.structured_output == "json_object" else "json_schema")
         try:
-            text, model = await self._call(role, endpoint, messages, _response_format(schema, mode),
-                                           temperature, max_tokens)
+            text, model = await self._call(
+                role, endpoint, messages, _response_format(schema, mode), temperature, max_tokens
+            )
         except _AttemptFailed as exc:
-            if not (endpoint.structured_output == "auto" and learned is None
-                    and exc.status in (400, 500)):
+            if not (endpoint.structured_output == "auto" and learned is None and exc.status in (400, 500)):
                 raise
             # llama.cpp-style servers reject json_schema; try json_object + schema once, right away.
             self._record(role, exc, attempt)
             try:
-                text, model = await self._call(role, endpoint, messages,
-                                               _response_format(schema, "json_object"),
-                                               temperature, max_tokens)
+                text, model = await self._call(
+                    role, endpoint, messages, _response_format(schema, "json_object"), temperature, max_tokens
+                )
             except _AttemptFailed as retry_exc:
                 if retry_exc.reason == "malformed":  # json_object was accepted, the answer was bad
                     self._modes[role] = "json_object"
@@ -222,9 +252,15 @@ class LLMClient:
         except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
             raise _AttemptFailed("malformed", f"answer does not match {schema.__name__}") from exc
 
-    async def _call(self, role: Role, endpoint: LLMEndpoint, messages: list[dict[str, str]],
-                    response_format: dict[str, Any] | None, temperature: float | None,
-                    max_tokens: int | None) -> tuple[str, str]:
+    async def _call(
+        self,
+        role: Role,
+        endpoint: LLMEndpoint,
+        messages: list[dict[str, str]],
+        response_format: dict[str, Any] | None,
+        temperature: float | None,
+        max_tokens: int | None,
+    ) -> tuple[str, str]:
         kwargs: dict[str, Any] = {"model": endpoint.model, "messages": messages}
         if temperature is not None:
             kwargs["temperature"] = temperature
@@ -254,12 +290,22 @@ class LLMClient:
             if client is None:
                 # Building the client loads TLS certificates from disk: keep it off the event loop.
                 client = await asyncio.to_thread(
-                    openai.AsyncOpenAI, base_url=endpoint.base_url,
-                    api_key=endpoint.api_key or "not-needed", timeout=self._timeout, max_retries=0)
+                    openai.AsyncOpenAI,
+                    base_url=endpoint.base_url,
+                    api_key=endpoint.api_key or "not-needed",
+                    timeout=self._timeout,
+                    max_retries=0,
+                )
                 self._clients[role] = client
             return client
 
     def _record(self, role: Role, exc: _AttemptFailed, attempt: int) -> None:
         LLM_ERRORS.labels(endpoint=role, reason=exc.reason).inc()
-        logger.warning("LLM %s endpoint attempt %d/%d failed: %s (%s)", role, attempt,
-                       self._max_retries + 1, exc.reason, exc.detail)
+        logger.warning(
+            "LLM %s endpoint attempt %d/%d failed: %s (%s)",
+            role,
+            attempt,
+            self._max_retries + 1,
+            exc.reason,
+            exc.detail,
+        )

@@ -86,7 +86,8 @@ class ApiToken(_Row, Base):
     __tablename__ = "api_tokens"
     workspace_id: Mapped[str] = _ws_fk()
     user_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True)
+        String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(16), default="api")  # api | session
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -119,7 +120,8 @@ class ChannelConnection(_Row, Base):
     # The receiving account as the channel names it (bot id, phone number, team id).
     account: Mapped[str] = mapped_column(String(200), default="")
     assistant_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("assistants.id", ondelete="SET NULL"), nullable=True)
+        String(36), ForeignKey("assistants.id", ondelete="SET NULL"), nullable=True
+    )
     # Channel settings; secret fields are encrypted (see core.crypto).
     config: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -139,8 +141,7 @@ class ContactIdentity(_Row, Base):
     __tablename__ = "contact_identities"
     __table_args__ = (UniqueConstraint("workspace_id", "channel", "external_user_id"),)
     workspace_id: Mapped[str] = _ws_fk()
-    contact_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[str] = mapped_column(String(36), ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_user_id: Mapped[str] = mapped_column(String(200))
     handle: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -152,9 +153,11 @@ class Conversation(_Row, Base):
     workspace_id: Mapped[str] = _ws_fk()
     contact_id: Mapped[str] = mapped_column(String(36), ForeignKey("contacts.id", ondelete="CASCADE"))
     assistant_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("assistants.id", ondelete="SET NULL"), nullable=True)
+        String(36), ForeignKey("assistants.id", ondelete="SET NULL"), nullable=True
+    )
     connection_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("channel_connections.id", ondelete="SET NULL"), nullable=True)
+        String(36), ForeignKey("channel_connections.id", ondelete="SET NULL"), nullable=True
+    )
     channel: Mapped[str] = mapped_column(String(16))
     account: Mapped[str] = mapped_column(String(200))
     thread: Mapped[str] = mapped_column(String(200))
@@ -162,7 +165,8 @@ class Conversation(_Row, Base):
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     tags: Mapped[list[str]] = mapped_column(Json, default=list)
     assigned_user_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+        String(36), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     bot_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -171,8 +175,7 @@ class Message(_Row, Base):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_conversation_created", "conversation_id", "created_at"),)
     workspace_id: Mapped[str] = _ws_fk()
-    conversation_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("conversations.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(String(36), ForeignKey("conversations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(8))  # in | out
     author: Mapped[str] = mapped_column(String(16))  # contact | assistant | staff | system
     author_user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -224,7 +227,8 @@ class Draft(_Row, Base):
     __tablename__ = "drafts"
     workspace_id: Mapped[str] = _ws_fk()
     conversation_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     # One draft per inbox row, so a retried turn finds its draft instead of writing a second.
     inbox_id: Mapped[int | None] = mapped_column(QueueId, nullable=True, unique=True)
     text: Mapped[str] = mapped_column(Text, default="")
@@ -250,7 +254,8 @@ class OutboxItem(_Queued, Base):
     )
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     conversation_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     message: Mapped[dict[str, Any]] = mapped_column(Json)  # the OutboundMessage, as JSON
     external_ids: Mapped[list[str]] = mapped_column(Json, default=list)
     delivery_status: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -33,9 +33,15 @@ class StaffNotifier:
         self._hooks.append(hook)
 
     async def alert(self, alert: StaffAlert) -> None:
-        log.info("staff needed", extra={"workspace_id": alert.workspace_id, "reason": alert.reason,
-                                        "conversation_id": alert.conversation_id,
-                                        "draft_id": alert.draft_id})
+        log.info(
+            "staff needed",
+            extra={
+                "workspace_id": alert.workspace_id,
+                "reason": alert.reason,
+                "conversation_id": alert.conversation_id,
+                "draft_id": alert.draft_id,
+            },
+        )
         for hook in self._hooks:
             try:
                 await hook(alert)

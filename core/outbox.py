@@ -29,8 +29,14 @@ from core.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 
-async def enqueue(session: AsyncSession, *, conversation: Conversation, message: OutboundMessage,
-                  author: str, author_user_id: str | None = None) -> int | None:
+async def enqueue(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    message: OutboundMessage,
+    author: str,
+    author_user_id: str | None = None,
+) -> int | None:
     """Queue a reply in the caller's transaction. Returns the outbox id, or None if the
     idempotency key was already queued (a retried turn, a double-clicked approval)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -38,22 +44,39 @@ async def enqueue(session: AsyncSession, *, conversation: Conversation, message:
     now = utcnow()
     stmt = (
         insert(OutboxItem)
-        .values(workspace_id=conversation.workspace_id, order_key=conversation.id,
-                conversation_id=conversation.id, idempotency_key=message.idempotency_key,
-                message=message.model_dump(mode="json"), state="pending", attempts=0,
-                next_attempt_at=now, created_at=now, external_ids=[])
+        .values(
+            workspace_id=conversation.workspace_id,
+            order_key=conversation.id,
+            conversation_id=conversation.id,
+            idempotency_key=message.idempotency_key,
+            message=message.model_dump(mode="json"),
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            external_ids=[],
+        )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(OutboxItem.id)
     )
     outbox_id = (await session.execute(stmt)).scalar_one_or_none()
     if outbox_id is None:
         return None
-    session.add(Message(
-        workspace_id=conversation.workspace_id, conversation_id=conversation.id, direction="out",
-        author=author, author_user_id=author_user_id, text=message.text,
-        citations=[c.model_dump(mode="json") for c in message.citations],
-        attachments=[a.model_dump(mode="json") for a in message.attachments],
-        outbox_id=outbox_id, status="pending", created_at=now))
+    session.add(
+        Message(
+            workspace_id=conversation.workspace_id,
+            conversation_id=conversation.id,
+            direction="out",
+            author=author,
+            author_user_id=author_user_id,
+            text=message.text,
+            citations=[c.model_dump(mode="json") for c in message.citations],
+            attachments=[a.model_dump(mode="json") for a in message.attachments],
+            outbox_id=outbox_id,
+            status="pending",
+            created_at=now,
+        )
+    )
     conversation.last_message_at = now
     if dialect == "postgresql":
         from sqlalchemy import text
@@ -73,8 +96,13 @@ async def route_for(db: Database, box: SecretBox, conversation_id: str) -> Route
             connection = await session.get(ChannelConnection, conversation.connection_id)
             if connection is not None:
                 config = box.open(connection.config)
-    return Route(channel=conversation.channel, account=conversation.account, thread=conversation.thread,
-                 connection_id=conversation.connection_id, config=config)
+    return Route(
+        channel=conversation.channel,
+        account=conversation.account,
+        thread=conversation.thread,
+        connection_id=conversation.connection_id,
+        config=config,
+    )
 
 
 @dataclass
@@ -122,20 +150,34 @@ class OutboxSender:
             await self._failed(row, channel_kind, exc)
             return
         now = utcnow()
-        finished = await self.queue.finish(row.id, self.worker_id, "sent", finished_at=now,
-                                           external_ids=list(receipt.external_ids),
-                                           delivery_status=receipt.status, last_error=None)
+        finished = await self.queue.finish(
+            row.id,
+            self.worker_id,
+            "sent",
+            finished_at=now,
+            external_ids=list(receipt.external_ids),
+            delivery_status=receipt.status,
+            last_error=None,
+        )
         if not finished:
             log.warning("outbox lease lost after send", extra={"outbox_id": row.id})
             return
         async with self.db.session() as session:
             await session.execute(
-                update(Message).where(Message.outbox_id == row.id)
-                .values(status="sent", sent_at=now,
-                        external_id=receipt.external_ids[0] if receipt.external_ids else None))
-            session.add(DeliveryEvent(outbox_id=row.id, status=receipt.status,
-                                      external_id=receipt.external_ids[0] if receipt.external_ids else None,
-                                      detail=receipt.detail))
+                update(Message)
+                .where(Message.outbox_id == row.id)
+                .values(
+                    status="sent", sent_at=now, external_id=receipt.external_ids[0] if receipt.external_ids else None
+                )
+            )
+            session.add(
+                DeliveryEvent(
+                    outbox_id=row.id,
+                    status=receipt.status,
+                    external_id=receipt.external_ids[0] if receipt.external_ids else None,
+                    detail=receipt.detail,
+                )
+            )
         OUTBOX_SENT.labels(channel_kind).inc()
         if self.on_sent is not None:
             self.on_sent(row.id)
@@ -149,23 +191,27 @@ class OutboxSender:
             if isinstance(exc, SendError) and exc.retry_after is not None:
                 delay = max(delay, exc.retry_after)
             OUTBOX_RETRIES.labels(channel_kind).inc()
-            log.warning("send failed, will retry", extra={"outbox_id": row.id, "attempt": row.attempts,
-                                                          "delay": round(delay, 2), "error": error[:300]})
+            log.warning(
+                "send failed, will retry",
+                extra={"outbox_id": row.id, "attempt": row.attempts, "delay": round(delay, 2), "error": error[:300]},
+            )
             await self.queue.retry_later(row.id, self.worker_id, delay=delay, error=error)
             return
         OUTBOX_FAILED.labels(channel_kind).inc()
         log.error("send failed for good", extra={"outbox_id": row.id, "error": error[:300]})
-        if await self.queue.finish(row.id, self.worker_id, "failed", finished_at=utcnow(),
-                                   last_error=error[:2000], error_code=code):
+        if await self.queue.finish(
+            row.id, self.worker_id, "failed", finished_at=utcnow(), last_error=error[:2000], error_code=code
+        ):
             async with self.db.session() as session:
-                await session.execute(
-                    update(Message).where(Message.outbox_id == row.id).values(status="failed"))
-                session.add(DeliveryEvent(outbox_id=row.id, status="failed", error_code=code,
-                                          detail={"error": error[:500]}))
+                await session.execute(update(Message).where(Message.outbox_id == row.id).values(status="failed"))
+                session.add(
+                    DeliveryEvent(outbox_id=row.id, status="failed", error_code=code, detail={"error": error[:500]})
+                )
 
 
-async def record_delivery(db: Database, *, outbox_id: int, status: str, external_id: str | None = None,
-                          error_code: str | None = None) -> None:
+async def record_delivery(
+    db: Database, *, outbox_id: int, status: str, external_id: str | None = None, error_code: str | None = None
+) -> None:
     """A channel's delivery callback (delivered, read, failed…) for a reply already sent."""
     async with db.session() as session:
         row = await session.get(OutboxItem, outbox_id)
@@ -174,7 +220,5 @@ async def record_delivery(db: Database, *, outbox_id: int, status: str, external
         row.delivery_status = status
         if error_code:
             row.error_code = error_code
-        session.add(DeliveryEvent(outbox_id=outbox_id, status=status, external_id=external_id,
-                                  error_code=error_code))
-        await session.execute(
-            update(Message).where(Message.outbox_id == outbox_id).values(status=status))
+        session.add(DeliveryEvent(outbox_id=outbox_id, status=status, external_id=external_id, error_code=error_code))
+        await session.execute(update(Message).where(Message.outbox_id == outbox_id).values(status=status))

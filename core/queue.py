@@ -57,8 +57,12 @@ class LeasedQueue(Generic[Q]):
         stmt = (
             update(m)
             .where(m.id.in_(candidates.scalar_subquery()))
-            .values(state=self.active_state, lease_until=now + timedelta(seconds=self.lease_seconds),
-                    attempts=m.attempts + 1, claimed_by=worker_id)
+            .values(
+                state=self.active_state,
+                lease_until=now + timedelta(seconds=self.lease_seconds),
+                attempts=m.attempts + 1,
+                claimed_by=worker_id,
+            )
             .returning(m)
             .execution_options(synchronize_session=False)
         )
@@ -74,21 +78,26 @@ class LeasedQueue(Generic[Q]):
         until = utcnow() + timedelta(seconds=self.lease_seconds)
         async with self.db.session() as session:
             await session.execute(
-                update(m).where(m.id.in_(ids), m.claimed_by == worker_id, m.state == self.active_state)
-                .values(lease_until=until))
+                update(m)
+                .where(m.id.in_(ids), m.claimed_by == worker_id, m.state == self.active_state)
+                .values(lease_until=until)
+            )
 
     async def finish(self, row_id: int, worker_id: str, state: str, **values: Any) -> bool:
         """Move a claimed row to `state`; False if our lease was lost to another claimer."""
         m = self.model
         async with self.db.session() as session:
             result = await session.execute(
-                update(m).where(m.id == row_id, m.claimed_by == worker_id, m.state == self.active_state)
-                .values(state=state, lease_until=None, **values))
+                update(m)
+                .where(m.id == row_id, m.claimed_by == worker_id, m.state == self.active_state)
+                .values(state=state, lease_until=None, **values)
+            )
         return bool(getattr(result, "rowcount", 0))
 
     async def retry_later(self, row_id: int, worker_id: str, *, delay: float, error: str) -> bool:
-        return await self.finish(row_id, worker_id, "pending", last_error=error[:2000],
-                                 next_attempt_at=utcnow() + timedelta(seconds=delay))
+        return await self.finish(
+            row_id, worker_id, "pending", last_error=error[:2000], next_attempt_at=utcnow() + timedelta(seconds=delay)
+        )
 
     async def depth(self) -> dict[str, int]:
         from sqlalchemy import func
@@ -96,6 +105,6 @@ class LeasedQueue(Generic[Q]):
         m = self.model
         async with self.db.reader() as session:
             rows = await session.execute(
-                select(m.state, func.count()).where(m.state.in_(("pending", self.active_state)))
-                .group_by(m.state))
+                select(m.state, func.count()).where(m.state.in_(("pending", self.active_state))).group_by(m.state)
+            )
             return {state: count for state, count in rows.all()}

@@ -62,7 +62,6 @@ class Wakeup:
         if not db.is_postgres:
             return
         import asyncpg
-
         from sqlalchemy.engine import make_url
 
         url = make_url(db.url).set(drivername="postgresql")

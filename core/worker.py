@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from core.db import Database
 from core.messages import utcnow
@@ -71,7 +71,7 @@ class Worker:
         }
         if self._running:
             waits |= set(self._running)  # a finished turn frees a slot and may unblock its conversation
-        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        _done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for future in pending:
             if future not in self._running:
                 future.cancel()
@@ -113,16 +113,22 @@ class Worker:
         error = f"{type(exc).__name__}: {exc}"
         if row.attempts < self.max_attempts:
             delay = backoff(row.attempts, base=self.retry_base_seconds, cap=300)
-            log.warning("turn failed, will retry", extra={"inbox_id": row.id, "attempt": row.attempts,
-                                                         "error": error[:300]})
+            log.warning(
+                "turn failed, will retry", extra={"inbox_id": row.id, "attempt": row.attempts, "error": error[:300]}
+            )
             with contextlib.suppress(Exception):
                 await self.queue.retry_later(row.id, self.worker_id, delay=delay, error=error)
             return
         log.error("turn failed for good", exc_info=exc, extra={"inbox_id": row.id})
         INBOX_FAILED.inc()
         with contextlib.suppress(Exception):
-            await self.queue.finish(row.id, self.worker_id, "failed", finished_at=utcnow(),
-                                    last_error=error[:2000])
+            await self.queue.finish(row.id, self.worker_id, "failed", finished_at=utcnow(), last_error=error[:2000])
         self.wakeup.turn_finished(row.id)
-        await self.notifier.alert(StaffAlert(workspace_id=row.workspace_id, conversation_id="",
-                                             reason="failed", detail=f"inbox {row.id}: {error[:200]}"))
+        await self.notifier.alert(
+            StaffAlert(
+                workspace_id=row.workspace_id,
+                conversation_id="",
+                reason="failed",
+                detail=f"inbox {row.id}: {error[:200]}",
+            )
+        )

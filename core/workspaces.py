@@ -17,13 +17,15 @@ from core.crypto import new_token, token_hash
 from core.messages import utcnow
 from core.models import ApiToken, Assistant, Membership, User, Workspace
 
-DEFAULT_INSTRUCTIONS = ("Greet customers warmly, answer questions about the business from its knowledge "
-                        "base, and help them book. Hand anything you are unsure of to the team.")
+DEFAULT_INSTRUCTIONS = (
+    "Greet customers warmly, answer questions about the business from its knowledge "
+    "base, and help them book. Hand anything you are unsure of to the team."
+)
 
 
 def slugify(text: str, *, max_length: int = 48) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", re.sub(r"['`’]", "", ascii_text.lower())).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", re.sub("['`\u2019]", "", ascii_text.lower())).strip("-")
     return slug[:max_length].strip("-") or "workspace"
 
 
@@ -42,30 +44,56 @@ class NewWorkspace:
     token: str  # shown once; only its hash is stored
 
 
-async def issue_token(s: AsyncSession, *, workspace_id: str, user_id: str | None, name: str,
-                      kind: str = "api", expires_at: datetime | None = None) -> str:
+async def issue_token(
+    s: AsyncSession,
+    *,
+    workspace_id: str,
+    user_id: str | None,
+    name: str,
+    kind: str = "api",
+    expires_at: datetime | None = None,
+) -> str:
     token = new_token()
-    s.add(ApiToken(workspace_id=workspace_id, user_id=user_id, name=name, kind=kind,
-                   token_hash=token_hash(token), prefix=token[:10], expires_at=expires_at))
+    s.add(
+        ApiToken(
+            workspace_id=workspace_id,
+            user_id=user_id,
+            name=name,
+            kind=kind,
+            token_hash=token_hash(token),
+            prefix=token[:10],
+            expires_at=expires_at,
+        )
+    )
     return token
 
 
-async def create_workspace(s: AsyncSession, *, name: str, owner: User | None = None, slug: str | None = None,
-                           approval_policy: str = "approve_all", instructions: str | None = None,
-                           model_settings: dict[str, object] | None = None) -> NewWorkspace:
+async def create_workspace(
+    s: AsyncSession,
+    *,
+    name: str,
+    owner: User | None = None,
+    slug: str | None = None,
+    approval_policy: str = "approve_all",
+    instructions: str | None = None,
+    model_settings: dict[str, object] | None = None,
+) -> NewWorkspace:
     """A workspace with its default assistant, and an owner API token."""
     workspace = Workspace(name=name.strip(), slug=await unique_slug(s, Workspace, slugify(slug or name)))
     s.add(workspace)
     await s.flush()
-    assistant = Assistant(workspace_id=workspace.id, name=f"{workspace.name} assistant",
-                          slug=await unique_slug(s, Assistant, workspace.slug),
-                          instructions=instructions or DEFAULT_INSTRUCTIONS, approval_policy=approval_policy,
-                          model_settings=model_settings or {})
+    assistant = Assistant(
+        workspace_id=workspace.id,
+        name=f"{workspace.name} assistant",
+        slug=await unique_slug(s, Assistant, workspace.slug),
+        instructions=instructions or DEFAULT_INSTRUCTIONS,
+        approval_policy=approval_policy,
+        model_settings=model_settings or {},
+    )
     s.add(assistant)
     if owner is not None:
         s.add(Membership(workspace_id=workspace.id, user_id=owner.id, role="owner"))
-    token = await issue_token(s, workspace_id=workspace.id, user_id=owner.id if owner else None,
-                              name="owner token")
+    token = await issue_token(s, workspace_id=workspace.id, user_id=owner.id if owner else None, name="owner token")
     await s.flush()
     return NewWorkspace(workspace, assistant, token)
 

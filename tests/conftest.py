@@ -24,8 +24,22 @@ from core.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("FRONTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ("delivery_events", "outbox", "drafts", "messages", "inbox", "conversations", "contact_identities",
-          "contacts", "channel_connections", "assistants", "api_tokens", "memberships", "users", "workspaces")
+TABLES = (
+    "delivery_events",
+    "outbox",
+    "drafts",
+    "messages",
+    "inbox",
+    "conversations",
+    "contact_identities",
+    "contacts",
+    "channel_connections",
+    "assistants",
+    "api_tokens",
+    "memberships",
+    "users",
+    "workspaces",
+)
 
 
 async def _pg_admin(sql: str) -> None:
@@ -93,9 +107,16 @@ async def _truncate(url: str) -> None:
 
 def make_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "dev": False, "data_dir": data_dir, "database_url": db_url, "secret_key": "test-secret-key-0123456789",
-        "chat_wait_seconds": 5.0, "worker_poll_seconds": 0.2, "log_json": False,
-        "outbox_backoff_seconds": 0.05, "llm_timeout_seconds": 2.0, "llm_max_retries": 0,
+        "dev": False,
+        "data_dir": data_dir,
+        "database_url": db_url,
+        "secret_key": "test-secret-key-0123456789",
+        "chat_wait_seconds": 5.0,
+        "worker_poll_seconds": 0.2,
+        "log_json": False,
+        "outbox_backoff_seconds": 0.05,
+        "llm_timeout_seconds": 2.0,
+        "llm_max_retries": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -49,8 +49,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         return AssistantPublic.of(assistant)
 
     @router.patch("/{assistant_id}", response_model=AssistantPublic)
-    async def patch(assistant_id: str, body: AssistantUpdate,
-                    caller: Caller = Depends(current_caller)) -> AssistantPublic:
+    async def patch(
+        assistant_id: str, body: AssistantUpdate, caller: Caller = Depends(current_caller)
+    ) -> AssistantPublic:
         try:
             async with db.session() as s:
                 assistant = await service.get(s, workspace_id=caller.workspace_id, assistant_id=assistant_id)

@@ -60,7 +60,8 @@ class AssistantUpdate(UpdateModel):
     confidence_threshold: float | None = Field(None, ge=0, le=1)
     holding_reply: str | None = Field(None, max_length=MAX_HOLDING_REPLY)
     model_settings: ModelSettingsUpdate | None = Field(
-        None, description=f"Replaces the settings; an api key sent as {REDACTED!r} keeps the stored one.")
+        None, description=f"Replaces the settings; an api key sent as {REDACTED!r} keeps the stored one."
+    )
 
 
 class AssistantPublic(BaseModel):
@@ -77,7 +78,15 @@ class AssistantPublic(BaseModel):
 
     @classmethod
     def of(cls, row: Assistant) -> AssistantPublic:
-        return cls(id=row.id, workspace_id=row.workspace_id, slug=row.slug, name=row.name,
-                   instructions=row.instructions, approval_policy=row.approval_policy,
-                   confidence_threshold=row.confidence_threshold, holding_reply=row.holding_reply,
-                   model_settings=redact(row.model_settings or {}, SECRET_FIELDS), created_at=row.created_at)
+        return cls(
+            id=row.id,
+            workspace_id=row.workspace_id,
+            slug=row.slug,
+            name=row.name,
+            instructions=row.instructions,
+            approval_policy=row.approval_policy,
+            confidence_threshold=row.confidence_threshold,
+            holding_reply=row.holding_reply,
+            model_settings=redact(row.model_settings or {}, SECRET_FIELDS),
+            created_at=row.created_at,
+        )

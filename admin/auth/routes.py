@@ -22,29 +22,36 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     router = APIRouter(prefix="/auth", tags=["auth"])
     service.warm_up()
 
-    @router.post("/register", status_code=201, response_model=SessionPublic,
-                 summary="Create an account and its first workspace")
+    @router.post(
+        "/register", status_code=201, response_model=SessionPublic, summary="Create an account and its first workspace"
+    )
     async def register(body: RegisterCreate) -> SessionPublic:
         try:
             user, workspace, token = await service.register(
-                db, email=body.email, password=body.password, name=body.name.strip(),
-                workspace_name=body.workspace_name)
+                db, email=body.email, password=body.password, name=body.name.strip(), workspace_name=body.workspace_name
+            )
         except service.EmailTaken as exc:
             raise conflict("an account with this email exists; log in instead") from exc
-        return SessionPublic(token=token, user=UserPublic.model_validate(user),
-                             workspace=WorkspacePublic.of(workspace, "owner"), role="owner")
+        return SessionPublic(
+            token=token,
+            user=UserPublic.model_validate(user),
+            workspace=WorkspacePublic.of(workspace, "owner"),
+            role="owner",
+        )
 
     @router.post("/login", response_model=SessionPublic, summary="Exchange email and password for a session")
     async def login(body: LoginCreate) -> SessionPublic:
         try:
             user, workspace, role, token = await service.login(
-                db, email=body.email, password=body.password, workspace_ref=body.workspace)
+                db, email=body.email, password=body.password, workspace_ref=body.workspace
+            )
         except service.BadCredentials as exc:
             raise unauthorized(str(exc)) from exc
         except service.NoWorkspace as exc:
             raise HTTPException(404 if body.workspace else 403, str(exc)) from exc
-        return SessionPublic(token=token, user=UserPublic.model_validate(user),
-                             workspace=WorkspacePublic.of(workspace, role), role=role)
+        return SessionPublic(
+            token=token, user=UserPublic.model_validate(user), workspace=WorkspacePublic.of(workspace, role), role=role
+        )
 
     @router.post("/logout", status_code=204, summary="Revoke the token this request carries")
     async def logout(caller: Caller = Depends(current_caller)) -> Response:
@@ -58,7 +65,10 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             user = await s.get(User, caller.user_id) if caller.user_id else None
         if workspace is None:
             raise not_found("workspace")
-        return ProfilePublic(user=UserPublic.model_validate(user) if user else None,
-                             workspace=WorkspacePublic.of(workspace, caller.role), role=caller.role)
+        return ProfilePublic(
+            user=UserPublic.model_validate(user) if user else None,
+            workspace=WorkspacePublic.of(workspace, caller.role),
+            role=caller.role,
+        )
 
     return router

@@ -39,8 +39,9 @@ class LoginCreate(BaseModel):
 
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=256)
-    workspace: str | None = Field(None, min_length=1, max_length=64,
-                                  description="Workspace id or slug; omit for your first workspace.")
+    workspace: str | None = Field(
+        None, min_length=1, max_length=64, description="Workspace id or slug; omit for your first workspace."
+    )
 
 
 class UserPublic(BaseModel):

@@ -66,12 +66,12 @@ def normalize_email(email: str) -> str:
 
 
 async def _user_by_email(s: AsyncSession, email: str) -> User | None:
-    return (await s.execute(select(User).where(func.lower(User.email) == normalize_email(email)))
-            ).scalars().first()
+    return (await s.execute(select(User).where(func.lower(User.email) == normalize_email(email)))).scalars().first()
 
 
-async def register(db: Database, *, email: str, password: str, name: str,
-                   workspace_name: str) -> tuple[User, Workspace, str]:
+async def register(
+    db: Database, *, email: str, password: str, name: str, workspace_name: str
+) -> tuple[User, Workspace, str]:
     password_hash = await hash_password(password)  # before the transaction: it holds no lock meanwhile
     try:
         async with db.session() as s:
@@ -86,8 +86,9 @@ async def register(db: Database, *, email: str, password: str, name: str,
     return user, workspace, token
 
 
-async def login(db: Database, *, email: str, password: str,
-                workspace_ref: str | None) -> tuple[User, Workspace, Role, str]:
+async def login(
+    db: Database, *, email: str, password: str, workspace_ref: str | None
+) -> tuple[User, Workspace, Role, str]:
     async with db.reader() as s:
         user = await _user_by_email(s, email)
     if not await verify_password(user.password_hash if user else None, password) or user is None:
@@ -107,5 +108,6 @@ async def login(db: Database, *, email: str, password: str,
 
 async def revoke(db: Database, *, token_id: str) -> None:
     async with db.session() as s:
-        await s.execute(update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
-                        .values(revoked_at=utcnow()))
+        await s.execute(
+            update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        )

@@ -46,12 +46,12 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         return ConnectionPublic.of(connection)
 
     @router.patch("/{connection_id}", response_model=ConnectionPublic)
-    async def patch(connection_id: str, body: ConnectionUpdate,
-                    caller: Caller = Depends(current_caller)) -> ConnectionPublic:
+    async def patch(
+        connection_id: str, body: ConnectionUpdate, caller: Caller = Depends(current_caller)
+    ) -> ConnectionPublic:
         try:
             async with db.session() as s:
-                connection = await service.get(s, workspace_id=caller.workspace_id,
-                                               connection_id=connection_id)
+                connection = await service.get(s, workspace_id=caller.workspace_id, connection_id=connection_id)
                 if connection is None:
                     raise not_found("channel connection")
                 require_owner(caller)
@@ -73,4 +73,3 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         return Response(status_code=204)
 
     return router
-

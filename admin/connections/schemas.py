@@ -22,8 +22,10 @@ Config = Annotated[dict[ConfigKey, ConfigValue], Field(max_length=50)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 _ALL_SECRETS = ", ".join(sorted(set().union(*CHANNEL_SECRETS.values())))
-CONFIG_HELP = (f"Channel settings. Secret fields ({_ALL_SECRETS}) are stored encrypted and shown as "
-               f"{REDACTED!r}; send {REDACTED!r} back to keep one.")
+CONFIG_HELP = (
+    f"Channel settings. Secret fields ({_ALL_SECRETS}) are stored encrypted and shown as "
+    f"{REDACTED!r}; send {REDACTED!r} back to keep one."
+)
 
 
 class ConnectionCreate(BaseModel):
@@ -60,7 +62,14 @@ class ConnectionPublic(BaseModel):
 
     @classmethod
     def of(cls, row: ChannelConnection) -> ConnectionPublic:
-        return cls(id=row.id, workspace_id=row.workspace_id, kind=row.kind, name=row.name,
-                   account=row.account, assistant_id=row.assistant_id, enabled=row.enabled,
-                   created_at=row.created_at,
-                   config=redact(row.config or {}, CHANNEL_SECRETS.get(row.kind, frozenset())))
+        return cls(
+            id=row.id,
+            workspace_id=row.workspace_id,
+            kind=row.kind,
+            name=row.name,
+            account=row.account,
+            assistant_id=row.assistant_id,
+            enabled=row.enabled,
+            created_at=row.created_at,
+            config=redact(row.config or {}, CHANNEL_SECRETS.get(row.kind, frozenset())),
+        )

@@ -24,21 +24,37 @@ class AccountTaken(ValueError):
 
 
 async def list_all(s: AsyncSession, *, workspace_id: str) -> Sequence[ChannelConnection]:
-    return (await s.execute(select(ChannelConnection).where(ChannelConnection.workspace_id == workspace_id)
-                            .order_by(ChannelConnection.created_at, ChannelConnection.id))).scalars().all()
+    return (
+        (
+            await s.execute(
+                select(ChannelConnection)
+                .where(ChannelConnection.workspace_id == workspace_id)
+                .order_by(ChannelConnection.created_at, ChannelConnection.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 async def get(s: AsyncSession, *, workspace_id: str, connection_id: str) -> ChannelConnection | None:
-    return (await s.execute(select(ChannelConnection).where(
-        ChannelConnection.id == connection_id, ChannelConnection.workspace_id == workspace_id))
+    return (
+        await s.execute(
+            select(ChannelConnection).where(
+                ChannelConnection.id == connection_id, ChannelConnection.workspace_id == workspace_id
+            )
+        )
     ).scalar_one_or_none()
 
 
 async def _check_assistant(s: AsyncSession, workspace_id: str, assistant_id: str | None) -> None:
     if assistant_id is None:
         return
-    found = (await s.execute(select(Assistant.id).where(
-        Assistant.id == assistant_id, Assistant.workspace_id == workspace_id))).first()
+    found = (
+        await s.execute(
+            select(Assistant.id).where(Assistant.id == assistant_id, Assistant.workspace_id == workspace_id)
+        )
+    ).first()
     if found is None:
         raise BadAssistant("assistant_id is not an assistant of this workspace")
 
@@ -51,39 +67,55 @@ async def _check_account(s: AsyncSession, kind: str, account: str, connection_id
     """
     if not account:
         return
-    query = select(ChannelConnection.id).where(ChannelConnection.kind == kind,
-                                               ChannelConnection.account == account)
+    query = select(ChannelConnection.id).where(ChannelConnection.kind == kind, ChannelConnection.account == account)
     if connection_id is not None:
         query = query.where(ChannelConnection.id != connection_id)
     if (await s.execute(query)).first() is not None:
         raise AccountTaken(f"this {kind} account is already connected")
 
 
-async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str,
-                 data: ConnectionCreate) -> ChannelConnection:
+async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str, data: ConnectionCreate) -> ChannelConnection:
     await _check_assistant(s, workspace_id, data.assistant_id)
     await _check_account(s, data.kind, data.account, None)
-    assistant_id = data.assistant_id or (await s.execute(
-        select(Assistant.id).where(Assistant.workspace_id == workspace_id)
-        .order_by(Assistant.created_at, Assistant.id).limit(1))).scalar_one_or_none()
+    assistant_id = (
+        data.assistant_id
+        or (
+            await s.execute(
+                select(Assistant.id)
+                .where(Assistant.workspace_id == workspace_id)
+                .order_by(Assistant.created_at, Assistant.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    )
     row = ChannelConnection(
-        workspace_id=workspace_id, kind=data.kind, name=data.name or data.kind, account=data.account,
-        assistant_id=assistant_id, enabled=data.enabled,
-        config=seal_config(box, data.config, old=None, secret_fields=CHANNEL_SECRETS[data.kind]))
+        workspace_id=workspace_id,
+        kind=data.kind,
+        name=data.name or data.kind,
+        account=data.account,
+        assistant_id=assistant_id,
+        enabled=data.enabled,
+        config=seal_config(box, data.config, old=None, secret_fields=CHANNEL_SECRETS[data.kind]),
+    )
     s.add(row)
     await s.flush()
     return row
 
 
-async def update(s: AsyncSession, box: SecretBox, *, connection: ChannelConnection,
-                 changes: dict[str, Any]) -> ChannelConnection:
+async def update(
+    s: AsyncSession, box: SecretBox, *, connection: ChannelConnection, changes: dict[str, Any]
+) -> ChannelConnection:
     if "assistant_id" in changes:
         await _check_assistant(s, connection.workspace_id, changes["assistant_id"])
     if changes.get("account"):
         await _check_account(s, connection.kind, changes["account"], connection.id)
     if "config" in changes:
-        changes["config"] = seal_config(box, changes["config"], old=connection.config,
-                                        secret_fields=CHANNEL_SECRETS.get(connection.kind, frozenset()))
+        changes["config"] = seal_config(
+            box,
+            changes["config"],
+            old=connection.config,
+            secret_fields=CHANNEL_SECRETS.get(connection.kind, frozenset()),
+        )
     for field, value in changes.items():
         setattr(connection, field, value)
     await s.flush()

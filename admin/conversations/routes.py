@@ -36,8 +36,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         caller: Caller = Depends(current_caller),
     ) -> Page[ConversationPublic]:
         async with db.reader() as s:
-            items, total = await service.page(s, workspace_id=caller.workspace_id, paging=page, status=status,
-                                              channel=channel)
+            items, total = await service.page(
+                s, workspace_id=caller.workspace_id, paging=page, status=status, channel=channel
+            )
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
     @router.get("/{conversation_id}", response_model=ConversationPublic)
@@ -48,21 +49,27 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             raise not_found("conversation")
         return found
 
-    @router.get("/{conversation_id}/messages", response_model=Page[MessagePublic],
-                summary="Oldest first, outbound ones with their delivery status")
-    async def list_messages(conversation_id: str, page: Paging = Depends(paging),
-                            caller: Caller = Depends(current_caller)) -> Page[MessagePublic]:
+    @router.get(
+        "/{conversation_id}/messages",
+        response_model=Page[MessagePublic],
+        summary="Oldest first, outbound ones with their delivery status",
+    )
+    async def list_messages(
+        conversation_id: str, page: Paging = Depends(paging), caller: Caller = Depends(current_caller)
+    ) -> Page[MessagePublic]:
         async with db.reader() as s:
             if not await service.exists(s, workspace_id=caller.workspace_id, conversation_id=conversation_id):
                 raise not_found("conversation")
-            rows, total = await service.messages(s, workspace_id=caller.workspace_id,
-                                                 conversation_id=conversation_id, paging=page)
+            rows, total = await service.messages(
+                s, workspace_id=caller.workspace_id, conversation_id=conversation_id, paging=page
+            )
         items = [MessagePublic.model_validate(m) for m in rows]
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
     @router.patch("/{conversation_id}", response_model=ConversationPublic)
-    async def patch(conversation_id: str, body: ConversationUpdate,
-                    caller: Caller = Depends(current_caller)) -> ConversationPublic:
+    async def patch(
+        conversation_id: str, body: ConversationUpdate, caller: Caller = Depends(current_caller)
+    ) -> ConversationPublic:
         changes = body.changes()
         paused = changes.pop("bot_paused", None)
         # Everything is checked before anything changes, so a refused request changes nothing.
@@ -70,38 +77,52 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             if not await service.exists(s, workspace_id=caller.workspace_id, conversation_id=conversation_id):
                 raise not_found("conversation")
             try:
-                await service.check_member(s, workspace_id=caller.workspace_id,
-                                           user_id=changes.get("assigned_user_id"))
+                await service.check_member(s, workspace_id=caller.workspace_id, user_id=changes.get("assigned_user_id"))
             except service.NotAMember as exc:
                 raise unprocessable(str(exc)) from exc
         try:
             if paused is not None:
                 # Pausing through core keeps it identical to a takeover from the CLI or Slack.
-                await drafts.set_paused(db, workspace_id=caller.workspace_id, conversation_id=conversation_id,
-                                        paused=paused, user_id=caller.user_id)
+                await drafts.set_paused(
+                    db,
+                    workspace_id=caller.workspace_id,
+                    conversation_id=conversation_id,
+                    paused=paused,
+                    user_id=caller.user_id,
+                )
         except drafts.NotFound as exc:
             raise not_found("conversation") from exc
         async with db.session() as s:
-            if changes and not await service.apply(s, workspace_id=caller.workspace_id,
-                                                   conversation_id=conversation_id, changes=changes):
+            if changes and not await service.apply(
+                s, workspace_id=caller.workspace_id, conversation_id=conversation_id, changes=changes
+            ):
                 raise not_found("conversation")
             found = await service.get(s, workspace_id=caller.workspace_id, conversation_id=conversation_id)
         if found is None:
             raise not_found("conversation")
         return found
 
-    @router.post("/{conversation_id}/messages", status_code=202, response_model=ReplyPublic,
-                 summary="Reply as staff; the outbox sends it")
-    async def reply(conversation_id: str, body: ReplyCreate,
-                    caller: Caller = Depends(current_caller)) -> ReplyPublic:
+    @router.post(
+        "/{conversation_id}/messages",
+        status_code=202,
+        response_model=ReplyPublic,
+        summary="Reply as staff; the outbox sends it",
+    )
+    async def reply(conversation_id: str, body: ReplyCreate, caller: Caller = Depends(current_caller)) -> ReplyPublic:
         text = body.text.strip()
         if not text:
             raise unprocessable("text is empty")
         key = body.idempotency_key or str(uuid.uuid4())  # core scopes it to the conversation
         try:
-            outbox_id = await drafts.staff_reply(db, wakeup, workspace_id=caller.workspace_id,
-                                                 conversation_id=conversation_id, user_id=caller.user_id,
-                                                 text=text, idempotency_key=key)
+            outbox_id = await drafts.staff_reply(
+                db,
+                wakeup,
+                workspace_id=caller.workspace_id,
+                conversation_id=conversation_id,
+                user_id=caller.user_id,
+                text=text,
+                idempotency_key=key,
+            )
         except drafts.NotFound as exc:
             raise not_found("conversation") from exc
         return ReplyPublic(queued=outbox_id is not None, outbox_id=outbox_id)

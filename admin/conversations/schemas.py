@@ -69,8 +69,11 @@ class ReplyCreate(BaseModel):
 
     text: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
     idempotency_key: str | None = Field(
-        None, min_length=1, max_length=100,
-        description="Sending the same key again (e.g. a retried request) sends the reply once.")
+        None,
+        min_length=1,
+        max_length=100,
+        description="Sending the same key again (e.g. a retried request) sends the reply once.",
+    )
 
 
 class ReplyPublic(BaseModel):

@@ -33,5 +33,4 @@ class DraftPublic(BaseModel):
 class DraftApprove(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(None, max_length=4000,
-                             description="Send this instead of the draft's text (an edit).")
+    text: str | None = Field(None, max_length=4000, description="Send this instead of the draft's text (an edit).")

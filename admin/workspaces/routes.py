@@ -28,8 +28,12 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id)
         return [WorkspacePublic.of(w, role) for w, role in rows]
 
-    @router.post("", status_code=201, response_model=WorkspaceCreated,
-                 summary="Create a workspace you own; returns a session token for it")
+    @router.post(
+        "",
+        status_code=201,
+        response_model=WorkspaceCreated,
+        summary="Create a workspace you own; returns a session token for it",
+    )
     async def create(body: WorkspaceCreate, caller: Caller = Depends(current_caller)) -> WorkspaceCreated:
         user_id = require_user(caller)
         try:
@@ -37,8 +41,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                 user = await s.get(User, user_id)
                 if user is None:
                     raise not_found("user")
-                workspace, token = await service.create_owned(s, owner=user, name=body.name, slug=body.slug,
-                                                              timezone=body.timezone)
+                workspace, token = await service.create_owned(
+                    s, owner=user, name=body.name, slug=body.slug, timezone=body.timezone
+                )
         except (service.SlugTaken, IntegrityError) as exc:
             raise conflict("that slug is taken") from exc
         return WorkspaceCreated(workspace=WorkspacePublic.of(workspace, "owner"), token=token)
@@ -46,15 +51,17 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     @router.get("/{workspace_id}", response_model=WorkspacePublic)
     async def get(workspace_id: str, caller: Caller = Depends(current_caller)) -> WorkspacePublic:
         async with db.reader() as s:
-            rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id,
-                                         workspace_id=workspace_id)
+            rows = await service.visible(
+                s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
+            )
         if not rows:
             raise not_found("workspace")
         return WorkspacePublic.of(*rows[0])
 
     @router.patch("/{workspace_id}", response_model=WorkspacePublic, summary="Rename a workspace (owners)")
-    async def patch(workspace_id: str, body: WorkspaceUpdate,
-                    caller: Caller = Depends(current_caller)) -> WorkspacePublic:
+    async def patch(
+        workspace_id: str, body: WorkspaceUpdate, caller: Caller = Depends(current_caller)
+    ) -> WorkspacePublic:
         try:
             async with db.session() as s:
                 workspace, role = await _owned(s, caller, workspace_id)
@@ -63,8 +70,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             raise conflict("that slug is taken") from exc
         return WorkspacePublic.of(workspace, role)
 
-    @router.delete("/{workspace_id}", status_code=204,
-                   summary="Delete a workspace and everything in it (owners)")
+    @router.delete("/{workspace_id}", status_code=204, summary="Delete a workspace and everything in it (owners)")
     async def remove(workspace_id: str, caller: Caller = Depends(current_caller)) -> Response:
         async with db.session() as s:
             await _owned(s, caller, workspace_id)
@@ -76,8 +82,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
 
 async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, Role]:
     """The workspace if the caller owns it: 404 when it is not theirs at all, 403 for staff."""
-    rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id,
-                                 workspace_id=workspace_id)
+    rows = await service.visible(
+        s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
+    )
     if not rows:
         raise not_found("workspace")
     workspace, role = rows[0]

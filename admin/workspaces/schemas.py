@@ -47,8 +47,14 @@ class WorkspacePublic(BaseModel):
 
     @classmethod
     def of(cls, workspace: Workspace, role: Role | None) -> WorkspacePublic:
-        return cls(id=workspace.id, slug=workspace.slug, name=workspace.name, timezone=workspace.timezone,
-                   created_at=workspace.created_at, role=role)
+        return cls(
+            id=workspace.id,
+            slug=workspace.slug,
+            name=workspace.name,
+            timezone=workspace.timezone,
+            created_at=workspace.created_at,
+            role=role,
+        )
 
 
 class WorkspaceCreated(BaseModel):

@@ -28,8 +28,11 @@ class SlugTaken(ValueError):
 
 async def membership_for(s: AsyncSession, *, user_id: str, ref: str | None) -> tuple[Workspace, Role] | None:
     """The user's workspace named by id or slug (an id wins), or their first one when ref is None."""
-    query = (select(Workspace, Membership.role).join(Membership, Membership.workspace_id == Workspace.id)
-             .where(Membership.user_id == user_id))
+    query = (
+        select(Workspace, Membership.role)
+        .join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Membership.user_id == user_id)
+    )
     if ref is None:
         candidates = [query.order_by(Membership.created_at, Membership.id).limit(1)]
     else:
@@ -41,28 +44,40 @@ async def membership_for(s: AsyncSession, *, user_id: str, ref: str | None) -> t
     return None
 
 
-async def visible(s: AsyncSession, *, user_id: str | None, token_workspace_id: str,
-                  workspace_id: str | None = None) -> Sequence[tuple[Workspace, Role]]:
+async def visible(
+    s: AsyncSession, *, user_id: str | None, token_workspace_id: str, workspace_id: str | None = None
+) -> Sequence[tuple[Workspace, Role]]:
     """Every workspace the caller may see (or just `workspace_id`, if it is one of them)."""
     if user_id is None:
         if workspace_id is not None and workspace_id != token_workspace_id:
             return []
         workspace = await s.get(Workspace, token_workspace_id)
         return [] if workspace is None else [(workspace, "owner")]
-    query = (select(Workspace, Membership.role).join(Membership, Membership.workspace_id == Workspace.id)
-             .where(Membership.user_id == user_id).order_by(Workspace.created_at, Workspace.id))
+    query = (
+        select(Workspace, Membership.role)
+        .join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Workspace.created_at, Workspace.id)
+    )
     if workspace_id is not None:
         query = query.where(Workspace.id == workspace_id)
     return [(w, cast(Role, role)) for w, role in (await s.execute(query)).all()]
 
 
 async def issue_session(s: AsyncSession, *, workspace_id: str, user_id: str) -> str:
-    return await issue_token(s, workspace_id=workspace_id, user_id=user_id, name="session", kind="session",
-                             expires_at=utcnow() + timedelta(days=SESSION_DAYS))
+    return await issue_token(
+        s,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        name="session",
+        kind="session",
+        expires_at=utcnow() + timedelta(days=SESSION_DAYS),
+    )
 
 
-async def create_owned(s: AsyncSession, *, owner: User, name: str, slug: str | None = None,
-                       timezone: str | None = None) -> tuple[Workspace, str]:
+async def create_owned(
+    s: AsyncSession, *, owner: User, name: str, slug: str | None = None, timezone: str | None = None
+) -> tuple[Workspace, str]:
     """A new workspace owned by `owner`, and a session token for it.
 
     create_workspace also issues a never-expiring owner API token. The admin hands out session

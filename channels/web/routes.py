@@ -24,9 +24,17 @@ if TYPE_CHECKING:
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STATUS: dict[str | None, ChatStatus] = {
-    "auto_send": "sent", "needs_approval": "pending_approval", "handoff": "handed_off", "silent": "handed_off",
+    "auto_send": "sent",
+    "needs_approval": "pending_approval",
+    "handoff": "handed_off",
+    "silent": "handed_off",
 }
-ROLE: dict[str, Literal["customer", "assistant", "staff", "system"]] = {"contact": "customer", "assistant": "assistant", "staff": "staff", "system": "system"}
+ROLE: dict[str, Literal["customer", "assistant", "staff", "system"]] = {
+    "contact": "customer",
+    "assistant": "assistant",
+    "staff": "staff",
+    "system": "system",
+}
 
 
 def require_json(request: Request) -> None:
@@ -45,8 +53,10 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
 
     async def find_assistant(agent: str) -> Assistant:
         async with db.reader() as s:
-            assistant = await s.get(Assistant, agent) or (await s.execute(
-                select(Assistant).where(Assistant.slug == agent))).scalar_one_or_none()
+            assistant = (
+                await s.get(Assistant, agent)
+                or (await s.execute(select(Assistant).where(Assistant.slug == agent))).scalar_one_or_none()
+            )
         if assistant is None:
             raise HTTPException(404, "unknown agent")
         return assistant
@@ -55,8 +65,7 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
         ip = request.client.host if request.client else "unknown"
         wait = max(per_session.take(f"s:{session_id}"), per_ip.take(f"ip:{ip}"))
         if wait:
-            raise HTTPException(429, "too many messages; slow down",
-                                headers={"Retry-After": str(max(1, round(wait)))})
+            raise HTTPException(429, "too many messages; slow down", headers={"Retry-After": str(max(1, round(wait)))})
 
     async def await_outcome(inbox_id: int) -> TurnOutcome:
         deadline = time.monotonic() + settings.chat_wait_seconds
@@ -68,66 +77,115 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
             # An in-process worker wakes us at once; a separate worker process is polled for.
             await channel.wakeup.wait_turn(inbox_id, min(remaining, 0.5))
 
-    @router.post("/api/v1/chat", response_model=ChatPublic, dependencies=[Depends(require_json)],
-                 summary="Send a customer message and get the reply if it is ready in time")
+    @router.post(
+        "/api/v1/chat",
+        response_model=ChatPublic,
+        dependencies=[Depends(require_json)],
+        summary="Send a customer message and get the reply if it is ready in time",
+    )
     async def chat(body: ChatCreate, request: Request) -> ChatPublic:
         if len(body.message) > settings.max_message_chars:
             raise HTTPException(413, f"message is longer than {settings.max_message_chars} characters")
         assistant = await find_assistant(body.agent)
         session_id = body.session_id or uuid.uuid4()
         limit(request, session_id)
-        result = await accept(InboundMessage(
-            workspace_id=assistant.workspace_id, channel=ChannelKind.web, account=assistant.id,
-            assistant_id=assistant.id, external_id=body.message_id or str(uuid.uuid4()),
-            thread=str(session_id), sender=Sender(id=str(session_id), display_name="Web visitor"),
-            text=body.message,
-            raw={"agent": body.agent, "session_id": str(session_id), "message_id": body.message_id}))
+        result = await accept(
+            InboundMessage(
+                workspace_id=assistant.workspace_id,
+                channel=ChannelKind.web,
+                account=assistant.id,
+                assistant_id=assistant.id,
+                external_id=body.message_id or str(uuid.uuid4()),
+                thread=str(session_id),
+                sender=Sender(id=str(session_id), display_name="Web visitor"),
+                text=body.message,
+                raw={"agent": body.agent, "session_id": str(session_id), "message_id": body.message_id},
+            )
+        )
         outcome = await await_outcome(result.inbox_id)
         status: ChatStatus = STATUS.get(outcome.decision, "handed_off") if outcome.finished else "processing"
-        return ChatPublic(agent=assistant.slug, message=body.message, session_id=session_id,
-                          response=outcome.reply, status=status,
-                          citations=[Citation.model_validate(c) for c in outcome.citations])
+        return ChatPublic(
+            agent=assistant.slug,
+            message=body.message,
+            session_id=session_id,
+            response=outcome.reply,
+            status=status,
+            citations=[Citation.model_validate(c) for c in outcome.citations],
+        )
 
-    @router.get("/api/v1/chat/{session_id}/messages", response_model=ChatHistoryPublic,
-                summary="The conversation so far; pass ?after=<message id> to poll for new messages")
-    async def history(session_id: uuid.UUID, after: str | None = Query(None, max_length=64),
-                      agent: str | None = Query(None, max_length=64)) -> ChatHistoryPublic:
+    @router.get(
+        "/api/v1/chat/{session_id}/messages",
+        response_model=ChatHistoryPublic,
+        summary="The conversation so far; pass ?after=<message id> to poll for new messages",
+    )
+    async def history(
+        session_id: uuid.UUID,
+        after: str | None = Query(None, max_length=64),
+        agent: str | None = Query(None, max_length=64),
+    ) -> ChatHistoryPublic:
         async with db.reader() as s:
-            query = select(Conversation).where(Conversation.channel == "web",
-                                               Conversation.thread == str(session_id))
+            query = select(Conversation).where(Conversation.channel == "web", Conversation.thread == str(session_id))
             if agent:
                 query = query.where(Conversation.account == (await find_assistant(agent)).id)
-            conversation = (await s.execute(query.order_by(Conversation.created_at.desc()).limit(1))
-                            ).scalar_one_or_none()
+            conversation = (
+                await s.execute(query.order_by(Conversation.created_at.desc()).limit(1))
+            ).scalar_one_or_none()
             if conversation is None:
                 raise HTTPException(404, "no such chat session")
             rows = select(Message).where(
                 Message.conversation_id == conversation.id,
-                or_(Message.direction == "in", Message.status.in_(("sent", "delivered", "read"))))
+                or_(Message.direction == "in", Message.status.in_(("sent", "delivered", "read"))),
+            )
             if after:
-                anchor = (await s.execute(select(Message.created_at).where(
-                    Message.id == after, Message.conversation_id == conversation.id))).scalar_one_or_none()
+                anchor = (
+                    await s.execute(
+                        select(Message.created_at).where(
+                            Message.id == after, Message.conversation_id == conversation.id
+                        )
+                    )
+                ).scalar_one_or_none()
                 if anchor is None:
                     raise HTTPException(400, "`after` is not a message of this chat")
                 rows = rows.where(Message.created_at > anchor)
             messages = (await s.execute(rows.order_by(Message.created_at, Message.id).limit(500))).scalars()
-            return ChatHistoryPublic(session_id=session_id, messages=[
-                ChatMessagePublic(id=m.id, role=ROLE.get(m.author, "system"), text=m.text,
-                                  created_at=m.created_at,
-                                  citations=[Citation.model_validate(c) for c in m.citations or []])
-                for m in messages])
+            return ChatHistoryPublic(
+                session_id=session_id,
+                messages=[
+                    ChatMessagePublic(
+                        id=m.id,
+                        role=ROLE.get(m.author, "system"),
+                        text=m.text,
+                        created_at=m.created_at,
+                        citations=[Citation.model_validate(c) for c in m.citations or []],
+                    )
+                    for m in messages
+                ],
+            )
 
     @router.get("/chat/{workspace_slug}", response_class=HTMLResponse, include_in_schema=False)
     async def page(workspace_slug: str, request: Request) -> HTMLResponse:
         async with db.reader() as s:
-            workspace = (await s.execute(select(Workspace).where(Workspace.slug == workspace_slug))
-                         ).scalar_one_or_none()
-            assistant = None if workspace is None else (await s.execute(
-                select(Assistant).where(Assistant.workspace_id == workspace.id)
-                .order_by(Assistant.created_at).limit(1))).scalar_one_or_none()
+            workspace = (
+                await s.execute(select(Workspace).where(Workspace.slug == workspace_slug))
+            ).scalar_one_or_none()
+            assistant = (
+                None
+                if workspace is None
+                else (
+                    await s.execute(
+                        select(Assistant)
+                        .where(Assistant.workspace_id == workspace.id)
+                        .order_by(Assistant.created_at)
+                        .limit(1)
+                    )
+                ).scalar_one_or_none()
+            )
         if workspace is None or assistant is None:
             raise HTTPException(404, "no such chat")
-        return TEMPLATES.TemplateResponse(request, "chat.html", {
-            "workspace": workspace, "assistant": assistant, "wait_ms": int(settings.chat_wait_seconds * 1000)})
+        return TEMPLATES.TemplateResponse(
+            request,
+            "chat.html",
+            {"workspace": workspace, "assistant": assistant, "wait_ms": int(settings.chat_wait_seconds * 1000)},
+        )
 
     return router

@@ -19,9 +19,12 @@ class ChatCreate(BaseModel):
     agent: str = Field(min_length=1, max_length=64, description="The assistant's id or slug.")
     message: str = Field(description="What the customer wrote.")
     session_id: uuid.UUID | None = Field(None, description="A UUID the widget keeps; omit to start one.")
-    message_id: str | None = Field(None, min_length=1, max_length=100,
-                                   description="The widget's id for this message; a resend with the same "
-                                   "id is not processed twice.")
+    message_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="The widget's id for this message; a resend with the same id is not processed twice.",
+    )
 
     @field_validator("message")
     @classmethod

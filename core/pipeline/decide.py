@@ -63,43 +63,71 @@ class Decide:
             conversation = await s.get(Conversation, turn.conversation.id, with_for_update=True)
             if conversation is None:
                 return
-            row = Draft(workspace_id=conversation.workspace_id, conversation_id=conversation.id,
-                        inbox_id=turn.inbox_id, text=draft.text, source=draft.source,
-                        citations=[c.model_dump(mode="json") for c in draft.citations],
-                        confidence=draft.confidence, grounded=draft.grounded, model=draft.model,
-                        decision=decision, reason=draft.reason,
-                        state="sent" if decision == AUTO_SEND else "pending")
+            row = Draft(
+                workspace_id=conversation.workspace_id,
+                conversation_id=conversation.id,
+                inbox_id=turn.inbox_id,
+                text=draft.text,
+                source=draft.source,
+                citations=[c.model_dump(mode="json") for c in draft.citations],
+                confidence=draft.confidence,
+                grounded=draft.grounded,
+                model=draft.model,
+                decision=decision,
+                reason=draft.reason,
+                state="sent" if decision == AUTO_SEND else "pending",
+            )
             if decision != AUTO_SEND:
                 # Staff answer the newest draft; older pending ones would answer stale questions.
-                await s.execute(update(Draft).where(Draft.conversation_id == conversation.id,
-                                                    Draft.state == "pending").values(state="superseded"))
+                await s.execute(
+                    update(Draft)
+                    .where(Draft.conversation_id == conversation.id, Draft.state == "pending")
+                    .values(state="superseded")
+                )
             s.add(row)
             await s.flush()
             turn.draft_id = row.id
             if decision == AUTO_SEND:
-                turn.reply_outbox_id = await enqueue(s, conversation=conversation, author="assistant",
-                                                     message=OutboundMessage(
-                                                         conversation_id=conversation.id, text=draft.text,
-                                                         citations=tuple(draft.citations),
-                                                         idempotency_key=draft_key(row.id)))
+                turn.reply_outbox_id = await enqueue(
+                    s,
+                    conversation=conversation,
+                    author="assistant",
+                    message=OutboundMessage(
+                        conversation_id=conversation.id,
+                        text=draft.text,
+                        citations=tuple(draft.citations),
+                        idempotency_key=draft_key(row.id),
+                    ),
+                )
             elif decision == HANDOFF and conversation.status != "waiting":
                 # One honest holding reply per wait, not one per message.
                 text = (turn.assistant.holding_reply if turn.assistant else None) or DEFAULT_HOLDING_REPLY
-                turn.reply_outbox_id = await enqueue(s, conversation=conversation, author="system",
-                                                     message=OutboundMessage(
-                                                         conversation_id=conversation.id, text=text,
-                                                         idempotency_key=holding_key(turn.inbox_id)))
+                turn.reply_outbox_id = await enqueue(
+                    s,
+                    conversation=conversation,
+                    author="system",
+                    message=OutboundMessage(
+                        conversation_id=conversation.id, text=text, idempotency_key=holding_key(turn.inbox_id)
+                    ),
+                )
             conversation.status = "open" if decision == AUTO_SEND else "waiting"
         if turn.reply_outbox_id is not None:
             self.wakeup.set("outbox")
         if decision in (NEEDS_APPROVAL, HANDOFF):
-            await self.notifier.alert(StaffAlert(
-                workspace_id=turn.message.workspace_id, conversation_id=turn.conversation.id,
-                reason=decision, draft_id=turn.draft_id, detail=draft.reason))
+            await self.notifier.alert(
+                StaffAlert(
+                    workspace_id=turn.message.workspace_id,
+                    conversation_id=turn.conversation.id,
+                    reason=decision,
+                    draft_id=turn.draft_id,
+                    detail=draft.reason,
+                )
+            )
 
     async def _recall(self, turn: Turn) -> None:
         """A retried turn: the decision was committed before; find the reply it queued."""
         keys = [holding_key(turn.inbox_id)] + ([draft_key(turn.draft_id)] if turn.draft_id else [])
         async with self.db.reader() as s:
-            turn.reply_outbox_id = (await s.execute(
-                select(OutboxItem.id).where(OutboxItem.idempotency_key.in_(keys)))).scalars().first()
+            turn.reply_outbox_id = (
+                (await s.execute(select(OutboxItem.id).where(OutboxItem.idempotency_key.in_(keys)))).scalars().first()
+            )

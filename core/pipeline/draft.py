@@ -47,7 +47,8 @@ def build_prompt(turn: Turn) -> list[dict[str, str]]:
     system = SYSTEM.format(
         business=turn.workspace.name if turn.workspace else "the business",
         instructions=(turn.assistant.instructions if turn.assistant else "").strip(),
-        sources=sources)
+        sources=sources,
+    )
     messages = [{"role": "system", "content": system}]
     for row in turn.history:
         if row.text:
@@ -68,15 +69,21 @@ class DraftStage:
 
     async def __call__(self, turn: Turn) -> None:
         async with self.db.reader() as s:
-            done = (await s.execute(select(Draft.id, Draft.decision)
-                                    .where(Draft.inbox_id == turn.inbox_id))).one_or_none()
+            done = (
+                await s.execute(select(Draft.id, Draft.decision).where(Draft.inbox_id == turn.inbox_id))
+            ).one_or_none()
         if done is not None:
             # Decided on an earlier attempt: decide only re-reads the outcome.
             turn.draft_id, turn.decision = done
             return
         conversation = turn.conversation
-        if conversation is None or conversation.bot_paused or turn.rules.silent \
-                or turn.message.kind.value in NO_REPLY_KINDS or turn.message.is_empty:
+        if (
+            conversation is None
+            or conversation.bot_paused
+            or turn.rules.silent
+            or turn.message.kind.value in NO_REPLY_KINDS
+            or turn.message.is_empty
+        ):
             return
         if turn.assistant is None:
             turn.draft = DraftResult(text="", source="none", reason="no assistant")
@@ -92,8 +99,9 @@ class DraftStage:
             except Exception:
                 log.warning("typing indicator failed", exc_info=True, extra={"inbox_id": turn.inbox_id})
         try:
-            result = await client.structured(build_prompt(turn), DraftReply,
-                                             temperature=settings.temperature, max_tokens=settings.max_tokens)
+            result = await client.structured(
+                build_prompt(turn), DraftReply, temperature=settings.temperature, max_tokens=settings.max_tokens
+            )
         except LLMError as exc:
             log.warning("drafting failed, handing to staff", extra={"inbox_id": turn.inbox_id})
             turn.draft = DraftResult(text="", source="none", reason=f"LLM unavailable: {exc}"[:500])
@@ -102,6 +110,11 @@ class DraftStage:
         known = {s.id: s for s in turn.sources}
         cited = [known[i].citation() for i in dict.fromkeys(reply.cited_sources) if i in known]
         turn.draft = DraftResult(
-            text=reply.reply.strip(), source="llm", confidence=reply.confidence, citations=cited,
-            grounded=bool(cited), needs_staff=reply.needs_staff or not reply.reply.strip(),
-            model=result.model)
+            text=reply.reply.strip(),
+            source="llm",
+            confidence=reply.confidence,
+            citations=cited,
+            grounded=bool(cited),
+            needs_staff=reply.needs_staff or not reply.reply.strip(),
+            model=result.model,
+        )

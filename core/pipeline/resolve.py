@@ -36,17 +36,31 @@ class Resolve:
                 log.warning("message for an unknown workspace dropped", extra={"inbox_id": turn.inbox_id})
                 turn.decision, turn.finished = "dropped", True
                 return
-            conversation = (await s.execute(select(Conversation).where(
-                Conversation.workspace_id == workspace.id, Conversation.channel == msg.channel.value,
-                Conversation.account == msg.account, Conversation.thread == msg.thread))).scalar_one_or_none()
+            conversation = (
+                await s.execute(
+                    select(Conversation).where(
+                        Conversation.workspace_id == workspace.id,
+                        Conversation.channel == msg.channel.value,
+                        Conversation.account == msg.account,
+                        Conversation.thread == msg.thread,
+                    )
+                )
+            ).scalar_one_or_none()
             contact = await self._contact(s, turn, conversation)
             contact.last_inbound_at = max(filter(None, (contact.last_inbound_at, msg.received_at)))
             assistant = await self._assistant(s, turn, conversation)
             if conversation is None:
                 conversation = Conversation(
-                    workspace_id=workspace.id, contact_id=contact.id, channel=msg.channel.value,
-                    account=msg.account, thread=msg.thread, connection_id=msg.connection_id,
-                    assistant_id=assistant.id if assistant else None, status="open", tags=[])
+                    workspace_id=workspace.id,
+                    contact_id=contact.id,
+                    channel=msg.channel.value,
+                    account=msg.account,
+                    thread=msg.thread,
+                    connection_id=msg.connection_id,
+                    assistant_id=assistant.id if assistant else None,
+                    status="open",
+                    tags=[],
+                )
                 s.add(conversation)
                 await s.flush()
             elif conversation.status == "closed":
@@ -55,37 +69,73 @@ class Resolve:
             row = (await s.execute(select(Message).where(Message.inbox_id == turn.inbox_id))).scalar_one_or_none()
             if row is None:
                 row = Message(
-                    workspace_id=workspace.id, conversation_id=conversation.id, direction="in",
-                    author="contact", kind=msg.kind.value, text=msg.text, payload=msg.payload,
+                    workspace_id=workspace.id,
+                    conversation_id=conversation.id,
+                    direction="in",
+                    author="contact",
+                    kind=msg.kind.value,
+                    text=msg.text,
+                    payload=msg.payload,
                     attachments=[a.model_dump(mode="json") for a in msg.attachments],
-                    external_id=msg.external_id, reply_to=msg.reply_to, inbox_id=turn.inbox_id,
-                    status="received", created_at=msg.received_at, citations=[])
+                    external_id=msg.external_id,
+                    reply_to=msg.reply_to,
+                    inbox_id=turn.inbox_id,
+                    status="received",
+                    created_at=msg.received_at,
+                    citations=[],
+                )
                 s.add(row)
                 await s.flush()
-            history = (await s.execute(
-                select(Message).where(Message.conversation_id == conversation.id, Message.id != row.id)
-                .order_by(Message.created_at.desc()).limit(HISTORY))).scalars().all()
+            history = (
+                (
+                    await s.execute(
+                        select(Message)
+                        .where(Message.conversation_id == conversation.id, Message.id != row.id)
+                        .order_by(Message.created_at.desc())
+                        .limit(HISTORY)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         turn.workspace, turn.assistant, turn.contact = workspace, assistant, contact
         turn.conversation, turn.message_row = conversation, row
         turn.history = list(reversed(history))
 
     async def _contact(self, s: AsyncSession, turn: Turn, conversation: Conversation | None) -> Contact:
         msg = turn.message
-        identity = (await s.execute(select(ContactIdentity).where(
-            ContactIdentity.workspace_id == msg.workspace_id, ContactIdentity.channel == msg.channel.value,
-            ContactIdentity.external_user_id == msg.sender.id))).scalar_one_or_none()
+        identity = (
+            await s.execute(
+                select(ContactIdentity).where(
+                    ContactIdentity.workspace_id == msg.workspace_id,
+                    ContactIdentity.channel == msg.channel.value,
+                    ContactIdentity.external_user_id == msg.sender.id,
+                )
+            )
+        ).scalar_one_or_none()
         if identity is not None:
             contact = await s.get(Contact, identity.contact_id)
             if contact is not None:
                 if msg.sender.display_name and not contact.display_name:
                     contact.display_name = msg.sender.display_name
                 return contact
-        contact = Contact(workspace_id=msg.workspace_id, display_name=msg.sender.display_name,
-                          phone=msg.sender.phone, language=msg.sender.language)
+        contact = Contact(
+            workspace_id=msg.workspace_id,
+            display_name=msg.sender.display_name,
+            phone=msg.sender.phone,
+            language=msg.sender.language,
+        )
         s.add(contact)
         await s.flush()
-        s.add(ContactIdentity(workspace_id=msg.workspace_id, contact_id=contact.id, channel=msg.channel.value,
-                              external_user_id=msg.sender.id, handle=msg.sender.handle))
+        s.add(
+            ContactIdentity(
+                workspace_id=msg.workspace_id,
+                contact_id=contact.id,
+                channel=msg.channel.value,
+                external_user_id=msg.sender.id,
+                handle=msg.sender.handle,
+            )
+        )
         return contact
 
     async def _assistant(self, s: AsyncSession, turn: Turn, conversation: Conversation | None) -> Assistant | None:
@@ -99,5 +149,11 @@ class Resolve:
             assistant = await s.get(Assistant, assistant_id)
             if assistant is not None and assistant.workspace_id == msg.workspace_id:
                 return assistant
-        return (await s.execute(select(Assistant).where(Assistant.workspace_id == msg.workspace_id)
-                                .order_by(Assistant.created_at).limit(1))).scalar_one_or_none()
+        return (
+            await s.execute(
+                select(Assistant)
+                .where(Assistant.workspace_id == msg.workspace_id)
+                .order_by(Assistant.created_at)
+                .limit(1)
+            )
+        ).scalar_one_or_none()

@@ -32,11 +32,18 @@ def bearer(token: str, workspace: str | None = None) -> dict[str, str]:
     return headers
 
 
-async def register(client: httpx.AsyncClient, *, email: str | None = None,
-                   workspace_name: str = "Bella's Salon", password: str = PASSWORD) -> dict[str, Any]:
+async def register(
+    client: httpx.AsyncClient,
+    *,
+    email: str | None = None,
+    workspace_name: str = "Bella's Salon",
+    password: str = PASSWORD,
+) -> dict[str, Any]:
     email = email or f"owner-{uuid.uuid4().hex[:8]}@example.com"
-    r = await client.post(f"{API}/auth/register", json={"email": email, "password": password, "name": "Bella",
-                                                       "workspace_name": workspace_name})
+    r = await client.post(
+        f"{API}/auth/register",
+        json={"email": email, "password": password, "name": "Bella", "workspace_name": workspace_name},
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -67,8 +74,7 @@ class Tenant:
         return bearer(self.token)
 
 
-async def customer_says(client: httpx.AsyncClient, assistant_slug: str, text: str,
-                        session: str | None = None) -> str:
+async def customer_says(client: httpx.AsyncClient, assistant_slug: str, text: str, session: str | None = None) -> str:
     """A web chat message; with no LLM configured it leaves an empty pending draft."""
     session = session or str(uuid.uuid4())
     r = await client.post(f"{API}/chat", json={"agent": assistant_slug, "message": text, "session_id": session})
@@ -81,8 +87,11 @@ async def make_tenant(client: httpx.AsyncClient, name: str) -> Tenant:
     headers = bearer(session["token"])
     assistants = (await client.get(f"{API}/assistants", headers=headers)).json()
     slug = assistants[0]["slug"]
-    r = await client.post(f"{API}/channels", headers=headers, json={
-        "kind": "telegram", "account": f"bot-{uuid.uuid4().hex[:6]}", "config": {"token": "123:secret"}})
+    r = await client.post(
+        f"{API}/channels",
+        headers=headers,
+        json={"kind": "telegram", "account": f"bot-{uuid.uuid4().hex[:6]}", "config": {"token": "123:secret"}},
+    )
     assert r.status_code == 201, r.text
     await customer_says(client, slug, "Are you open on Sunday?")
     conversations = (await client.get(f"{API}/conversations", headers=headers)).json()["items"]
@@ -93,9 +102,17 @@ async def make_tenant(client: httpx.AsyncClient, name: str) -> Tenant:
     async def holding_reply_sent() -> bool:  # so later reads see a settled conversation
         items = (await client.get(messages_url, headers=headers)).json()["items"]
         return any(m["direction"] == "out" for m in items) and all(
-            m["status"] == "sent" for m in items if m["direction"] == "out")
+            m["status"] == "sent" for m in items if m["direction"] == "out"
+        )
 
     await wait_for(holding_reply_sent)
-    return Tenant(token=session["token"], user_id=session["user"]["id"], workspace_id=session["workspace"]["id"],
-                  assistant_id=assistants[0]["id"], assistant_slug=slug, channel_id=r.json()["id"],
-                  conversation_id=conversations[0]["id"], draft_id=drafts[0]["id"])
+    return Tenant(
+        token=session["token"],
+        user_id=session["user"]["id"],
+        workspace_id=session["workspace"]["id"],
+        assistant_id=assistants[0]["id"],
+        assistant_slug=slug,
+        channel_id=r.json()["id"],
+        conversation_id=conversations[0]["id"],
+        draft_id=drafts[0]["id"],
+    )

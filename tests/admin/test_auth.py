@@ -26,8 +26,10 @@ async def test_register_login_profile_logout(client: httpx.AsyncClient, runtime:
     assert profile.json()["user"]["id"] == session["user"]["id"]
     assert profile.json()["workspace"]["id"] == session["workspace"]["id"] and profile.json()["role"] == "owner"
 
-    r = await client.post(f"{API}/auth/register", json={"email": "BELLA@example.com", "password": PASSWORD,
-                                                        "name": "Another", "workspace_name": "Other"})
+    r = await client.post(
+        f"{API}/auth/register",
+        json={"email": "BELLA@example.com", "password": PASSWORD, "name": "Another", "workspace_name": "Other"},
+    )
     assert r.status_code == 409
 
     login = await client.post(f"{API}/auth/login", json={"email": " bella@EXAMPLE.com", "password": PASSWORD})
@@ -60,8 +62,14 @@ async def test_wrong_password_and_unknown_email_look_the_same(client: httpx.Asyn
 
 async def test_bad_input_is_refused_with_422(client: httpx.AsyncClient) -> None:
     good = {"email": "a@example.com", "password": PASSWORD, "name": "A", "workspace_name": "W"}
-    for change in ({"password": "short"}, {"email": "not-an-email"}, {"workspace_name": "  "},
-                   {"name": "x" * 201}, {"password": "x" * 300}, {"role": "owner"}):
+    for change in (
+        {"password": "short"},
+        {"email": "not-an-email"},
+        {"workspace_name": "  "},
+        {"name": "x" * 201},
+        {"password": "x" * 300},
+        {"role": "owner"},
+    ):
         r = await client.post(f"{API}/auth/register", json={**good, **change})
         assert r.status_code == 422, (change, r.text)
     assert (await client.post(f"{API}/auth/login", json={"email": "a@example.com"})).status_code == 422
@@ -69,18 +77,27 @@ async def test_bad_input_is_refused_with_422(client: httpx.AsyncClient) -> None:
 
 async def test_refused_tokens(client: httpx.AsyncClient, runtime: Runtime) -> None:
     session = await register(client)
-    revoked = (await client.post(f"{API}/auth/login", json={"email": session["user"]["email"],
-                                                            "password": PASSWORD})).json()["token"]
+    revoked = (
+        await client.post(f"{API}/auth/login", json={"email": session["user"]["email"], "password": PASSWORD})
+    ).json()["token"]
     await client.post(f"{API}/auth/logout", headers=bearer(revoked))
-    expired = (await client.post(f"{API}/auth/login", json={"email": session["user"]["email"],
-                                                            "password": PASSWORD})).json()["token"]
+    expired = (
+        await client.post(f"{API}/auth/login", json={"email": session["user"]["email"], "password": PASSWORD})
+    ).json()["token"]
     async with runtime.db.session() as s:
-        await s.execute(update(ApiToken).where(ApiToken.token_hash == token_hash(expired))
-                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+        await s.execute(
+            update(ApiToken)
+            .where(ApiToken.token_hash == token_hash(expired))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
     cases: list[dict[str, str]] = [
-        {}, {"Authorization": "Bearer"}, {"Authorization": "Bearer fd_garbage"},
-        {"Authorization": f"Basic {session['token']}"}, {"Authorization": "Bearer " + "x" * 5000},
-        bearer(revoked), bearer(expired),
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer fd_garbage"},
+        {"Authorization": f"Basic {session['token']}"},
+        {"Authorization": "Bearer " + "x" * 5000},
+        bearer(revoked),
+        bearer(expired),
     ]
     for headers in cases:
         r = await client.get(f"{API}/auth/profile", headers=headers)
@@ -104,13 +121,16 @@ async def test_workspace_header_and_login_choose_the_workspace(client: httpx.Asy
         r = await client.get(f"{API}/assistants", headers=bearer(owner["token"], ref))
         assert r.status_code == 404, ref
 
-    login = await client.post(f"{API}/auth/login", json={"email": owner["user"]["email"], "password": PASSWORD,
-                                                        "workspace": second["slug"]})
+    login = await client.post(
+        f"{API}/auth/login", json={"email": owner["user"]["email"], "password": PASSWORD, "workspace": second["slug"]}
+    )
     assert login.status_code == 200 and login.json()["workspace"]["id"] == second["id"]
     first = await client.post(f"{API}/auth/login", json={"email": owner["user"]["email"], "password": PASSWORD})
     assert first.json()["workspace"]["id"] == owner["workspace"]["id"]
-    r = await client.post(f"{API}/auth/login", json={"email": owner["user"]["email"], "password": PASSWORD,
-                                                    "workspace": stranger["workspace"]["slug"]})
+    r = await client.post(
+        f"{API}/auth/login",
+        json={"email": owner["user"]["email"], "password": PASSWORD, "workspace": stranger["workspace"]["slug"]},
+    )
     assert r.status_code == 404
 
 
@@ -132,6 +152,7 @@ async def test_last_used_is_recorded(client: httpx.AsyncClient, runtime: Runtime
     session = await register(client)
     assert (await client.get(f"{API}/auth/profile", headers=bearer(session["token"]))).status_code == 200
     async with runtime.db.reader() as s:
-        row = (await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(session["token"]))
-                               )).scalar_one()
+        row = (
+            await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(session["token"])))
+        ).scalar_one()
     assert row.last_used_at is not None and utcnow() - row.last_used_at < timedelta(minutes=1)

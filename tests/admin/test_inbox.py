@@ -58,8 +58,9 @@ async def test_reject_and_takeover(client: httpx.AsyncClient) -> None:
     r = await client.post(f"{API}/drafts/{t.draft_id}/reject", headers=t.headers)
     assert r.status_code == 200 and r.json()["state"] == "rejected"
     assert (await client.post(f"{API}/drafts/{t.draft_id}/reject", headers=t.headers)).status_code == 200
-    assert (await client.post(f"{API}/drafts/{t.draft_id}/approve", headers=t.headers,
-                              json={"text": "late"})).status_code == 409
+    assert (
+        await client.post(f"{API}/drafts/{t.draft_id}/approve", headers=t.headers, json={"text": "late"})
+    ).status_code == 409
 
     await customer_says(client, t.assistant_slug, "Hello? Anyone?")
     drafts = (await client.get(f"{API}/drafts", headers=t.headers)).json()["items"]
@@ -91,17 +92,30 @@ async def test_conversations_list_detail_and_triage(client: httpx.AsyncClient, r
         s.add(Membership(workspace_id=t.workspace_id, user_id=colleague["user"]["id"], role="staff"))
     stranger = await register(client)
     url = f"{API}/conversations/{t.conversation_id}"
-    r = await client.patch(url, headers=t.headers, json={
-        "status": "closed", "priority": "high", "tags": ["vip", "sunday", "vip"],
-        "assigned_user_id": colleague["user"]["id"]})
+    r = await client.patch(
+        url,
+        headers=t.headers,
+        json={
+            "status": "closed",
+            "priority": "high",
+            "tags": ["vip", "sunday", "vip"],
+            "assigned_user_id": colleague["user"]["id"],
+        },
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["priority"], r.json()["tags"]) == ("closed", "high", ["vip", "sunday"])
     assert r.json()["assigned_user_id"] == colleague["user"]["id"]
     closed = (await client.get(f"{API}/conversations", headers=t.headers, params={"status": "closed"})).json()
     assert [c["id"] for c in closed["items"]] == [t.conversation_id]
 
-    for body in ({"assigned_user_id": stranger["user"]["id"]}, {"status": "lost"}, {"priority": None},
-                 {"tags": ["x" * 51]}, {"tags": [f"t{i}" for i in range(21)]}, {"contact_id": "x"}):
+    for body in (
+        {"assigned_user_id": stranger["user"]["id"]},
+        {"status": "lost"},
+        {"priority": None},
+        {"tags": ["x" * 51]},
+        {"tags": [f"t{i}" for i in range(21)]},
+        {"contact_id": "x"},
+    ):
         assert (await client.patch(url, headers=t.headers, json=body)).status_code == 422, body
     assert (await client.get(url, headers=t.headers)).json()["assigned_user_id"] == colleague["user"]["id"]
 
@@ -120,8 +134,11 @@ async def test_staff_reply_is_sent_once_per_key(client: httpx.AsyncClient, runti
         assert r.status_code == 202, r.text
     assert r.json() == {"queued": False, "outbox_id": None}
     # Another tenant using the same key is not mistaken for a repeat.
-    r = await client.post(f"{API}/conversations/{other.conversation_id}/messages", headers=other.headers,
-                          json={"text": "Hi from the other salon", "idempotency_key": "k1"})
+    r = await client.post(
+        f"{API}/conversations/{other.conversation_id}/messages",
+        headers=other.headers,
+        json={"text": "Hi from the other salon", "idempotency_key": "k1"},
+    )
     assert r.json()["queued"] is True
 
     async def delivered() -> bool:

@@ -14,9 +14,19 @@ from tests.support import new_workspace
 
 async def snapshot(client: httpx.AsyncClient, t: Tenant) -> dict[str, Any]:
     """Everything the owner of `t` can see, to compare before and after the attempts."""
-    paths = ["/workspaces", f"/workspaces/{t.workspace_id}", "/assistants", f"/assistants/{t.assistant_id}",
-             "/channels", f"/channels/{t.channel_id}", "/conversations", f"/conversations/{t.conversation_id}",
-             f"/conversations/{t.conversation_id}/messages", "/drafts", f"/drafts/{t.draft_id}"]
+    paths = [
+        "/workspaces",
+        f"/workspaces/{t.workspace_id}",
+        "/assistants",
+        f"/assistants/{t.assistant_id}",
+        "/channels",
+        f"/channels/{t.channel_id}",
+        "/conversations",
+        f"/conversations/{t.conversation_id}",
+        f"/conversations/{t.conversation_id}/messages",
+        "/drafts",
+        f"/drafts/{t.draft_id}",
+    ]
     seen = {}
     for path in paths:
         r = await client.get(API + path, headers=t.headers)
@@ -60,8 +70,14 @@ async def test_another_workspaces_ids_are_not_found(client: httpx.AsyncClient, r
             assert r.status_code == 404, (method, path, r.status_code, r.text)
             assert b.workspace_id not in r.text and "Beta" not in r.text
         # Lists hold nothing of b's, whatever the filter.
-        for path, params in (("/workspaces", {}), ("/assistants", {}), ("/channels", {}), ("/conversations", {}),
-                             ("/drafts", {"conversation_id": b.conversation_id}), ("/drafts", {})):
+        for path, params in (
+            ("/workspaces", {}),
+            ("/assistants", {}),
+            ("/channels", {}),
+            ("/conversations", {}),
+            ("/drafts", {"conversation_id": b.conversation_id}),
+            ("/drafts", {}),
+        ):
             r = await client.get(API + path, headers=headers, params=params)
             assert r.status_code == 200
             for secret_id in (b.workspace_id, b.assistant_id, b.channel_id, b.conversation_id, b.draft_id):

@@ -24,8 +24,11 @@ async def add_staff(client: httpx.AsyncClient, runtime: Runtime, workspace_id: s
 async def test_workspaces_crud_and_roles(client: httpx.AsyncClient, runtime: Runtime) -> None:
     owner = await register(client, workspace_name="Bella's Salon")
     headers = bearer(owner["token"])
-    r = await client.post(f"{API}/workspaces", headers=headers,
-                          json={"name": "Bella's Spa", "slug": "bella-spa", "timezone": "Europe/Berlin"})
+    r = await client.post(
+        f"{API}/workspaces",
+        headers=headers,
+        json={"name": "Bella's Spa", "slug": "bella-spa", "timezone": "Europe/Berlin"},
+    )
     assert r.status_code == 201, r.text
     spa, spa_token = r.json()["workspace"], r.json()["token"]
     assert spa["slug"] == "bella-spa" and spa["timezone"] == "Europe/Berlin" and spa["role"] == "owner"
@@ -35,18 +38,24 @@ async def test_workspaces_crud_and_roles(client: httpx.AsyncClient, runtime: Run
 
     listed = (await client.get(f"{API}/workspaces", headers=headers)).json()
     assert [w["id"] for w in listed] == [owner["workspace"]["id"], spa["id"]]
-    assert (await client.post(f"{API}/workspaces", headers=headers, json={"name": "X", "slug": "bella-spa"})
-            ).status_code == 409
-    for bad in ({"name": ""}, {"name": "X", "timezone": "Mars/Olympus"}, {"name": "X", "slug": "Not A Slug"},
-                {"name": "X", "slug": "123e4567-e89b-12d3-a456-426614174000"}):
+    assert (
+        await client.post(f"{API}/workspaces", headers=headers, json={"name": "X", "slug": "bella-spa"})
+    ).status_code == 409
+    for bad in (
+        {"name": ""},
+        {"name": "X", "timezone": "Mars/Olympus"},
+        {"name": "X", "slug": "Not A Slug"},
+        {"name": "X", "slug": "123e4567-e89b-12d3-a456-426614174000"},
+    ):
         assert (await client.post(f"{API}/workspaces", headers=headers, json=bad)).status_code == 422, bad
 
     r = await client.patch(f"{API}/workspaces/{spa['id']}", headers=headers, json={"name": "The Spa"})
     assert r.status_code == 200 and r.json()["name"] == "The Spa" and r.json()["slug"] == "bella-spa"
     r = await client.patch(f"{API}/workspaces/{spa['id']}", headers=headers, json={"slug": owner["workspace"]["slug"]})
     assert r.status_code == 409
-    assert (await client.patch(f"{API}/workspaces/{spa['id']}", headers=headers, json={"name": None})
-            ).status_code == 422
+    assert (
+        await client.patch(f"{API}/workspaces/{spa['id']}", headers=headers, json={"name": None})
+    ).status_code == 422
     assert (await client.get(f"{API}/workspaces/{spa['id']}", headers=headers)).json()["name"] == "The Spa"
 
     staff = await add_staff(client, runtime, owner["workspace"]["id"])
@@ -66,10 +75,18 @@ async def test_assistants_crud_with_sealed_keys(client: httpx.AsyncClient, runti
     owner = await register(client)
     headers = bearer(owner["token"])
     [default] = (await client.get(f"{API}/assistants", headers=headers)).json()
-    r = await client.post(f"{API}/assistants", headers=headers, json={
-        "name": "Night desk", "slug": "night-desk", "approval_policy": "autopilot", "confidence_threshold": 0.9,
-        "holding_reply": "Back in the morning!",
-        "model_settings": {"base_url": "https://llm.example.com/v1", "model": "m", "api_key": "sk-live-123"}})
+    r = await client.post(
+        f"{API}/assistants",
+        headers=headers,
+        json={
+            "name": "Night desk",
+            "slug": "night-desk",
+            "approval_policy": "autopilot",
+            "confidence_threshold": 0.9,
+            "holding_reply": "Back in the morning!",
+            "model_settings": {"base_url": "https://llm.example.com/v1", "model": "m", "api_key": "sk-live-123"},
+        },
+    )
     assert r.status_code == 201, r.text
     night = r.json()
     assert night["slug"] == "night-desk" and night["approval_policy"] == "autopilot"
@@ -85,20 +102,28 @@ async def test_assistants_crud_with_sealed_keys(client: httpx.AsyncClient, runti
     assert provider.settings_for(row).api_key == "sk-live-123"
 
     # The redacted value sent back keeps the key; a new value replaces it.
-    r = await client.patch(f"{API}/assistants/{night['id']}", headers=headers, json={
-        "name": "Night owl", "model_settings": {**night["model_settings"], "model": "m2"}})
+    r = await client.patch(
+        f"{API}/assistants/{night['id']}",
+        headers=headers,
+        json={"name": "Night owl", "model_settings": {**night["model_settings"], "model": "m2"}},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "Night owl" and r.json()["model_settings"]["model"] == "m2"
     assert provider.settings_for(await stored()).api_key == "sk-live-123"
-    await client.patch(f"{API}/assistants/{night['id']}", headers=headers, json={
-        "model_settings": {"base_url": "https://llm.example.com/v1", "api_key": "sk-new"}})
+    await client.patch(
+        f"{API}/assistants/{night['id']}",
+        headers=headers,
+        json={"model_settings": {"base_url": "https://llm.example.com/v1", "api_key": "sk-new"}},
+    )
     assert provider.settings_for(await stored()).api_key == "sk-new"
 
     other = await register(client)
     other_slug = (await client.get(f"{API}/assistants", headers=bearer(other["token"]))).json()[0]["slug"]
     bad: list[dict[str, Any]] = [
-        {"name": "X", "approval_policy": "yolo"}, {"name": "X", "confidence_threshold": 1.5},
-        {"name": "X", "slug": "123e4567-e89b-12d3-a456-426614174000"}, {"name": "X", "instructions": "x" * 20_001},
+        {"name": "X", "approval_policy": "yolo"},
+        {"name": "X", "confidence_threshold": 1.5},
+        {"name": "X", "slug": "123e4567-e89b-12d3-a456-426614174000"},
+        {"name": "X", "instructions": "x" * 20_001},
         {"name": "X", "model_settings": {"base_url": "file:///etc/passwd"}},
         {"name": "X", "model_settings": {"api_key": "********"}},
         {"name": "X", "model_settings": {"api_key": "enc:v1:stolen"}},
@@ -106,10 +131,12 @@ async def test_assistants_crud_with_sealed_keys(client: httpx.AsyncClient, runti
     for body in bad:
         assert (await client.post(f"{API}/assistants", headers=headers, json=body)).status_code == 422, body
     for slug in ("night-desk", other_slug):
-        assert (await client.post(f"{API}/assistants", headers=headers, json={"name": "X", "slug": slug})
-                ).status_code == 409
-    assert (await client.patch(f"{API}/assistants/{night['id']}", headers=headers, json={"slug": other_slug})
-            ).status_code == 409
+        assert (
+            await client.post(f"{API}/assistants", headers=headers, json={"name": "X", "slug": slug})
+        ).status_code == 409
+    assert (
+        await client.patch(f"{API}/assistants/{night['id']}", headers=headers, json={"slug": other_slug})
+    ).status_code == 409
 
     assert (await client.delete(f"{API}/assistants/{default['id']}", headers=headers)).status_code == 204
     assert (await client.get(f"{API}/assistants/{default['id']}", headers=headers)).status_code == 404
@@ -122,9 +149,15 @@ async def test_channel_connections_crud_with_sealed_secrets(client: httpx.AsyncC
     owner = await register(client)
     headers = bearer(owner["token"])
     [assistant] = (await client.get(f"{API}/assistants", headers=headers)).json()
-    r = await client.post(f"{API}/channels", headers=headers, json={
-        "kind": "telegram", "account": "bella_bot", "config": {"token": "123:ABC", "webhook_secret": "w-s",
-                                                               "mode": "webhook"}})
+    r = await client.post(
+        f"{API}/channels",
+        headers=headers,
+        json={
+            "kind": "telegram",
+            "account": "bella_bot",
+            "config": {"token": "123:ABC", "webhook_secret": "w-s", "mode": "webhook"},
+        },
+    )
     assert r.status_code == 201, r.text
     conn = r.json()
     assert conn["name"] == "telegram" and conn["assistant_id"] == assistant["id"] and conn["enabled"]
@@ -137,23 +170,30 @@ async def test_channel_connections_crud_with_sealed_secrets(client: httpx.AsyncC
         return runtime.box.open(row.config)
 
     assert (await opened())["token"] == "123:ABC"
-    r = await client.patch(f"{API}/channels/{conn['id']}", headers=headers,
-                           json={"name": "Bella bot", "enabled": False, "config": {**conn["config"], "token": "9:NEW"}})
+    r = await client.patch(
+        f"{API}/channels/{conn['id']}",
+        headers=headers,
+        json={"name": "Bella bot", "enabled": False, "config": {**conn["config"], "token": "9:NEW"}},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "Bella bot" and r.json()["enabled"] is False
     assert r.json()["config"]["token"] == "********"
     assert await opened() == {"token": "9:NEW", "webhook_secret": "w-s", "mode": "webhook"}
-    assert (await client.patch(f"{API}/channels/{conn['id']}", headers=headers, json={"assistant_id": None})
-            ).json()["assistant_id"] is None
+    assert (await client.patch(f"{API}/channels/{conn['id']}", headers=headers, json={"assistant_id": None})).json()[
+        "assistant_id"
+    ] is None
     listed = (await client.get(f"{API}/channels", headers=headers)).json()
     assert [c["id"] for c in listed] == [conn["id"]] and "9:NEW" not in str(listed)
 
     other = await register(client)
     other_assistant = (await client.get(f"{API}/assistants", headers=bearer(other["token"]))).json()[0]["id"]
     bad: list[dict[str, Any]] = [
-        {"kind": "fax"}, {"kind": "sms", "assistant_id": other_assistant},
-        {"kind": "sms", "config": {"auth_token": 12345}}, {"kind": "sms", "config": {"auth_token": "********"}},
-        {"kind": "sms", "config": {"note": "enc:v1:abc"}}, {"kind": "sms", "config": {"k": {"nested": 1}}},
+        {"kind": "fax"},
+        {"kind": "sms", "assistant_id": other_assistant},
+        {"kind": "sms", "config": {"auth_token": 12345}},
+        {"kind": "sms", "config": {"auth_token": "********"}},
+        {"kind": "sms", "config": {"note": "enc:v1:abc"}},
+        {"kind": "sms", "config": {"k": {"nested": 1}}},
         {"kind": "sms", "name": "x" * 201},
     ]
     for body in bad:
@@ -161,8 +201,9 @@ async def test_channel_connections_crud_with_sealed_secrets(client: httpx.AsyncC
     r = await client.patch(f"{API}/channels/{conn['id']}", headers=headers, json={"assistant_id": other_assistant})
     assert r.status_code == 422
     # One receiving account, one connection: the inbox dedups on it across workspaces.
-    r = await client.post(f"{API}/channels", headers=bearer(other["token"]),
-                          json={"kind": "telegram", "account": "bella_bot"})
+    r = await client.post(
+        f"{API}/channels", headers=bearer(other["token"]), json={"kind": "telegram", "account": "bella_bot"}
+    )
     assert r.status_code == 409
 
     assert (await client.delete(f"{API}/channels/{conn['id']}", headers=headers)).status_code == 204
@@ -192,8 +233,13 @@ async def test_openapi_documents_the_admin(client: httpx.AsyncClient) -> None:
     r = await client.get("/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
-    for path in ("/api/v1/auth/login", "/api/v1/workspaces/{workspace_id}", "/api/v1/channels/{connection_id}",
-                 "/api/v1/conversations/{conversation_id}/messages", "/api/v1/drafts/{draft_id}/takeover"):
+    for path in (
+        "/api/v1/auth/login",
+        "/api/v1/workspaces/{workspace_id}",
+        "/api/v1/channels/{connection_id}",
+        "/api/v1/conversations/{conversation_id}/messages",
+        "/api/v1/drafts/{draft_id}/takeover",
+    ):
         assert path in paths, path
     assert "HTTPBearer" in r.json()["components"]["securitySchemes"]
     assert (await client.get("/docs")).status_code == 200

@@ -42,8 +42,18 @@ def test_workspace_create_and_list(cli: CliRunner) -> None:
 
 def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> None:
     run_json(cli, "workspace", "create", "Shop")
-    added = run_json(cli, "channel", "add", "telegram", "--workspace", "shop", "--account", "shop_bot",
-                     "--set", "token=123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi")
+    added = run_json(
+        cli,
+        "channel",
+        "add",
+        "telegram",
+        "--workspace",
+        "shop",
+        "--account",
+        "shop_bot",
+        "--set",
+        "token=123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi",
+    )
     assert isinstance(added, dict) and added["config"]["token"] == "********"
     listed = run_json(cli, "channel", "list", "--workspace", "shop")
     assert [c["id"] for c in listed] == [added["id"]]  # type: ignore[union-attr]
@@ -71,8 +81,9 @@ def test_refuses_to_start_without_a_secret_outside_dev_mode(tmp_path: Path) -> N
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
     env.update(FRONTDESK_DATA_DIR=str(tmp_path), FRONTDESK_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/x.db")
     exe = Path(sys.executable).parent / "frontdesk"
-    result = subprocess.run([str(exe), "workspace", "list"], env=env, cwd=tmp_path, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [str(exe), "workspace", "list"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0 and "FRONTDESK_SECRET_KEY is not set" in result.stderr
     helped = subprocess.run([str(exe), "--help"], env=env, capture_output=True, text=True, timeout=60)
     assert helped.returncode == 0 and "serve" in helped.stdout and "demo" in helped.stdout
@@ -83,11 +94,11 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
 
     from sqlalchemy import select
 
+    from bot.runtime import Runtime
     from core.db import Database
     from core.messages import ChannelKind, InboundMessage, Sender
     from core.models import Message
     from tests.conftest import make_settings
-    from bot.runtime import Runtime
 
     created = run_json(cli, "demo")
     assert isinstance(created, dict)
@@ -95,10 +106,17 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
     async def customer_writes() -> None:
         runtime = Runtime.build(make_settings(db_url, Path(os.environ["FRONTDESK_DATA_DIR"])))
         try:
-            await runtime.inbox.accept(InboundMessage(
-                workspace_id=created["workspace"]["id"], channel=ChannelKind.web,
-                account=created["assistant"]["id"], external_id="m1", thread="s1", sender=Sender(id="s1"),
-                text="Are you open on Sunday?"))
+            await runtime.inbox.accept(
+                InboundMessage(
+                    workspace_id=created["workspace"]["id"],
+                    channel=ChannelKind.web,
+                    account=created["assistant"]["id"],
+                    external_id="m1",
+                    thread="s1",
+                    sender=Sender(id="s1"),
+                    text="Are you open on Sunday?",
+                )
+            )
             await runtime.worker().drain()
         finally:
             await runtime.close()
@@ -106,8 +124,9 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
     asyncio.run(customer_writes())
     listed = run_json(cli, "draft", "list", "--workspace", "bellas-salon")
     assert isinstance(listed, list) and listed[0]["question"] == "Are you open on Sunday?"
-    approved = cli.invoke(main, ["draft", "approve", "--workspace", "bellas-salon", "--latest", "--text",
-                                 "Closed on Sundays, sorry!"])
+    approved = cli.invoke(
+        main, ["draft", "approve", "--workspace", "bellas-salon", "--latest", "--text", "Closed on Sundays, sorry!"]
+    )
     assert approved.exit_code == 0, approved.output
     assert run_json(cli, "draft", "list", "--workspace", "bellas-salon") == []
 
@@ -115,8 +134,9 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
         db = Database(db_url)
         try:
             async with db.reader() as s:
-                rows = await s.execute(select(Message.author, Message.text).where(Message.direction == "out")
-                                       .order_by(Message.created_at))
+                rows = await s.execute(
+                    select(Message.author, Message.text).where(Message.direction == "out").order_by(Message.created_at)
+                )
                 return [tuple(r) for r in rows.all()]  # type: ignore[misc]
         finally:
             await db.dispose()

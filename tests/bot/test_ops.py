@@ -12,7 +12,7 @@ import httpx
 
 from bot.app import create_app
 from bot.runtime import Runtime
-from core.logs import JsonFormatter, PlainFormatter, REDACT
+from core.logs import REDACT, JsonFormatter, PlainFormatter
 from tests.conftest import make_settings
 from tests.support import new_workspace
 
@@ -22,8 +22,9 @@ async def test_health_ready_and_metrics(client: httpx.AsyncClient, runtime: Runt
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["migrations"] == "ok"
     new = await new_workspace(runtime.db)
-    await client.post("/api/v1/chat", json={"agent": new.assistant.slug, "message": "hi",
-                                            "session_id": str(uuid.uuid4())})
+    await client.post(
+        "/api/v1/chat", json={"agent": new.assistant.slug, "message": "hi", "session_id": str(uuid.uuid4())}
+    )
     text = (await client.get("/metrics")).text
     assert 'frontdesk_inbox_accepted_total{channel="web"}' in text
     assert 'frontdesk_inbox_depth{state="pending"} 0.0' in text
@@ -51,13 +52,22 @@ def test_logs_mask_tokens_and_configured_secrets() -> None:
     logger = logging.getLogger("frontdesk.test.redaction")
     logger.propagate = False
     logger.addHandler(handler)
-    secrets = ["fd_" + "a" * 40, "sk-proj-abcdefghijklmnop", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
-               "xoxb-1234567890-abcdefghij", "my-very-secret-signing-key"]
+    secrets = [
+        "fd_" + "a" * 40,
+        "sk-proj-abcdefghijklmnop",
+        "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        "xoxb-1234567890-abcdefghij",
+        "my-very-secret-signing-key",
+    ]
     try:
         for formatter in (JsonFormatter(), PlainFormatter()):
             handler.setFormatter(formatter)
-            logger.warning("calling with Authorization: Bearer %s and %s", secrets[0], secrets[1],
-                           extra={"token": secrets[2], "detail": f"slack {secrets[3]} key={secrets[4]}"})
+            logger.warning(
+                "calling with Authorization: Bearer %s and %s",
+                secrets[0],
+                secrets[1],
+                extra={"token": secrets[2], "detail": f"slack {secrets[3]} key={secrets[4]}"},
+            )
             logger.error("failed", extra={"config": {"auth_token": "twilio-auth-token-value"}})
     finally:
         logger.removeHandler(handler)

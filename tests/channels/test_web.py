@@ -32,8 +32,9 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no
 async def test_no_llm_gets_holding_reply_then_staff_answer(client: httpx.AsyncClient, runtime: Runtime) -> None:
     new = await new_workspace(runtime.db)
     session = str(uuid.uuid4())
-    r = await client.post("/api/v1/chat", json={"agent": new.assistant.slug, "message": "Are you open on Sunday?",
-                                                "session_id": session})
+    r = await client.post(
+        "/api/v1/chat", json={"agent": new.assistant.slug, "message": "Are you open on Sunday?", "session_id": session}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "handed_off"
@@ -46,8 +47,14 @@ async def test_no_llm_gets_holding_reply_then_staff_answer(client: httpx.AsyncCl
 
     pending = await drafts.latest_pending(runtime.db, workspace_id=new.workspace.id)
     assert pending is not None and pending.text == ""
-    await drafts.approve(runtime.db, runtime.wakeup, workspace_id=new.workspace.id, draft_id=pending.id,
-                         user_id=None, text="Sorry, we are closed on Sundays.")
+    await drafts.approve(
+        runtime.db,
+        runtime.wakeup,
+        workspace_id=new.workspace.id,
+        draft_id=pending.id,
+        user_id=None,
+        text="Sorry, we are closed on Sundays.",
+    )
 
     async def answered() -> bool:
         texts = [m["text"] for m in await _history(client, session)]
@@ -64,8 +71,12 @@ async def test_no_llm_gets_holding_reply_then_staff_answer(client: httpx.AsyncCl
 async def test_same_message_id_three_times_gives_one_reply(client: httpx.AsyncClient, runtime: Runtime) -> None:
     new = await new_workspace(runtime.db)
     session = str(uuid.uuid4())
-    payload = {"agent": new.assistant.slug, "message": "Do you do balayage?", "session_id": session,
-               "message_id": "widget-msg-1"}
+    payload = {
+        "agent": new.assistant.slug,
+        "message": "Do you do balayage?",
+        "session_id": session,
+        "message_id": "widget-msg-1",
+    }
     results = [await client.post("/api/v1/chat", json=payload) for _ in range(3)]
     assert all(r.status_code == 200 for r in results)
     history = await _history(client, session)
@@ -85,10 +96,13 @@ async def test_bad_input_gets_clear_4xx_and_nothing_is_stored(client: httpx.Asyn
     for payload, status in cases:
         r = await client.post("/api/v1/chat", json=payload)
         assert r.status_code == status, (payload.get("message", "")[:20], r.status_code, r.text[:200])
-    r = await client.post("/api/v1/chat", content=b'{"agent": "x", "message": ', headers={"content-type": "application/json"})
+    r = await client.post(
+        "/api/v1/chat", content=b'{"agent": "x", "message": ', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422
-    r = await client.post("/api/v1/chat", content=b"agent=x&message=hi",
-                          headers={"content-type": "application/x-www-form-urlencoded"})
+    r = await client.post(
+        "/api/v1/chat", content=b"agent=x&message=hi", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 415
     from sqlalchemy import func, select
 
@@ -108,14 +122,16 @@ async def test_rate_limit_per_session(settings: Settings) -> None:
             session = str(uuid.uuid4())
             codes = []
             for i in range(4):
-                r = await client.post("/api/v1/chat", json={"agent": new.assistant.slug, "message": f"msg {i}",
-                                                            "session_id": session})
+                r = await client.post(
+                    "/api/v1/chat", json={"agent": new.assistant.slug, "message": f"msg {i}", "session_id": session}
+                )
                 codes.append(r.status_code)
             assert codes == [200, 200, 200, 429]
             assert int(r.headers["retry-after"]) >= 1
             # Another session from the same address is not held up by the first one's limit.
-            r = await client.post("/api/v1/chat", json={"agent": new.assistant.slug, "message": "hi",
-                                                        "session_id": str(uuid.uuid4())})
+            r = await client.post(
+                "/api/v1/chat", json={"agent": new.assistant.slug, "message": "hi", "session_id": str(uuid.uuid4())}
+            )
             assert r.status_code == 200
     finally:
         await runtime.close()
@@ -124,6 +140,7 @@ async def test_rate_limit_per_session(settings: Settings) -> None:
 async def test_chat_page_and_unknown_session(client: httpx.AsyncClient, runtime: Runtime) -> None:
     new = await new_workspace(runtime.db)
     r = await client.get(f"/chat/{new.workspace.slug}")
-    assert r.status_code == 200 and "Bella&#39;s Salon" in r.text or "Bella's Salon" in r.text
+    assert r.status_code == 200
+    assert "Bella&#39;s Salon" in r.text or "Bella's Salon" in r.text
     assert (await client.get("/chat/nobody-here")).status_code == 404
     assert (await client.get(f"/api/v1/chat/{uuid.uuid4()}/messages")).status_code == 404

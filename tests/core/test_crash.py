@@ -31,8 +31,9 @@ REPLY = '{"reply": "We are open 9 to 6.", "confidence": 0.9, "cited_sources": []
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def _sent(sink: Path) -> list[str]:
@@ -51,15 +52,23 @@ def _wait(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
 async def _accept_all(db_url: str, llm_url: str) -> str:
     db = Database(db_url)
     try:
-        new = await new_workspace(db, approval_policy="auto",
-                                  model_settings={"base_url": f"{llm_url}/v1", "model": "fake"})
+        new = await new_workspace(
+            db, approval_policy="auto", model_settings={"base_url": f"{llm_url}/v1", "model": "fake"}
+        )
         inbox = Inbox(db, Wakeup())
         for i in range(MESSAGES):
             conv = i % CONVERSATIONS
-            await inbox.accept(InboundMessage(
-                workspace_id=new.workspace.id, channel=ChannelKind.web, account=new.assistant.id,
-                external_id=f"m{i}", thread=f"session-{conv}", sender=Sender(id=f"visitor-{conv}"),
-                text=f"question {i}"))
+            await inbox.accept(
+                InboundMessage(
+                    workspace_id=new.workspace.id,
+                    channel=ChannelKind.web,
+                    account=new.assistant.id,
+                    external_id=f"m{i}",
+                    thread=f"session-{conv}",
+                    sender=Sender(id=f"visitor-{conv}"),
+                    text=f"question {i}",
+                )
+            )
         return new.workspace.id
     finally:
         await db.dispose()
@@ -69,16 +78,19 @@ async def _counts(db_url: str) -> dict[str, object]:
     db = Database(db_url)
     try:
         async with db.reader() as s:
+
             async def count(q):  # type: ignore[no-untyped-def]
                 return (await s.execute(q)).scalar_one()
+
             drafts_per_inbox = (await s.execute(select(Draft.inbox_id, func.count()).group_by(Draft.inbox_id))).all()
             return {
                 "inbox_done": await count(select(func.count()).select_from(InboxItem).where(InboxItem.state == "done")),
                 "drafts": await count(select(func.count()).select_from(Draft)),
                 "max_drafts_per_inbox": max((n for _, n in drafts_per_inbox), default=0),
                 "outbox": await count(select(func.count()).select_from(OutboxItem)),
-                "outbox_sent": await count(select(func.count()).select_from(OutboxItem)
-                                           .where(OutboxItem.state == "sent")),
+                "outbox_sent": await count(
+                    select(func.count()).select_from(OutboxItem).where(OutboxItem.state == "sent")
+                ),
             }
     finally:
         await db.dispose()
@@ -90,17 +102,26 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_one_per_kill(db_
     with serve(fake.app) as llm_url:
         asyncio.run(_accept_all(db_url, llm_url))
         sink = tmp_path / "sent.txt"
-        env = {**os.environ, "FRONTDESK_DATABASE_URL": db_url, "FRONTDESK_SECRET_KEY": "crash-test-key-0123456789",
-               "FRONTDESK_DATA_DIR": str(tmp_path), "FRONTDESK_CHANNEL_PLUGINS": '["tests.fakes.sink_channel"]',
-               "FRONTDESK_SINK_FILE": str(sink), "FRONTDESK_INBOX_LEASE_SECONDS": "1.5",
-               "FRONTDESK_WORKER_CONCURRENCY": "4", "FRONTDESK_OUTBOX_CONCURRENCY": "1",
-               "FRONTDESK_WORKER_POLL_SECONDS": "0.2", "FRONTDESK_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "FRONTDESK_DATABASE_URL": db_url,
+            "FRONTDESK_SECRET_KEY": "crash-test-key-0123456789",
+            "FRONTDESK_DATA_DIR": str(tmp_path),
+            "FRONTDESK_CHANNEL_PLUGINS": '["tests.fakes.sink_channel"]',
+            "FRONTDESK_SINK_FILE": str(sink),
+            "FRONTDESK_INBOX_LEASE_SECONDS": "1.5",
+            "FRONTDESK_WORKER_CONCURRENCY": "4",
+            "FRONTDESK_OUTBOX_CONCURRENCY": "1",
+            "FRONTDESK_WORKER_POLL_SECONDS": "0.2",
+            "FRONTDESK_LOG_LEVEL": "WARNING",
+        }
         env.pop("FRONTDESK_LLM_BASE_URL", None)
         for kill in range(1, KILLS + 1):
             worker = _worker(env)
             target = kill * MESSAGES // (KILLS + 1)
-            assert _wait(lambda t=target: len(_sent(sink)) >= t, 60), worker.stderr.read().decode()[-2000:] \
-                if worker.poll() is not None else "no progress"
+            assert _wait(lambda t=target: len(_sent(sink)) >= t, 60), (
+                worker.stderr.read().decode()[-2000:] if worker.poll() is not None else "no progress"
+            )
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
         finisher = _worker(env)
@@ -116,5 +137,10 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_one_per_kill(db_
     assert len(sends) == MESSAGES
     assert duplicates <= KILLS, sends.most_common(5)
     counts = asyncio.run(_counts(db_url))
-    assert counts == {"inbox_done": MESSAGES, "drafts": MESSAGES, "max_drafts_per_inbox": 1,
-                      "outbox": MESSAGES, "outbox_sent": MESSAGES}, counts
+    assert counts == {
+        "inbox_done": MESSAGES,
+        "drafts": MESSAGES,
+        "max_drafts_per_inbox": 1,
+        "outbox": MESSAGES,
+        "outbox_sent": MESSAGES,
+    }, counts

@@ -15,8 +15,7 @@ from core.metrics import REGISTRY
 from tests.fakes.openai_server import FakeOpenAI, Step
 from tests.fakes.server import free_port, serve
 
-USER = [{"role": "system", "content": "You are a front desk."},
-        {"role": "user", "content": "Are you open on Sunday?"}]
+USER = [{"role": "system", "content": "You are a front desk."}, {"role": "user", "content": "Are you open on Sunday?"}]
 
 
 class Intent(BaseModel):
@@ -76,8 +75,9 @@ async def test_structured_json_schema(start: Serve) -> None:
     client = LLMClient(LLMEndpoint(base_url=start(fake), model="m", structured_output="json_schema"))
     result = await client.structured(USER, Intent)
     await client.aclose()
-    assert result == StructuredResult(value=Intent(intent="opening_hours", confidence=0.9), model="m",
-                                      endpoint="primary")
+    assert result == StructuredResult(
+        value=Intent(intent="opening_hours", confidence=0.9), model="m", endpoint="primary"
+    )
     response_format = fake.requests[0].body["response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["name"] == "Intent"
@@ -100,7 +100,8 @@ async def test_llama_cpp_json_object_mode(start: Serve) -> None:
     await client.aclose()
     assert result.value == Intent(intent="faq", confidence=0.5)
     assert [r.body["response_format"] for r in fake.requests] == [
-        {"type": "json_object", "schema": Intent.model_json_schema()}]
+        {"type": "json_object", "schema": Intent.model_json_schema()}
+    ]
 
 
 async def test_auto_mode_switches_to_json_object_and_remembers(start: Serve) -> None:
@@ -132,8 +133,12 @@ async def test_auto_mode_keeps_json_schema_on_a_capable_server(start: Serve) -> 
 async def test_slow_primary_times_out_then_fallback_answers(start: Serve) -> None:
     primary = FakeOpenAI(default=Step(content="too late", delay=1.0))
     fallback = FakeOpenAI().reply("from the fallback")
-    client = LLMClient(LLMEndpoint(base_url=start(primary), model="big"),
-                       LLMEndpoint(base_url=start(fallback), model="small"), timeout=0.3, max_retries=1)
+    client = LLMClient(
+        LLMEndpoint(base_url=start(primary), model="big"),
+        LLMEndpoint(base_url=start(fallback), model="small"),
+        timeout=0.3,
+        max_retries=1,
+    )
     before = errors("primary", "timeout")
     started = time.monotonic()
     result = await client.complete(USER)
@@ -172,8 +177,7 @@ async def test_429_retry_after_is_honoured(start: Serve) -> None:
 async def test_client_error_is_not_retried(start: Serve) -> None:
     fake = FakeOpenAI().fail(401)
     fallback = FakeOpenAI().reply("fallback")
-    client = LLMClient(LLMEndpoint(base_url=start(fake), model="m"),
-                       LLMEndpoint(base_url=start(fallback), model="f"))
+    client = LLMClient(LLMEndpoint(base_url=start(fake), model="m"), LLMEndpoint(base_url=start(fallback), model="f"))
     before = errors("primary", "bad_request")
     result = await client.complete(USER)
     await client.aclose()
@@ -185,13 +189,13 @@ async def test_client_error_is_not_retried(start: Serve) -> None:
 async def test_malformed_json_is_retried_then_falls_back(start: Serve) -> None:
     primary = FakeOpenAI().malformed().reply_json({"intent": "missing confidence"}).malformed()
     fallback = FakeOpenAI().reply_json({"intent": "faq", "confidence": 0.7})
-    client = LLMClient(LLMEndpoint(base_url=start(primary), model="p"),
-                       LLMEndpoint(base_url=start(fallback), model="f"), max_retries=2)
+    client = LLMClient(
+        LLMEndpoint(base_url=start(primary), model="p"), LLMEndpoint(base_url=start(fallback), model="f"), max_retries=2
+    )
     before = errors("primary", "malformed")
     result = await client.structured(USER, Intent)
     await client.aclose()
-    assert result == StructuredResult(value=Intent(intent="faq", confidence=0.7), model="f",
-                                      endpoint="fallback")
+    assert result == StructuredResult(value=Intent(intent="faq", confidence=0.7), model="f", endpoint="fallback")
     assert len(primary.requests) == 3 and primary.pending == 0
     assert errors("primary", "malformed") == before + 3
 
@@ -214,11 +218,13 @@ async def test_empty_completion_counts_as_malformed(start: Serve) -> None:
     assert errors("primary", "malformed") == before + 2
 
 
-async def test_everything_down_raises_quickly_without_leaking_the_key(
-        caplog: pytest.LogCaptureFixture) -> None:
+async def test_everything_down_raises_quickly_without_leaking_the_key(caplog: pytest.LogCaptureFixture) -> None:
     secret = "sk-very-secret-key"
-    client = LLMClient(LLMEndpoint(base_url=closed_url(), model="p", api_key=secret),
-                       LLMEndpoint(base_url=closed_url(), model="f", api_key=secret), timeout=0.5)
+    client = LLMClient(
+        LLMEndpoint(base_url=closed_url(), model="p", api_key=secret),
+        LLMEndpoint(base_url=closed_url(), model="f", api_key=secret),
+        timeout=0.5,
+    )
     before = (errors("primary", "connection"), errors("fallback", "connection"))
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="core.llm"), pytest.raises(LLMError) as excinfo:

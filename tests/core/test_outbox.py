@@ -10,7 +10,7 @@ from bot.runtime import Runtime
 from channels.web import WebChannel
 from core.channels import DeliveryReceipt, Route, SendError
 from core.messages import OutboundMessage
-from core.models import Conversation, Contact, DeliveryEvent, Message, OutboxItem
+from core.models import Contact, Conversation, DeliveryEvent, Message, OutboxItem
 from core.outbox import enqueue
 from tests.support import new_workspace
 
@@ -32,8 +32,14 @@ async def _conversation(runtime: Runtime) -> Conversation:
         contact = Contact(workspace_id=new.workspace.id)
         s.add(contact)
         await s.flush()
-        conv = Conversation(workspace_id=new.workspace.id, contact_id=contact.id, channel="web",
-                            account=new.assistant.id, thread="t1", tags=[])
+        conv = Conversation(
+            workspace_id=new.workspace.id,
+            contact_id=contact.id,
+            channel="web",
+            account=new.assistant.id,
+            thread="t1",
+            tags=[],
+        )
         s.add(conv)
     return conv
 
@@ -42,8 +48,12 @@ async def _queue(runtime: Runtime, conv: Conversation, key: str, text: str = "he
     async with runtime.db.session() as s:
         fresh = await s.get(Conversation, conv.id)
         assert fresh is not None
-        return await enqueue(s, conversation=fresh, author="staff",
-                             message=OutboundMessage(conversation_id=conv.id, text=text, idempotency_key=key))
+        return await enqueue(
+            s,
+            conversation=fresh,
+            author="staff",
+            message=OutboundMessage(conversation_id=conv.id, text=text, idempotency_key=key),
+        )
 
 
 def _flaky(runtime: Runtime, *errors: SendError) -> FlakyWeb:

@@ -22,8 +22,9 @@ from tests.support import new_workspace
 
 
 def answer(reply: str, confidence: float = 0.9, cited: list[str] | None = None, needs_staff: bool = False) -> str:
-    return json.dumps({"reply": reply, "confidence": confidence, "cited_sources": cited or [],
-                       "needs_staff": needs_staff})
+    return json.dumps(
+        {"reply": reply, "confidence": confidence, "cited_sources": cited or [], "needs_staff": needs_staff}
+    )
 
 
 @pytest.fixture
@@ -33,11 +34,20 @@ def llm() -> Iterator[tuple[FakeOpenAI, str]]:
         yield fake, f"{url}/v1"
 
 
-async def turn(runtime: Runtime, workspace_id: str, account: str, text: str, *, i: int = 1,
-               thread: str = "chat-1") -> int:
-    result = await runtime.inbox.accept(InboundMessage(
-        workspace_id=workspace_id, channel=ChannelKind.web, account=account, external_id=f"m{i}-{thread}",
-        thread=thread, sender=Sender(id=thread), text=text))
+async def turn(
+    runtime: Runtime, workspace_id: str, account: str, text: str, *, i: int = 1, thread: str = "chat-1"
+) -> int:
+    result = await runtime.inbox.accept(
+        InboundMessage(
+            workspace_id=workspace_id,
+            channel=ChannelKind.web,
+            account=account,
+            external_id=f"m{i}-{thread}",
+            thread=thread,
+            sender=Sender(id=thread),
+            text=text,
+        )
+    )
     await runtime.worker().drain()
     await runtime.sender().run_once()
     return result.inbox_id
@@ -45,7 +55,9 @@ async def turn(runtime: Runtime, workspace_id: str, account: str, text: str, *, 
 
 async def test_approve_all_waits_for_staff_with_the_llm_draft(runtime: Runtime, llm: tuple[FakeOpenAI, str]) -> None:
     fake, url = llm
-    new = await new_workspace(runtime.db, model_settings={"base_url": url, "model": "m1", "api_key": "sk-test-key-123456"})
+    new = await new_workspace(
+        runtime.db, model_settings={"base_url": url, "model": "m1", "api_key": "sk-test-key-123456"}
+    )
     inbox_id = await turn(runtime, new.workspace.id, new.assistant.id, "When are you open?")
     outcome = await turn_outcome(runtime.db, inbox_id)
     assert outcome.decision == "needs_approval" and outcome.reply is None
@@ -115,8 +127,15 @@ async def test_llm_down_sends_holding_reply_and_tells_staff(runtime: Runtime) ->
 async def test_fallback_endpoint_drafts_when_primary_is_down(runtime: Runtime) -> None:
     down, up = FakeOpenAI(default=Step(status=503)), FakeOpenAI(default=Step(content=answer("From fallback.")))
     with serve(down.app) as down_url, serve(up.app) as up_url:
-        new = await new_workspace(runtime.db, approval_policy="auto", model_settings={
-            "base_url": f"{down_url}/v1", "fallback_base_url": f"{up_url}/v1", "fallback_model": "backup"})
+        new = await new_workspace(
+            runtime.db,
+            approval_policy="auto",
+            model_settings={
+                "base_url": f"{down_url}/v1",
+                "fallback_base_url": f"{up_url}/v1",
+                "fallback_model": "backup",
+            },
+        )
         outcome = await turn_outcome(runtime.db, await turn(runtime, new.workspace.id, new.assistant.id, "hi"))
     assert outcome.reply == "From fallback."
     assert up.requests[-1].body["model"] == "backup"
@@ -133,11 +152,14 @@ async def test_taken_over_conversation_stays_silent(runtime: Runtime, llm: tuple
     outcome = await turn_outcome(runtime.db, await turn(runtime, new.workspace.id, new.assistant.id, "second", i=2))
     assert outcome.decision == "silent" and len(fake.requests) == calls
     async with runtime.db.reader() as s:  # the message is still stored for staff to read
-        assert (await s.execute(select(func.count()).select_from(Message).where(Message.direction == "in"))
-                ).scalar_one() == 2
+        assert (
+            await s.execute(select(func.count()).select_from(Message).where(Message.direction == "in"))
+        ).scalar_one() == 2
 
 
-async def test_reprocessing_a_turn_makes_no_second_draft_or_reply(runtime: Runtime, llm: tuple[FakeOpenAI, str]) -> None:
+async def test_reprocessing_a_turn_makes_no_second_draft_or_reply(
+    runtime: Runtime, llm: tuple[FakeOpenAI, str]
+) -> None:
     fake, url = llm
     new = await new_workspace(runtime.db, approval_policy="auto", model_settings={"base_url": url})
     inbox_id = await turn(runtime, new.workspace.id, new.assistant.id, "hi")

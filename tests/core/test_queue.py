@@ -16,8 +16,15 @@ from core.wakeup import Wakeup
 
 
 def msg(i: int, thread: str = "t1", workspace: str = "ws") -> InboundMessage:
-    return InboundMessage(workspace_id=workspace, channel=ChannelKind.telegram, account="bot1",
-                          external_id=str(i), thread=thread, sender=Sender(id="u1"), text=f"hello {i}")
+    return InboundMessage(
+        workspace_id=workspace,
+        channel=ChannelKind.telegram,
+        account="bot1",
+        external_id=str(i),
+        thread=thread,
+        sender=Sender(id="u1"),
+        text=f"hello {i}",
+    )
 
 
 async def test_accept_is_idempotent_on_channel_message_id(db_url: str) -> None:

@@ -62,5 +62,12 @@ async def test_slow_conversation_does_not_block_others_and_order_holds(runtime: 
 
 
 def _msg(workspace_id: str, account: str, external_id: str, thread: str) -> InboundMessage:
-    return InboundMessage(workspace_id=workspace_id, channel=ChannelKind.web, account=account,
-                          external_id=external_id, thread=thread, sender=Sender(id=thread), text="hi")
+    return InboundMessage(
+        workspace_id=workspace_id,
+        channel=ChannelKind.web,
+        account=account,
+        external_id=external_id,
+        thread=thread,
+        sender=Sender(id=thread),
+        text="hi",
+    )

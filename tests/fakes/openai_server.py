@@ -112,22 +112,27 @@ class FakeOpenAI:
             return _error(step.status, f"scripted HTTP {step.status}", step.headers)
         content = step.content if step.content is not None else _echo(body)
         model = body.get("model", "fake-model")
-        return JSONResponse({
-            "id": f"chatcmpl-fake-{next(self._ids)}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }],
-            "usage": {
-                "prompt_tokens": _words(body.get("messages")),
-                "completion_tokens": len(content.split()),
-                "total_tokens": _words(body.get("messages")) + len(content.split()),
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-fake-{next(self._ids)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": _words(body.get("messages")),
+                    "completion_tokens": len(content.split()),
+                    "total_tokens": _words(body.get("messages")) + len(content.split()),
+                },
             },
-        }, headers=step.headers)
+            headers=step.headers,
+        )
 
 
 def _echo(body: dict[str, Any]) -> str:
@@ -143,6 +148,8 @@ def _words(messages: Any) -> int:
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_exceeded"}
-    return JSONResponse({"error": {"message": message, "type": kind.get(status, "server_error"),
-                                   "param": None, "code": None}},
-                        status_code=status, headers=headers or {})
+    return JSONResponse(
+        {"error": {"message": message, "type": kind.get(status, "server_error"), "param": None, "code": None}},
+        status_code=status,
+        headers=headers or {},
+    )

@@ -22,8 +22,7 @@ def free_port() -> int:
 def serve(app: Any, *, port: int | None = None) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while `app` is served."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                            access_log=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
