@@ -22,10 +22,14 @@ PYTHON = sys.executable
 
 # What the instant fake LLM answers every request with: a valid core.pipeline.draft.DraftReply, so the
 # pipeline takes the LLM path (and with approval_policy "auto", sends every reply through the outbox).
-DRAFT_JSON = json.dumps({
-    "reply": "Thanks for asking! We are open 9:00-18:00, Monday to Saturday. See you soon.",
-    "confidence": 0.92, "cited_sources": [], "needs_staff": False,
-})
+DRAFT_JSON = json.dumps(
+    {
+        "reply": "Thanks for asking! We are open 9:00-18:00, Monday to Saturday. See you soon.",
+        "confidence": 0.92,
+        "cited_sources": [],
+        "needs_staff": False,
+    }
+)
 
 PG_ADMIN_URL = os.environ.get("FRONTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -36,8 +40,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None,
-              method: str = "GET", json_body: object = None) -> None:
+def wait_http(
+    url: str,
+    *,
+    timeout: float,
+    proc: subprocess.Popen[bytes] | None = None,
+    method: str = "GET",
+    json_body: object = None,
+) -> None:
     """Poll until `url` answers (any HTTP status), the process dies, or `timeout` passes."""
     deadline = time.monotonic() + timeout
     while True:
@@ -64,10 +74,12 @@ def stop_process(proc: subprocess.Popen[bytes], *, timeout: float = 10.0) -> Non
         proc.wait(timeout=5)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process (all its threads) has used so far, from /proc (Linux)."""
+def cpu_seconds(pid: int, tid: int | None = None) -> float:
+    """User + system CPU seconds used so far by a process (all its threads), or by one of its threads,
+    from /proc (Linux; NaN elsewhere)."""
+    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -87,11 +99,17 @@ def fake_llm(text: str = DRAFT_JSON) -> Iterator[FakeLLM]:
     """Run tests.fakes.openai_server.FakeOpenAI.instant(text) under uvicorn in its own process (so it
     does not compete with the benchmarked event loop)."""
     port = free_port()
-    proc = subprocess.Popen([PYTHON, "-m", "bench.fake_llm", "--port", str(port), "--text", text],
-                            cwd=ROOT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "bench.fake_llm", "--port", str(port), "--text", text], cwd=ROOT, stdin=subprocess.DEVNULL
+    )
     try:
-        wait_http(f"http://127.0.0.1:{port}/v1/chat/completions", timeout=30, proc=proc, method="POST",
-                  json_body={"model": "fake", "messages": [{"role": "user", "content": "ping"}]})
+        wait_http(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            timeout=30,
+            proc=proc,
+            method="POST",
+            json_body={"model": "fake", "messages": [{"role": "user", "content": "ping"}]},
+        )
         yield FakeLLM(f"http://127.0.0.1:{port}/v1", proc.pid)
     finally:
         stop_process(proc)
@@ -109,10 +127,14 @@ def pct(values: Sequence[float], q: float) -> float:
 def summary_ms(values_s: Sequence[float]) -> dict[str, float]:
     """count, median, p99, mean and max of durations given in seconds, in milliseconds."""
     if not values_s:
-        return {"n": 0, "median": float("nan"), "p99": float("nan"), "mean": float("nan"),
-                "max": float("nan")}
-    return {"n": len(values_s), "median": statistics.median(values_s) * 1000, "p99": pct(values_s, 99) * 1000,
-            "mean": statistics.fmean(values_s) * 1000, "max": max(values_s) * 1000}
+        return {"n": 0, "median": float("nan"), "p99": float("nan"), "mean": float("nan"), "max": float("nan")}
+    return {
+        "n": len(values_s),
+        "median": statistics.median(values_s) * 1000,
+        "p99": pct(values_s, 99) * 1000,
+        "mean": statistics.fmean(values_s) * 1000,
+        "max": max(values_s) * 1000,
+    }
 
 
 def fmt_ms(stats: dict[str, float]) -> str:
@@ -120,6 +142,7 @@ def fmt_ms(stats: dict[str, float]) -> str:
 
 
 # -- a throwaway PostgreSQL database ------------------------------------------------------------------
+
 
 async def _pg_admin(sql: str) -> None:
     import asyncpg

@@ -20,8 +20,7 @@ def main() -> None:
     parser.add_argument("--text", default=DRAFT_JSON, help="The completion content every request gets.")
     args = parser.parse_args()
     fake = FakeOpenAI.instant(args.text)
-    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
-                lifespan="off")
+    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, lifespan="off")
 
 
 if __name__ == "__main__":

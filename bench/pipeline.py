@@ -10,7 +10,7 @@ running in its own process. Four measurements:
 1. LLM round trip alone: the openai client against the fake, the same request the draft stage sends
    (json_schema response_format), sequentially and at the worker's concurrency.
 2. Unloaded: one message at a time (accept, wait until its reply is sent, next); per-turn pipeline time,
-   per-stage time, accept→sent latency. Pipeline overhead = pipeline time − LLM round trip.
+   per-stage time, accept→sent latency. Pipeline overhead = pipeline time - LLM round trip.
 3. Backlog: accept N messages (across C conversations) with the worker stopped, then start the worker
    and the outbox sender and time until every reply is sent: throughput, accept→sent latency (mostly
    queueing, since everything is accepted up front), per-turn pipeline time, CPU per message.
@@ -35,6 +35,7 @@ from typing import Any
 
 from bench.common import (
     FakeLLM,
+    cpu_seconds,
     create_pg_database,
     drop_pg_database,
     fake_llm,
@@ -113,10 +114,14 @@ async def measure_llm(base_url: str, *, calls: int, concurrency: int, deadline_s
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, timeout=10)
     kwargs: dict[str, Any] = {
-        "model": "fake", "temperature": 0.2, "max_tokens": 600,
+        "model": "fake",
+        "temperature": 0.2,
+        "max_tokens": 600,
         "response_format": _response_format(DraftReply, "json_schema"),
-        "messages": [{"role": "system", "content": "You are the front desk of Bench Salon. " * 10},
-                     {"role": "user", "content": "Hi, when are you open on Saturday?"}],
+        "messages": [
+            {"role": "system", "content": "You are the front desk of Bench Salon. " * 10},
+            {"role": "user", "content": "Hi, when are you open on Saturday?"},
+        ],
     }
     stop_at = time.monotonic() + deadline_s
 
@@ -151,9 +156,13 @@ async def measure_llm(base_url: str, *, calls: int, concurrency: int, deadline_s
         wall = time.perf_counter() - started
     finally:
         await client.close()
-    return {"sequential": summary_ms(sequential), "concurrent": summary_ms(loaded),
-            "concurrency": concurrency, "client_cpu_ms_per_call": cpu_per_call * 1000,
-            "calls_per_s_concurrent": len(loaded) / wall if wall else float("nan")}
+    return {
+        "sequential": summary_ms(sequential),
+        "concurrent": summary_ms(loaded),
+        "concurrency": concurrency,
+        "client_cpu_ms_per_call": cpu_per_call * 1000,
+        "calls_per_s_concurrent": len(loaded) / wall if wall else float("nan"),
+    }
 
 
 # -- the pipeline -------------------------------------------------------------------------------------
@@ -172,10 +181,15 @@ class Bench:
         from core.messages import ChannelKind, InboundMessage, Sender
 
         return InboundMessage(
-            workspace_id=self.workspace_id, channel=ChannelKind.web, account=self.assistant_id,
-            assistant_id=self.assistant_id, external_id=uuid.uuid4().hex, thread=thread,
+            workspace_id=self.workspace_id,
+            channel=ChannelKind.web,
+            account=self.assistant_id,
+            assistant_id=self.assistant_id,
+            external_id=uuid.uuid4().hex,
+            thread=thread,
             sender=Sender(id=thread, display_name="Bench visitor"),
-            text=f"Hello, message {n}: are you open on Saturday, and how much is a haircut?")
+            text=f"Hello, message {n}: are you open on Saturday, and how much is a haircut?",
+        )
 
     async def accept(self, thread: str, n: int) -> int:
         result = await self.runtime.inbox.accept(self.message(thread, n))
@@ -189,8 +203,10 @@ class Bench:
         worker = self.runtime.worker()
         sender = self.runtime.sender()
         sender.on_sent = self.probe.on_sent
-        self._tasks = [asyncio.create_task(worker.run(self._stop), name="bench-worker"),
-                       asyncio.create_task(sender.run(self._stop), name="bench-outbox")]
+        self._tasks = [
+            asyncio.create_task(worker.run(self._stop), name="bench-worker"),
+            asyncio.create_task(sender.run(self._stop), name="bench-outbox"),
+        ]
 
     async def stop_loops(self) -> None:
         assert self._stop is not None
@@ -211,8 +227,11 @@ class Bench:
         async with self.runtime.db.reader() as s:
             drafts = dict((await s.execute(select(Draft.id, Draft.inbox_id))).all())
             keys = (await s.execute(select(OutboxItem.id, OutboxItem.idempotency_key))).all()
-        return {oid: drafts[key.removeprefix("draft:")] for oid, key in keys
-                if key.startswith("draft:") and key.removeprefix("draft:") in drafts}
+        return {
+            oid: drafts[key.removeprefix("draft:")]
+            for oid, key in keys
+            if key.startswith("draft:") and key.removeprefix("draft:") in drafts
+        }
 
     async def outcomes(self) -> dict[str, int]:
         from sqlalchemy import func, select
@@ -222,8 +241,7 @@ class Bench:
         async with self.runtime.db.reader() as s:
             decisions = dict((await s.execute(select(Draft.decision, func.count()).group_by(Draft.decision))).all())
             states = dict((await s.execute(select(InboxItem.state, func.count()).group_by(InboxItem.state))).all())
-        return {**{f"decision:{k}": v for k, v in decisions.items()},
-                **{f"inbox:{k}": v for k, v in states.items()}}
+        return {**{f"decision:{k}": v for k, v in decisions.items()}, **{f"inbox:{k}": v for k, v in states.items()}}
 
 
 def _stage_summary(probe: Probe) -> dict[str, dict[str, float]]:
@@ -244,8 +262,7 @@ def _histogram_means() -> dict[str, float]:
     return means
 
 
-async def run_unloaded(bench: Bench, probe: Probe, *, count: int, conversations: int,
-                       timeout: float) -> dict[str, Any]:
+async def run_unloaded(bench: Bench, probe: Probe, *, count: int, conversations: int, timeout: float) -> dict[str, Any]:
     """One message at a time: accept, wait until its reply is sent, next."""
     probe.reset(0)
     latencies: list[float] = []
@@ -268,12 +285,17 @@ async def run_unloaded(bench: Bench, probe: Probe, *, count: int, conversations:
             latencies.append(time.perf_counter() - started)
     finally:
         await bench.stop_loops()
-    return {"messages": len(latencies), "accept_to_sent": summary_ms(latencies),
-            "pipeline": summary_ms(probe.turns), "stages": _stage_summary(probe)}
+    return {
+        "messages": len(latencies),
+        "accept_to_sent": summary_ms(latencies),
+        "pipeline": summary_ms(probe.turns),
+        "stages": _stage_summary(probe),
+    }
 
 
-async def run_backlog(bench: Bench, probe: Probe, *, count: int, conversations: int,
-                      timeout: float, profile: str | None = None) -> dict[str, Any]:
+async def run_backlog(
+    bench: Bench, probe: Probe, *, count: int, conversations: int, timeout: float, profile: str | None = None
+) -> dict[str, Any]:
     """Accept `count` messages with the worker stopped, then run it and the sender until all are sent."""
     probe.reset(count)
     prefix = uuid.uuid4().hex[:8]
@@ -292,7 +314,7 @@ async def run_backlog(bench: Bench, probe: Probe, *, count: int, conversations: 
 
         profiler = Profiler(interval=0.0005, async_mode="disabled")
         profiler.start()
-    cpu0 = time.process_time()
+    cpu0, loop_cpu0 = time.process_time(), _loop_thread_cpu()
     t0 = time.perf_counter()
     bench.start_loops()
     try:
@@ -302,26 +324,54 @@ async def run_backlog(bench: Bench, probe: Probe, *, count: int, conversations: 
         complete = False
     finally:
         await bench.stop_loops()
-    cpu = time.process_time() - cpu0
-    if profiler is not None:
+    cpu, loop_cpu = time.process_time() - cpu0, _loop_thread_cpu() - loop_cpu0
+    if profiler is not None and profile:
         profiler.stop()
-        Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))  # type: ignore[arg-type]
+        text = profiler.output_text(unicode=True, color=False, show_all=False)
+        await asyncio.to_thread(Path(profile).write_text, text)
     last = max(probe.sent.values(), default=t0)
     elapsed = last - t0
     sent = len(probe.sent)
     mapping = await bench.sent_to_inbox()
-    latencies = [probe.sent[o] - probe.accepted[i] for o, i in mapping.items()
-                 if o in probe.sent and i in probe.accepted]
-    return {"accepted": accepted, "accept_per_s": accepted / accept_s if accept_s else float("nan"),
-            "sent": sent, "complete": complete, "elapsed_s": elapsed,
-            "throughput": sent / elapsed if elapsed > 0 else float("nan"),
-            "accept_to_sent": summary_ms(latencies), "pipeline": summary_ms(probe.turns),
-            "stages": _stage_summary(probe), "cpu_ms_per_msg": cpu * 1000 / max(1, sent)}
+    latencies = [
+        probe.sent[o] - probe.accepted[i] for o, i in mapping.items() if o in probe.sent and i in probe.accepted
+    ]
+    return {
+        "accepted": accepted,
+        "accept_per_s": accepted / accept_s if accept_s else float("nan"),
+        "sent": sent,
+        "complete": complete,
+        "elapsed_s": elapsed,
+        "throughput": sent / elapsed if elapsed > 0 else float("nan"),
+        "accept_to_sent": summary_ms(latencies),
+        "pipeline": summary_ms(probe.turns),
+        "stages": _stage_summary(probe),
+        "cpu_ms_per_msg": cpu * 1000 / max(1, sent),
+        "loop_thread_cpu_ms_per_msg": loop_cpu * 1000 / max(1, sent),
+        "loop_thread_busy": loop_cpu / elapsed if elapsed > 0 else float("nan"),
+    }
 
 
-async def run(*, postgres: bool, count: int, conversations: int, unloaded: int, timeout: float,
-              llm: FakeLLM, concurrency: int | None = None, profile: str | None = None,
-              llm_calls: int = 500) -> dict[str, Any]:
+def _loop_thread_cpu() -> float:
+    """CPU seconds of the event loop's thread alone (the process's main thread here); the rest of the
+    process's CPU is driver threads (aiosqlite runs each connection in its own thread)."""
+    import os
+
+    return cpu_seconds(os.getpid(), os.getpid())
+
+
+async def run(
+    *,
+    postgres: bool,
+    count: int,
+    conversations: int,
+    unloaded: int,
+    timeout: float,
+    llm: FakeLLM,
+    concurrency: int | None = None,
+    profile: str | None = None,
+    llm_calls: int = 500,
+) -> dict[str, Any]:
     from bot.runtime import Runtime
     from bot.settings import Settings
     from core.db import Database
@@ -341,26 +391,36 @@ async def run(*, postgres: bool, count: int, conversations: int, unloaded: int, 
         finally:
             await db.dispose()
         overrides: dict[str, Any] = {"worker_concurrency": concurrency} if concurrency else {}
-        settings = Settings(_env_file=None, dev=False, data_dir=tmp, database_url=url,  # type: ignore[call-arg]
-                            secret_key="bench-secret-key-0123456789", log_json=False, **overrides)
-        llm_stats = await measure_llm(llm.url, calls=llm_calls, concurrency=settings.worker_concurrency,
-                                      deadline_s=timeout)
+        values: dict[str, Any] = {
+            "dev": False,
+            "data_dir": tmp,
+            "database_url": url,
+            "log_json": False,
+            "secret_key": "bench-secret-key-0123456789",
+            **overrides,
+        }
+        settings = Settings(_env_file=None, **values)
+        llm_stats = await measure_llm(
+            llm.url, calls=llm_calls, concurrency=settings.worker_concurrency, deadline_s=timeout
+        )
         runtime = Runtime.build(settings)
         probe = Probe()
         instrument(runtime, probe)
         try:
             await runtime.wakeup.listen(runtime.db)  # LISTEN/NOTIFY on PostgreSQL, as runtime.start does
-            new = await new_workspace(runtime.db, "Bench Salon", approval_policy="auto",
-                                      model_settings={"base_url": llm.url, "model": "fake"})
+            new = await new_workspace(
+                runtime.db, "Bench Salon", approval_policy="auto", model_settings={"base_url": llm.url, "model": "fake"}
+            )
             bench = Bench(runtime, new.workspace.id, new.assistant.id, probe)
             await run_unloaded(bench, probe, count=30, conversations=5, timeout=timeout)  # warm-up
-            quiet = await run_unloaded(bench, probe, count=unloaded, conversations=max(1, unloaded // 10),
-                                       timeout=timeout)
+            quiet = await run_unloaded(
+                bench, probe, count=unloaded, conversations=max(1, unloaded // 10), timeout=timeout
+            )
             llm_cpu0 = llm.cpu_seconds()
-            backlog = await run_backlog(bench, probe, count=count, conversations=conversations,
-                                        timeout=timeout, profile=profile)
-            backlog["llm_server_cpu_ms_per_msg"] = ((llm.cpu_seconds() - llm_cpu0) * 1000
-                                                    / max(1, backlog["sent"]))
+            backlog = await run_backlog(
+                bench, probe, count=count, conversations=conversations, timeout=timeout, profile=profile
+            )
+            backlog["llm_server_cpu_ms_per_msg"] = (llm.cpu_seconds() - llm_cpu0) * 1000 / max(1, backlog["sent"])
             outcomes = await bench.outcomes()
         finally:
             await runtime.close()
@@ -398,20 +458,20 @@ def report(r: dict[str, Any]) -> str:
         "  unloaded (one message at a time):",
         f"    pipeline.run per turn:                  {fmt_ms(quiet['pipeline'])}",
         f"    accept -> outbox sent:                  {fmt_ms(quiet['accept_to_sent'])}",
-        "    per stage (median ms): " + "  ".join(
-            f"{k} {v['median']:.2f}" for k, v in quiet["stages"].items()),
+        "    per stage (median ms): " + "  ".join(f"{k} {v['median']:.2f}" for k, v in quiet["stages"].items()),
         f"    overhead = pipeline - LLM:              {r['overhead_unloaded_ms']:.2f} ms per message",
         f"  backlog ({bl['accepted']} accepted at {bl['accept_per_s']:.0f}/s, then drained):",
         f"    end to end throughput:                  {bl['throughput']:.1f} msg/s "
         f"({bl['sent']} sent in {bl['elapsed_s']:.2f} s{'' if bl['complete'] else ', INCOMPLETE: timed out'})",
         f"    pipeline.run per turn:                  {fmt_ms(bl['pipeline'])}",
         f"    accept -> outbox sent (incl. queueing): {fmt_ms(bl['accept_to_sent'])}",
-        "    per stage (median ms): " + "  ".join(
-            f"{k} {v['median']:.2f}" for k, v in bl["stages"].items()),
+        "    per stage (median ms): " + "  ".join(f"{k} {v['median']:.2f}" for k, v in bl["stages"].items()),
         f"    overhead = pipeline - LLM(concurrent):  {r['overhead_loaded_ms']:.2f} ms per message",
         f"    CPU per message: worker process {bl['cpu_ms_per_msg']:.2f} ms "
         f"(minus LLM client {llm['client_cpu_ms_per_call']:.2f} = {r['overhead_cpu_ms_per_msg']:.2f} ms), "
         f"fake LLM server {bl['llm_server_cpu_ms_per_msg']:.2f} ms",
+        f"    event loop thread: {bl['loop_thread_cpu_ms_per_msg']:.2f} ms CPU per message, "
+        f"busy {bl['loop_thread_busy']:.0%} of the drain (a single event loop cannot exceed 100%)",
         "  outcomes: " + ", ".join(f"{k}={v}" for k, v in sorted(r["outcomes"].items())),
     ]
     return "\n".join(lines)
@@ -421,8 +481,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--messages", type=int, default=2000, help="Backlog size (default 2000).")
     parser.add_argument("--conversations", type=int, default=200, help="Backlog conversations (default 200).")
     parser.add_argument("--unloaded", type=int, default=200, help="Messages sent one at a time (default 200).")
-    parser.add_argument("--concurrency", type=int, default=None,
-                        help="FRONTDESK_WORKER_CONCURRENCY (default: the product default).")
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="FRONTDESK_WORKER_CONCURRENCY (default: the product default)."
+    )
     parser.add_argument("--timeout", type=float, default=180.0, help="Limit per phase, seconds (default 180).")
     parser.add_argument("--uvloop", action="store_true", help="Run on uvloop (as `frontdesk serve` does).")
 
@@ -430,10 +491,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def _main(args: argparse.Namespace) -> list[dict[str, Any]]:
     results = []
     with fake_llm() as llm:
-        for postgres in ([False, True] if args.both else [args.postgres]):
-            results.append(await run(postgres=postgres, count=args.messages, conversations=args.conversations,
-                                     unloaded=args.unloaded, timeout=args.timeout, llm=llm,
-                                     concurrency=args.concurrency, profile=args.profile))
+        for postgres in [False, True] if args.both else [args.postgres]:
+            results.append(
+                await run(
+                    postgres=postgres,
+                    count=args.messages,
+                    conversations=args.conversations,
+                    unloaded=args.unloaded,
+                    timeout=args.timeout,
+                    llm=llm,
+                    concurrency=args.concurrency,
+                    profile=args.profile,
+                )
+            )
             print(report(results[-1]), flush=True)
     return results
 

@@ -1,0 +1,157 @@
+"""`python -m bench` (what `make bench` runs): the pipeline benchmark and the web chat benchmark, then
+one compact table with the targets.
+
+    .venv/bin/python -m bench                  # SQLite
+    .venv/bin/python -m bench --postgres       # SQLite and PostgreSQL (127.0.0.1:5432, trust auth)
+    .venv/bin/python -m bench --quick          # smaller counts, for a smoke run
+
+Targets (per the benchmark issue): pipeline overhead <= 5 ms per message, and >= 300 msg/s end to end on
+2 cores with SQLite. The exit status is 0 even when a target is missed: this reports, it does not gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import pipeline, webchat
+from bench.common import fake_llm
+
+OVERHEAD_TARGET_MS = 5.0
+THROUGHPUT_TARGET = 300.0
+
+
+def _ms(stats: dict[str, float]) -> str:
+    return f"{stats['median']:.1f} / {stats['p99']:.1f}" if stats.get("n") else "-"
+
+
+def _num(value: float, fmt: str = "{:.1f}") -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else fmt.format(value)
+
+
+def table(results: dict[str, Any]) -> str:
+    dbs = [db for db in ("sqlite", "postgres") if db in results["pipeline"]]
+    p = results["pipeline"]
+    w = results.get("webchat", {})
+    rows: list[tuple[str, list[str], str]] = []
+
+    def row(label: str, values: list[str], target: str = "") -> None:
+        rows.append((label, values, target))
+
+    row("LLM round trip alone, ms median / p99", [_ms(p[d]["llm"]["sequential"]) for d in dbs])
+    row("unloaded: pipeline.run per turn, ms", [_ms(p[d]["unloaded"]["pipeline"]) for d in dbs])
+    row(
+        "unloaded: overhead (pipeline - LLM), ms",
+        [_num(p[d]["overhead_unloaded_ms"]) for d in dbs],
+        f"<= {OVERHEAD_TARGET_MS:g} ms",
+    )
+    row("unloaded: accept -> sent, ms", [_ms(p[d]["unloaded"]["accept_to_sent"]) for d in dbs])
+    row(
+        "backlog: end-to-end throughput, msg/s",
+        [_num(p[d]["backlog"]["throughput"]) for d in dbs],
+        f">= {THROUGHPUT_TARGET:g} (SQLite)",
+    )
+    row("backlog: pipeline.run per turn, ms", [_ms(p[d]["backlog"]["pipeline"]) for d in dbs])
+    row("backlog: accept -> sent (queueing), ms", [_ms(p[d]["backlog"]["accept_to_sent"]) for d in dbs])
+    row("backlog: worker CPU per message, ms", [_num(p[d]["backlog"]["cpu_ms_per_msg"]) for d in dbs])
+    row("backlog: event loop busy", [_num(p[d]["backlog"]["loop_thread_busy"] * 100, "{:.0f}%") for d in dbs])
+    row("web chat: POST /api/v1/chat, req/s", [_num(w[d]["requests_per_s"]) if d in w else "-" for d in dbs])
+    row("web chat: latency, ms median / p99", [_ms(w[d]["latency"]) if d in w else "-" for d in dbs])
+
+    head = ("", [d for d in dbs], "target")
+    widths = [
+        max(len(r[0]) for r in [*rows, head]),
+        *[max(len(r[1][i]) for r in [*rows, head]) for i in range(len(dbs))],
+        max(len(r[2]) for r in [*rows, head]),
+    ]
+    lines = []
+    for label, values, target in [head, *rows]:
+        cells = [
+            label.ljust(widths[0]),
+            *[v.rjust(widths[i + 1]) for i, v in enumerate(values)],
+            target.ljust(widths[-1]),
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+
+    s = p["sqlite"]
+    overhead_ok = s["overhead_unloaded_ms"] <= OVERHEAD_TARGET_MS
+    throughput_ok = s["backlog"]["throughput"] >= THROUGHPUT_TARGET
+    lines += [
+        "",
+        f"target: pipeline overhead <= {OVERHEAD_TARGET_MS:g} ms/message (SQLite): "
+        f"{'MET' if overhead_ok else 'NOT MET'} ({s['overhead_unloaded_ms']:.1f} ms)",
+        f"target: >= {THROUGHPUT_TARGET:g} msg/s end to end on 2 cores with SQLite: "
+        f"{'MET' if throughput_ok else 'NOT MET'} ({s['backlog']['throughput']:.1f} msg/s)",
+    ]
+    return "\n".join(lines)
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {"pipeline": {}, "webchat": {}}
+    dbs = ["sqlite", "postgres"] if args.postgres else ["sqlite"]
+    with fake_llm() as llm:
+        for db in dbs:
+            print(f"== pipeline on {db} ...", flush=True)
+            r = await pipeline.run(
+                postgres=db == "postgres",
+                count=args.messages,
+                conversations=args.conversations,
+                unloaded=args.unloaded,
+                timeout=args.timeout,
+                llm=llm,
+                llm_calls=args.llm_calls,
+            )
+            print(pipeline.report(r), flush=True)
+            results["pipeline"][db] = r
+        for db in dbs:
+            print(f"== web chat on {db} ...", flush=True)
+            r = await webchat.run(
+                postgres=db == "postgres",
+                requests=args.requests,
+                concurrency=args.clients,
+                sessions=args.sessions,
+                duration=args.duration,
+                llm=llm,
+            )
+            print(webchat.report(r), flush=True)
+            results["webchat"][db] = r
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--postgres", action="store_true", help="Also run on PostgreSQL.")
+    parser.add_argument("--quick", action="store_true", help="Small counts (a smoke run of ~1 minute).")
+    parser.add_argument("--json", metavar="PATH", help="Also write every figure as JSON.")
+    args = parser.parse_args()
+    quick = args.quick
+    args.messages, args.conversations = (300, 30) if quick else (2000, 200)
+    args.unloaded, args.llm_calls = (50, 100) if quick else (200, 500)
+    args.timeout = 180.0
+    args.requests, args.clients, args.sessions = (300, 32, 100) if quick else (3000, 32, 300)
+    args.duration = 30.0 if quick else 120.0
+
+    started = time.monotonic()
+    results = asyncio.run(_run(args))
+    print()
+    print(
+        f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
+        f"{time.monotonic() - started:.0f} s in all"
+    )
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
