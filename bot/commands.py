@@ -33,8 +33,9 @@ def _out(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def with_db(fn: Callable[[Settings, Database, AsyncSession], Awaitable[T]], *, migrate: bool = True) -> T:
-    """Run one unit of work against the configured database (migrating SQLite first)."""
+def with_database(fn: Callable[[Settings, Database], Awaitable[T]], *, migrate: bool = True) -> T:
+    """Run `fn` against the configured database (migrating SQLite first); `fn` opens its own units
+    of work, so it may call core services that open theirs."""
     import asyncio
 
     from bot.cli import load_settings
@@ -47,12 +48,21 @@ def with_db(fn: Callable[[Settings, Database, AsyncSession], Awaitable[T]], *, m
         try:
             if migrate and db.is_sqlite:
                 await upgrade(db)
-            async with db.session() as s:
-                return await fn(settings, db, s)
+            return await fn(settings, db)
         finally:
             await db.dispose()
 
     return asyncio.run(go())
+
+
+def with_db(fn: Callable[[Settings, Database, AsyncSession], Awaitable[T]]) -> T:
+    """Run `fn` in one unit of work, committed when it returns."""
+
+    async def in_session(settings: Settings, db: Database) -> T:
+        async with db.session() as s:
+            return await fn(settings, db, s)
+
+    return with_database(in_session)
 
 
 async def _workspace(s: AsyncSession, ref: str) -> Workspace:

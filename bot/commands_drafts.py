@@ -8,7 +8,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import _cli_path, _describe, _out, _workspace, with_db
+from bot.commands import _cli_path, _describe, _out, _workspace, with_database, with_db
 from bot.settings import Settings
 from core import drafts
 from core.db import Database
@@ -74,8 +74,8 @@ def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, te
     if not draft_id and not latest:
         raise click.UsageError("give a DRAFT_ID or --latest")
 
-    async def go(_settings: Settings, db: Database, _s: AsyncSession) -> dict[str, Any]:
-        # core.drafts runs its own unit of work; holding a write transaction here would block it.
+    async def go(_settings: Settings, db: Database) -> dict[str, Any]:
+        # core.drafts runs its own unit of work, so no transaction is held here.
         async with db.reader() as r:
             ws = await _workspace(r, workspace_ref)
         target = draft_id
@@ -100,7 +100,7 @@ def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, te
             raise click.ClickException(str(exc)) from exc
         return _draft_row(result, None) | {"final_text": result.final_text}
 
-    return with_db(go)
+    return with_database(go)
 
 
 _workspace_opt = click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")

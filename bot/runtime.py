@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.settings import Settings
 from channels.web import WebChannel
 from core.assistants import LLMProvider, ModelSettings
-from core.channels import ChannelRegistry
+from core.channels import Channel, ChannelRegistry
 from core.crypto import SecretBox
 from core.db import Database
 from core.inbox import Inbox
@@ -79,8 +79,10 @@ class Runtime:
     async def _typing(self, turn: Turn) -> None:
         if turn.conversation is None or turn.conversation.channel not in self.channels:
             return
-        route = await route_for(self.db, self.box, turn.conversation.id)
-        await self.channels.get(route.channel).typing(route)
+        channel = self.channels.get(turn.conversation.channel)
+        if type(channel).typing is Channel.typing:
+            return  # this channel shows no typing indicator: don't look up its route
+        await channel.typing(await route_for(self.db, self.box, turn.conversation.id))
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:

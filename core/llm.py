@@ -8,6 +8,7 @@ endpoint. Every failed attempt is counted in `LLM_ERRORS` and logged without the
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -125,7 +126,9 @@ def _parse_json(text: str) -> Any:
         return json.loads(match.group(1))
 
 
+@functools.lru_cache(maxsize=64)
 def _response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any]:
+    # Cached: building a JSON schema from a pydantic model costs more than the rest of the request.
     json_schema = schema.model_json_schema()
     if mode == "json_object":
         return {"type": "json_object", "schema": json_schema}

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -193,6 +194,15 @@ class Message(_Row, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+def _queue_indexes(table: str, active: str) -> tuple[Index, Index]:
+    """Partial indexes over the live rows only: a claim stays as fast with a million rows done."""
+    live = text(f"state IN ('pending', '{active}')")
+    return (
+        Index(f"ix_{table}_live", "id", sqlite_where=live, postgresql_where=live),
+        Index(f"ix_{table}_live_order", "order_key", "id", sqlite_where=live, postgresql_where=live),
+    )
+
+
 class _Queued:
     """Columns shared by the leased queues (inbox, outbox)."""
 
@@ -214,8 +224,7 @@ class InboxItem(_Queued, Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("channel", "account", "external_id", name="uq_inbox_channel_message"),
-        Index("ix_inbox_claim", "state", "next_attempt_at"),
-        Index("ix_inbox_order", "order_key", "id"),
+        *_queue_indexes("inbox", "processing"),
     )
     channel: Mapped[str] = mapped_column(String(16))
     account: Mapped[str] = mapped_column(String(200))
@@ -248,10 +257,7 @@ class Draft(_Row, Base):
 
 class OutboxItem(_Queued, Base):
     __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_claim", "state", "next_attempt_at"),
-        Index("ix_outbox_order", "order_key", "id"),
-    )
+    __table_args__ = _queue_indexes("outbox", "sending")
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     conversation_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True

@@ -150,10 +150,23 @@ class OutboxSender:
             await self._failed(row, channel_kind, exc)
             return
         now = utcnow()
+        external_id = receipt.external_ids[0] if receipt.external_ids else None
+
+        async def record(session: AsyncSession) -> None:
+            await session.execute(
+                update(Message)
+                .where(Message.outbox_id == row.id)
+                .values(status="sent", sent_at=now, external_id=external_id)
+            )
+            session.add(
+                DeliveryEvent(outbox_id=row.id, status=receipt.status, external_id=external_id, detail=receipt.detail)
+            )
+
         finished = await self.queue.finish(
             row.id,
             self.worker_id,
             "sent",
+            then=record,
             finished_at=now,
             external_ids=list(receipt.external_ids),
             delivery_status=receipt.status,
@@ -162,22 +175,6 @@ class OutboxSender:
         if not finished:
             log.warning("outbox lease lost after send", extra={"outbox_id": row.id})
             return
-        async with self.db.session() as session:
-            await session.execute(
-                update(Message)
-                .where(Message.outbox_id == row.id)
-                .values(
-                    status="sent", sent_at=now, external_id=receipt.external_ids[0] if receipt.external_ids else None
-                )
-            )
-            session.add(
-                DeliveryEvent(
-                    outbox_id=row.id,
-                    status=receipt.status,
-                    external_id=receipt.external_ids[0] if receipt.external_ids else None,
-                    detail=receipt.detail,
-                )
-            )
         OUTBOX_SENT.labels(channel_kind).inc()
         if self.on_sent is not None:
             self.on_sent(row.id)
@@ -199,14 +196,22 @@ class OutboxSender:
             return
         OUTBOX_FAILED.labels(channel_kind).inc()
         log.error("send failed for good", extra={"outbox_id": row.id, "error": error[:300]})
-        if await self.queue.finish(
-            row.id, self.worker_id, "failed", finished_at=utcnow(), last_error=error[:2000], error_code=code
-        ):
-            async with self.db.session() as session:
-                await session.execute(update(Message).where(Message.outbox_id == row.id).values(status="failed"))
-                session.add(
-                    DeliveryEvent(outbox_id=row.id, status="failed", error_code=code, detail={"error": error[:500]})
-                )
+
+        async def record(session: AsyncSession) -> None:
+            await session.execute(update(Message).where(Message.outbox_id == row.id).values(status="failed"))
+            session.add(
+                DeliveryEvent(outbox_id=row.id, status="failed", error_code=code, detail={"error": error[:500]})
+            )
+
+        await self.queue.finish(
+            row.id,
+            self.worker_id,
+            "failed",
+            then=record,
+            finished_at=utcnow(),
+            last_error=error[:2000],
+            error_code=code,
+        )
 
 
 async def record_delivery(

@@ -9,24 +9,52 @@ A claimer that dies leaves its lease to expire, and the row is claimed again. Ro
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import Database
+from core.db import Database, UTCDateTime
 from core.messages import utcnow
 from core.models import InboxItem, OutboxItem
 
 Q = TypeVar("Q", InboxItem, OutboxItem)
+Then = Callable[[AsyncSession], Awaitable[None]]
 
 
 def backoff(attempt: int, *, base: float, cap: float) -> float:
     """Exponential backoff with full jitter (AWS architecture blog), never below base/2."""
     ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
     return max(base / 2, random.uniform(0, ceiling))
+
+
+def _claim_statement(model: type[Q], active: str, *, postgres: bool) -> Any:
+    """One UPDATE … RETURNING that leases the oldest ready row of each conversation.
+
+    Written out so the planner sees the literal `state IN (…)` of the partial indexes (bound
+    parameters would hide it from SQLite), and compiled once per queue.
+    """
+    table = model.__tablename__
+    live = f"state IN ('pending', '{active}')"
+    lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    # Only code constants are interpolated (table and state names); every value is a bound parameter.
+    query = f"""
+        UPDATE {table}
+        SET state = '{active}', lease_until = :lease_until, attempts = attempts + 1, claimed_by = :worker
+        WHERE id IN (
+            SELECT q.id FROM {table} q
+            WHERE q.{live}
+              AND ((q.state = 'pending' AND q.next_attempt_at <= :now)
+                   OR (q.state = '{active}' AND q.lease_until < :now))
+              AND NOT EXISTS (SELECT 1 FROM {table} e
+                              WHERE e.{live} AND e.order_key = q.order_key AND e.id < q.id)
+            ORDER BY q.id LIMIT :limit{lock})
+        RETURNING *"""  # noqa: S608
+    sql = text(query).bindparams(bindparam("now", type_=UTCDateTime), bindparam("lease_until", type_=UTCDateTime))
+    return select(model).from_statement(sql.columns(*model.__table__.columns))
 
 
 @dataclass
@@ -36,38 +64,21 @@ class LeasedQueue(Generic[Q]):
     active_state: str
     lease_seconds: float
 
+    def __post_init__(self) -> None:
+        self._claim = _claim_statement(self.model, self.active_state, postgres=self.db.is_postgres)
+
     async def claim(self, worker_id: str, limit: int) -> list[Q]:
         if limit <= 0:
             return []
-        m = self.model
         now = utcnow()
-        earlier = aliased(m)
-        blocked = exists().where(
-            earlier.order_key == m.order_key,
-            earlier.id < m.id,
-            earlier.state.in_(("pending", self.active_state)),
-        )
-        eligible = or_(
-            and_(m.state == "pending", m.next_attempt_at <= now),
-            and_(m.state == self.active_state, m.lease_until < now),
-        )
-        candidates = select(m.id).where(eligible, ~blocked).order_by(m.id).limit(limit)
-        if self.db.is_postgres:
-            candidates = candidates.with_for_update(skip_locked=True)
-        stmt = (
-            update(m)
-            .where(m.id.in_(candidates.scalar_subquery()))
-            .values(
-                state=self.active_state,
-                lease_until=now + timedelta(seconds=self.lease_seconds),
-                attempts=m.attempts + 1,
-                claimed_by=worker_id,
-            )
-            .returning(m)
-            .execution_options(synchronize_session=False)
-        )
+        params = {
+            "now": now,
+            "lease_until": now + timedelta(seconds=self.lease_seconds),
+            "worker": worker_id,
+            "limit": limit,
+        }
         async with self.db.session() as session:
-            rows = list((await session.execute(stmt)).scalars().all())
+            rows = list((await session.execute(self._claim, params)).scalars().all())
         rows.sort(key=lambda r: r.id)
         return rows
 
@@ -83,8 +94,9 @@ class LeasedQueue(Generic[Q]):
                 .values(lease_until=until)
             )
 
-    async def finish(self, row_id: int, worker_id: str, state: str, **values: Any) -> bool:
-        """Move a claimed row to `state`; False if our lease was lost to another claimer."""
+    async def finish(self, row_id: int, worker_id: str, state: str, *, then: Then | None = None, **values: Any) -> bool:
+        """Move a claimed row to `state`, and run `then` in the same transaction; False (and `then`
+        not run) if our lease was lost to another claimer."""
         m = self.model
         async with self.db.session() as session:
             result = await session.execute(
@@ -92,7 +104,10 @@ class LeasedQueue(Generic[Q]):
                 .where(m.id == row_id, m.claimed_by == worker_id, m.state == self.active_state)
                 .values(state=state, lease_until=None, **values)
             )
-        return bool(getattr(result, "rowcount", 0))
+            finished = bool(getattr(result, "rowcount", 0))
+            if finished and then is not None:
+                await then(session)
+        return finished
 
     async def retry_later(self, row_id: int, worker_id: str, *, delay: float, error: str) -> bool:
         return await self.finish(

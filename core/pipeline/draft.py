@@ -15,12 +15,13 @@ from sqlalchemy import select
 from core.assistants import LLMProvider
 from core.db import Database
 from core.llm import LLMError
-from core.models import Draft
+from core.models import Draft, Message
 from core.pipeline.turn import DraftResult, Turn
 
 log = logging.getLogger(__name__)
 
 NO_REPLY_KINDS = frozenset({"edit", "reaction"})
+HISTORY = 20  # earlier messages given to the LLM
 
 
 class DraftReply(BaseModel):
@@ -67,6 +68,18 @@ class DraftStage:
         # Told when an LLM draft starts (channels show "typing…"); must not fail the turn.
         self.on_drafting = on_drafting
 
+    async def _history(self, turn: Turn, conversation_id: str) -> list[Message]:
+        """The conversation before this message, oldest first: only an LLM draft needs it."""
+        current = turn.message_row.id if turn.message_row else None
+        async with self.db.reader() as s:
+            rows = await s.execute(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.id != current)
+                .order_by(Message.created_at.desc())
+                .limit(HISTORY)
+            )
+            return list(reversed(rows.scalars().all()))
+
     async def __call__(self, turn: Turn) -> None:
         async with self.db.reader() as s:
             done = (
@@ -93,6 +106,7 @@ class DraftStage:
             turn.draft = DraftResult(text="", source="none", reason="no LLM configured")
             return
         client, settings = resolved
+        turn.history = await self._history(turn, conversation.id)
         if self.on_drafting is not None:
             try:
                 await self.on_drafting(turn)

@@ -21,7 +21,6 @@ from core.models import (
 from core.pipeline.turn import Turn
 
 log = logging.getLogger(__name__)
-HISTORY = 20
 
 
 class Resolve:
@@ -86,39 +85,26 @@ class Resolve:
                 )
                 s.add(row)
                 await s.flush()
-            history = (
-                (
-                    await s.execute(
-                        select(Message)
-                        .where(Message.conversation_id == conversation.id, Message.id != row.id)
-                        .order_by(Message.created_at.desc())
-                        .limit(HISTORY)
-                    )
-                )
-                .scalars()
-                .all()
-            )
         turn.workspace, turn.assistant, turn.contact = workspace, assistant, contact
         turn.conversation, turn.message_row = conversation, row
-        turn.history = list(reversed(history))
 
     async def _contact(self, s: AsyncSession, turn: Turn, conversation: Conversation | None) -> Contact:
         msg = turn.message
-        identity = (
+        contact = (
             await s.execute(
-                select(ContactIdentity).where(
+                select(Contact)
+                .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+                .where(
                     ContactIdentity.workspace_id == msg.workspace_id,
                     ContactIdentity.channel == msg.channel.value,
                     ContactIdentity.external_user_id == msg.sender.id,
                 )
             )
         ).scalar_one_or_none()
-        if identity is not None:
-            contact = await s.get(Contact, identity.contact_id)
-            if contact is not None:
-                if msg.sender.display_name and not contact.display_name:
-                    contact.display_name = msg.sender.display_name
-                return contact
+        if contact is not None:
+            if msg.sender.display_name and not contact.display_name:
+                contact.display_name = msg.sender.display_name
+            return contact
         contact = Contact(
             workspace_id=msg.workspace_id,
             display_name=msg.sender.display_name,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-21 19:27:20.227453
+Create Date: 2026-11-21 20:18:22.788415
 """
 
 from collections.abc import Sequence
@@ -44,8 +44,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "account", "external_id", name="uq_inbox_channel_message"),
     )
     with op.batch_alter_table("inbox", schema=None) as batch_op:
-        batch_op.create_index("ix_inbox_claim", ["state", "next_attempt_at"], unique=False)
-        batch_op.create_index("ix_inbox_order", ["order_key", "id"], unique=False)
+        batch_op.create_index(
+            "ix_inbox_live",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("state IN ('pending', 'processing')"),
+            postgresql_where=sa.text("state IN ('pending', 'processing')"),
+        )
+        batch_op.create_index(
+            "ix_inbox_live_order",
+            ["order_key", "id"],
+            unique=False,
+            sqlite_where=sa.text("state IN ('pending', 'processing')"),
+            postgresql_where=sa.text("state IN ('pending', 'processing')"),
+        )
         batch_op.create_index(batch_op.f("ix_inbox_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
@@ -381,9 +393,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_idempotency_key")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_claim", ["state", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_conversation_id"), ["conversation_id"], unique=False)
-        batch_op.create_index("ix_outbox_order", ["order_key", "id"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_live",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("state IN ('pending', 'sending')"),
+            postgresql_where=sa.text("state IN ('pending', 'sending')"),
+        )
+        batch_op.create_index(
+            "ix_outbox_live_order",
+            ["order_key", "id"],
+            unique=False,
+            sqlite_where=sa.text("state IN ('pending', 'sending')"),
+            postgresql_where=sa.text("state IN ('pending', 'sending')"),
+        )
         batch_op.create_index(batch_op.f("ix_outbox_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
@@ -416,9 +440,17 @@ def downgrade() -> None:
     op.drop_table("delivery_events")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_workspace_id"))
-        batch_op.drop_index("ix_outbox_order")
+        batch_op.drop_index(
+            "ix_outbox_live_order",
+            sqlite_where=sa.text("state IN ('pending', 'sending')"),
+            postgresql_where=sa.text("state IN ('pending', 'sending')"),
+        )
+        batch_op.drop_index(
+            "ix_outbox_live",
+            sqlite_where=sa.text("state IN ('pending', 'sending')"),
+            postgresql_where=sa.text("state IN ('pending', 'sending')"),
+        )
         batch_op.drop_index(batch_op.f("ix_outbox_conversation_id"))
-        batch_op.drop_index("ix_outbox_claim")
 
     op.drop_table("outbox")
     with op.batch_alter_table("messages", schema=None) as batch_op:
@@ -468,8 +500,16 @@ def downgrade() -> None:
     op.drop_table("users")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbox_workspace_id"))
-        batch_op.drop_index("ix_inbox_order")
-        batch_op.drop_index("ix_inbox_claim")
+        batch_op.drop_index(
+            "ix_inbox_live_order",
+            sqlite_where=sa.text("state IN ('pending', 'processing')"),
+            postgresql_where=sa.text("state IN ('pending', 'processing')"),
+        )
+        batch_op.drop_index(
+            "ix_inbox_live",
+            sqlite_where=sa.text("state IN ('pending', 'processing')"),
+            postgresql_where=sa.text("state IN ('pending', 'processing')"),
+        )
 
     op.drop_table("inbox")
     # ### end Alembic commands ###
