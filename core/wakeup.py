@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import text
@@ -39,15 +40,14 @@ class Wakeup:
         if event is not None:
             event.set()
 
-    async def wait_turn(self, inbox_id: int, timeout: float) -> bool:
-        """Wait for an in-process worker to finish a turn. False on timeout (the caller re-checks
-        the database, since the worker may be another process)."""
+    @contextlib.contextmanager
+    def watching_turn(self, inbox_id: int) -> Iterator[asyncio.Event]:
+        """An event set when an in-process worker finishes the turn. Register it before reading
+        the turn's state, so a turn finishing in between is not missed; a worker in another
+        process sets nothing, so callers still re-check the database on a timeout."""
         event = self._turns.setdefault(inbox_id, asyncio.Event())
         try:
-            await asyncio.wait_for(event.wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
+            yield event
         finally:
             self._turns.pop(inbox_id, None)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
 from pathlib import Path
@@ -69,13 +71,16 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
 
     async def await_outcome(inbox_id: int) -> TurnOutcome:
         deadline = time.monotonic() + settings.chat_wait_seconds
-        while True:
-            outcome = await turn_outcome(db, inbox_id)
-            remaining = deadline - time.monotonic()
-            if outcome.finished or remaining <= 0:
-                return outcome
-            # An in-process worker wakes us at once; a separate worker process is polled for.
-            await channel.wakeup.wait_turn(inbox_id, min(remaining, 0.5))
+        with channel.wakeup.watching_turn(inbox_id) as finished:
+            while True:
+                outcome = await turn_outcome(db, inbox_id)
+                remaining = deadline - time.monotonic()
+                if outcome.finished or remaining <= 0:
+                    return outcome
+                # An in-process worker wakes us at once; a separate worker process is polled for.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(finished.wait(), min(remaining, 0.5))
+                finished.clear()
 
     @router.post(
         "/api/v1/chat",
