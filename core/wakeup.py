@@ -18,6 +18,7 @@ from core.db import Database
 
 log = logging.getLogger(__name__)
 CHANNELS = ("inbox", "outbox")
+TURNS = "frontdesk_turns"  # payload: an inbox id whose turn finished (web chat waits for it)
 
 
 class Wakeup:
@@ -52,6 +53,14 @@ class Wakeup:
             self._turns.pop(inbox_id, None)
 
     @staticmethod
+    async def notify_turn(session: AsyncSession, db: Database, inbox_id: int) -> None:
+        """Tell web processes, on commit, that a turn finished (they answer web chat sooner)."""
+        if db.is_postgres:
+            await session.execute(
+                text("SELECT pg_notify(:channel, :payload)"), {"channel": TURNS, "payload": str(inbox_id)}
+            )
+
+    @staticmethod
     async def notify_in(session: AsyncSession, db: Database, name: str) -> None:
         """Queue a cross-process NOTIFY; Postgres delivers it when the transaction commits."""
         if db.is_postgres:
@@ -72,7 +81,12 @@ class Wakeup:
             return
         for name in CHANNELS:
             await conn.add_listener(f"frontdesk_{name}", self._on_notify)
+        await conn.add_listener(TURNS, self._on_turn)
         self._listener = conn
+
+    def _on_turn(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload.isdigit():
+            self.turn_finished(int(payload))
 
     def _on_notify(self, _conn: Any, _pid: int, channel: str, _payload: str) -> None:
         name = channel.removeprefix("frontdesk_")

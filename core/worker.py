@@ -103,7 +103,14 @@ class Worker:
         finally:
             heartbeat.cancel()
         try:
-            await self.queue.finish(row.id, self.worker_id, "done", finished_at=utcnow(), last_error=None)
+            await self.queue.finish(
+                row.id,
+                self.worker_id,
+                "done",
+                then=lambda s: Wakeup.notify_turn(s, self.db, row.id),
+                finished_at=utcnow(),
+                last_error=None,
+            )
         except Exception:
             log.exception("could not mark turn done; it will be retried", extra={"inbox_id": row.id})
         self.wakeup.turn_finished(row.id)
@@ -122,7 +129,14 @@ class Worker:
         log.error("turn failed for good", exc_info=exc, extra={"inbox_id": row.id})
         INBOX_FAILED.inc()
         with contextlib.suppress(Exception):
-            await self.queue.finish(row.id, self.worker_id, "failed", finished_at=utcnow(), last_error=error[:2000])
+            await self.queue.finish(
+                row.id,
+                self.worker_id,
+                "failed",
+                then=lambda s: Wakeup.notify_turn(s, self.db, row.id),
+                finished_at=utcnow(),
+                last_error=error[:2000],
+            )
         self.wakeup.turn_finished(row.id)
         await self.notifier.alert(
             StaffAlert(

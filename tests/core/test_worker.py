@@ -71,3 +71,22 @@ def _msg(workspace_id: str, account: str, external_id: str, thread: str) -> Inbo
         sender=Sender(id=thread),
         text="hi",
     )
+
+
+async def test_a_turn_finished_by_another_process_wakes_web_chat_on_postgres(runtime: Runtime) -> None:
+    if not runtime.db.is_postgres:
+        return  # SQLite deployments run the worker in the web process; the wake-up is in-process
+    from core.db import Database
+    from core.wakeup import Wakeup
+
+    new = await new_workspace(runtime.db)
+    web_db, web = Database(runtime.db.url), Wakeup()  # a web process: its own connection and wake-ups
+    await web.listen(web_db)
+    try:
+        accepted = await runtime.inbox.accept(_msg(new.workspace.id, new.assistant.id, "m1", "t1"))
+        with web.watching_turn(accepted.inbox_id) as finished:
+            await runtime.worker().drain()  # the worker process's wake-up is a different object
+            await asyncio.wait_for(finished.wait(), 5)
+    finally:
+        await web.close()
+        await web_db.dispose()
