@@ -103,14 +103,15 @@ class Worker:
         finally:
             heartbeat.cancel()
         try:
-            await self.queue.finish(
-                row.id,
-                self.worker_id,
-                "done",
-                then=lambda s: Wakeup.notify_turn(s, self.db, row.id),
-                finished_at=utcnow(),
-                last_error=None,
-            )
+            if not turn.inbox_done:  # decide finishes the row itself when it writes a decision
+                await self.queue.finish(
+                    row.id,
+                    self.worker_id,
+                    "done",
+                    then=lambda s: Wakeup.notify_turn(s, self.db, row.id),
+                    finished_at=utcnow(),
+                    last_error=None,
+                )
         except Exception:
             log.exception("could not mark turn done; it will be retried", extra={"inbox_id": row.id})
         self.wakeup.turn_finished(row.id)

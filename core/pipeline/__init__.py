@@ -36,7 +36,7 @@ class Pipeline:
         self.stages = [Stage(name, run) if s.name == name else s for s in self.stages]
 
     async def run(self, item: InboxItem) -> Turn:
-        turn = Turn(inbox_id=item.id, message=InboundMessage.model_validate(item.message))
+        turn = Turn(inbox_id=item.id, message=InboundMessage.model_validate(item.message), claimed_by=item.claimed_by)
         for stage in self.stages:
             if turn.finished:
                 break

@@ -5,16 +5,22 @@ transaction keyed by the inbox row, so a retried turn decides once."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.assistants import DEFAULT_HOLDING_REPLY
 from core.db import Database
-from core.messages import OutboundMessage
+from core.messages import OutboundMessage, utcnow
 from core.metrics import DECISIONS
-from core.models import Assistant, Conversation, Draft, OutboxItem
+from core.models import Assistant, Conversation, Draft, InboxItem, OutboxItem
 from core.notify import StaffAlert, StaffNotifier
 from core.outbox import enqueue
 from core.pipeline.turn import DraftResult, RuleOutcome, Turn
 from core.wakeup import Wakeup
+
+
+class LeaseLost(RuntimeError):
+    """Another worker took this turn over: this attempt's decision must not be committed."""
+
 
 AUTO_SEND, NEEDS_APPROVAL, HANDOFF, SILENT = "auto_send", "needs_approval", "handoff", "silent"
 
@@ -111,6 +117,7 @@ class Decide:
                     ),
                 )
             conversation.status = "open" if decision == AUTO_SEND else "waiting"
+            await self._finish_inbox_row(s, turn)
         if turn.reply_outbox_id is not None:
             self.wakeup.set("outbox")
         if decision in (NEEDS_APPROVAL, HANDOFF):
@@ -123,6 +130,24 @@ class Decide:
                     detail=draft.reason,
                 )
             )
+
+    async def _finish_inbox_row(self, s: AsyncSession, turn: Turn) -> None:
+        """Mark the inbox row done with the decision, in one commit; roll back if the lease is gone."""
+        if turn.claimed_by is None:
+            return
+        done = await s.execute(
+            update(InboxItem)
+            .where(
+                InboxItem.id == turn.inbox_id,
+                InboxItem.claimed_by == turn.claimed_by,
+                InboxItem.state == "processing",
+            )
+            .values(state="done", lease_until=None, finished_at=utcnow(), last_error=None)
+        )
+        if not getattr(done, "rowcount", 0):
+            raise LeaseLost(f"inbox row {turn.inbox_id} was claimed by another worker")
+        await Wakeup.notify_turn(s, self.db, turn.inbox_id)
+        turn.inbox_done = True
 
     async def _recall(self, turn: Turn) -> None:
         """A retried turn: the decision was committed before; find the reply it queued."""

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.assistants import LLMProvider
 from core.db import Database
 from core.llm import LLMError
-from core.models import Draft, Message
+from core.models import Message
 from core.pipeline.turn import DraftResult, Turn
 
 log = logging.getLogger(__name__)
@@ -81,14 +81,8 @@ class DraftStage:
             return list(reversed(rows.scalars().all()))
 
     async def __call__(self, turn: Turn) -> None:
-        async with self.db.reader() as s:
-            done = (
-                await s.execute(select(Draft.id, Draft.decision).where(Draft.inbox_id == turn.inbox_id))
-            ).one_or_none()
-        if done is not None:
-            # Decided on an earlier attempt: decide only re-reads the outcome.
-            turn.draft_id, turn.decision = done
-            return
+        if turn.draft_id is not None:
+            return  # decided on an earlier attempt (resolve found its draft): decide re-reads the outcome
         conversation = turn.conversation
         if (
             conversation is None

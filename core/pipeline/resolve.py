@@ -15,6 +15,7 @@ from core.models import (
     Contact,
     ContactIdentity,
     Conversation,
+    Draft,
     Message,
     Workspace,
 )
@@ -85,6 +86,11 @@ class Resolve:
                 )
                 s.add(row)
                 await s.flush()
+            decided = (
+                await s.execute(select(Draft.id, Draft.decision).where(Draft.inbox_id == turn.inbox_id))
+            ).one_or_none()
+            if decided is not None:  # an earlier attempt committed its decision before dying
+                turn.draft_id, turn.decision = decided
         turn.workspace, turn.assistant, turn.contact = workspace, assistant, contact
         turn.conversation, turn.message_row = conversation, row
 

@@ -64,3 +64,7 @@ class Turn:
     reply_outbox_id: int | None = None
     # Set when a stage has settled the turn (dropped, or decided on an earlier attempt).
     finished: bool = False
+    # The worker holding this turn's lease; decide marks the inbox row done in its own transaction,
+    # guarded by it, so a worker whose lease lapsed cannot commit a decision.
+    claimed_by: str | None = None
+    inbox_done: bool = False

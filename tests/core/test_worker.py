@@ -90,3 +90,24 @@ async def test_a_turn_finished_by_another_process_wakes_web_chat_on_postgres(run
     finally:
         await web.close()
         await web_db.dispose()
+
+
+async def test_a_worker_that_lost_its_lease_commits_no_decision(runtime: Runtime) -> None:
+    import pytest
+    from sqlalchemy import func, select, update
+
+    from core.models import Draft, InboxItem, OutboxItem
+    from core.pipeline.decide import LeaseLost
+    from core.queue import LeasedQueue
+
+    new = await new_workspace(runtime.db)
+    await runtime.inbox.accept(_msg(new.workspace.id, new.assistant.id, "m1", "t1"))
+    [row] = await LeasedQueue(runtime.db, InboxItem, "processing", 30).claim("slow-worker", 1)
+    async with runtime.db.session() as s:  # its lease lapsed and another worker claimed the row
+        await s.execute(update(InboxItem).values(claimed_by="other-worker"))
+    with pytest.raises(LeaseLost):
+        await runtime.pipeline.run(row)
+    async with runtime.db.reader() as s:
+        for model in (Draft, OutboxItem):
+            assert (await s.execute(select(func.count()).select_from(model))).scalar_one() == 0
+        assert (await s.execute(select(InboxItem.state))).scalar_one() == "processing"
