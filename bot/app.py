@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.input_guard import clean_input
 from bot.runtime import Runtime
+from channels.web.cors import ChatCORS
 from core.metrics import INBOX_DEPTH, OUTBOX_PENDING, REGISTRY
 from core.migrate import current_revision, head_revision
 from core.models import InboxItem, OutboxItem
@@ -81,6 +82,8 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    if runtime.settings.chat_allowed_origins:
+        app.add_middleware(ChatCORS, origins=runtime.settings.chat_allowed_origins)
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
 
     chat_wait_seconds: float = Field(8.0, ge=0, description="How long POST /api/v1/chat waits for a reply.")
     chat_rate_per_minute: int = Field(30, ge=1, description="Web chat messages per session and per IP.")
+    chat_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Sites that may embed the chat widget (CORS on /api/v1/chat), as a "
+        'JSON list, e.g. ["https://bellas-salon.example"]. Empty: same origin only.',
+    )
     max_message_chars: int = Field(4000, ge=1, description="Longest customer message accepted.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest JSON request body.")
 

@@ -144,3 +144,31 @@ async def test_chat_page_and_unknown_session(client: httpx.AsyncClient, runtime:
     assert "Bella&#39;s Salon" in r.text or "Bella's Salon" in r.text
     assert (await client.get("/chat/nobody-here")).status_code == 404
     assert (await client.get(f"/api/v1/chat/{uuid.uuid4()}/messages")).status_code == 404
+
+
+async def test_widget_on_an_allowed_site_may_call_the_chat_api_and_no_other(settings: Settings) -> None:
+    runtime = Runtime.build(settings.model_copy(update={"chat_allowed_origins": ["https://bellas-salon.example"]}))
+    app = create_app(runtime)
+    await runtime.start(worker=True)
+    try:
+        new = await new_workspace(runtime.db)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+            ok = await client.options("/api/v1/chat", headers={"Origin": "https://bellas-salon.example", **preflight})
+            assert ok.status_code == 200
+            assert ok.headers["access-control-allow-origin"] == "https://bellas-salon.example"
+            evil = await client.options("/api/v1/chat", headers={"Origin": "https://evil.example", **preflight})
+            assert "access-control-allow-origin" not in evil.headers
+            r = await client.post(
+                "/api/v1/chat",
+                json={"agent": new.assistant.slug, "message": "hi"},
+                headers={"Origin": "https://bellas-salon.example"},
+            )
+            assert r.status_code == 200
+            assert r.headers["access-control-allow-origin"] == "https://bellas-salon.example"
+            admin = await client.options(
+                "/api/v1/drafts", headers={"Origin": "https://bellas-salon.example", **preflight}
+            )
+            assert "access-control-allow-origin" not in admin.headers
+    finally:
+        await runtime.close()
