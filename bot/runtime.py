@@ -116,6 +116,7 @@ class Runtime:
             backoff_max=s.outbox_backoff_max_seconds,
             poll_seconds=s.worker_poll_seconds,
             concurrency=s.outbox_concurrency,
+            notifier=self.notifier,
         )
 
     async def start(self, *, worker: bool = True) -> None:

@@ -23,6 +23,7 @@ from core.db import Database
 from core.messages import OutboundMessage, utcnow
 from core.metrics import OUTBOX_FAILED, OUTBOX_RETRIES, OUTBOX_SENT
 from core.models import ChannelConnection, Conversation, DeliveryEvent, Message, OutboxItem
+from core.notify import StaffAlert, StaffNotifier
 from core.queue import LeasedQueue, backoff
 from core.wakeup import Wakeup
 
@@ -119,6 +120,8 @@ class OutboxSender:
     poll_seconds: float = 2.0
     concurrency: int = 8
     on_sent: Callable[[int], None] | None = None
+    # Told when a reply fails for good, so staff can answer another way.
+    notifier: StaffNotifier | None = None
 
     def __post_init__(self) -> None:
         self.queue = LeasedQueue(self.db, OutboxItem, "sending", self.lease_seconds)
@@ -199,11 +202,15 @@ class OutboxSender:
 
         async def record(session: AsyncSession) -> None:
             await session.execute(update(Message).where(Message.outbox_id == row.id).values(status="failed"))
+            # The customer did not get this reply: the conversation needs staff again.
+            await session.execute(
+                update(Conversation).where(Conversation.id == row.conversation_id).values(status="waiting")
+            )
             session.add(
                 DeliveryEvent(outbox_id=row.id, status="failed", error_code=code, detail={"error": error[:500]})
             )
 
-        await self.queue.finish(
+        failed = await self.queue.finish(
             row.id,
             self.worker_id,
             "failed",
@@ -212,6 +219,15 @@ class OutboxSender:
             last_error=error[:2000],
             error_code=code,
         )
+        if failed and self.notifier is not None:
+            await self.notifier.alert(
+                StaffAlert(
+                    workspace_id=row.workspace_id,
+                    conversation_id=row.conversation_id,
+                    reason="send_failed",
+                    detail=error[:200],
+                )
+            )
 
 
 async def record_delivery(

@@ -96,6 +96,14 @@ async def test_retryable_failure_is_retried_after_retry_after(runtime: Runtime) 
 
 
 async def test_permanent_failure_is_recorded_not_retried(runtime: Runtime) -> None:
+    from core.notify import StaffAlert
+
+    alerts: list[StaffAlert] = []
+
+    async def hook(alert: StaffAlert) -> None:
+        alerts.append(alert)
+
+    runtime.notifier.register(hook)
     _flaky(runtime, SendError("chat not found", retryable=False, code="400"))
     conv = await _conversation(runtime)
     outbox_id = await _queue(runtime, conv, "k1")
@@ -105,6 +113,8 @@ async def test_permanent_failure_is_recorded_not_retried(runtime: Runtime) -> No
         assert row is not None and (row.state, row.error_code) == ("failed", "400")
         assert (await s.execute(select(Message.status))).scalar_one() == "failed"
         assert (await s.execute(select(DeliveryEvent.status))).scalar_one() == "failed"
+        assert (await s.execute(select(Conversation.status))).scalar_one() == "waiting"
+    assert [(a.reason, a.conversation_id) for a in alerts] == [("send_failed", conv.id)]
 
 
 async def test_gives_up_after_max_attempts(runtime: Runtime) -> None:
