@@ -102,3 +102,24 @@ async def turn_outcome(db: Database, inbox_id: int) -> TurnOutcome:
         reply=str(reply.message.get("text")) if reply else None,
         citations=tuple(reply.message.get("citations") or ()) if reply else (),
     )
+
+
+async def retry_failed(db: Database, wakeup: Wakeup, *, workspace_id: str, inbox_id: int) -> bool:
+    """Put a turn that failed for good back in the queue (after a fix, or once a dependency is back).
+    False if there is no such failed turn in this workspace."""
+    from sqlalchemy import update
+
+    from core.messages import utcnow
+
+    async with db.session() as session:
+        result = await session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == inbox_id, InboxItem.workspace_id == workspace_id, InboxItem.state == "failed")
+            .values(state="pending", attempts=0, next_attempt_at=utcnow(), claimed_by=None, finished_at=None)
+        )
+        retried = bool(getattr(result, "rowcount", 0))
+        if retried:
+            await Wakeup.notify_in(session, db, "inbox")
+    if retried:
+        wakeup.set("inbox")
+    return retried

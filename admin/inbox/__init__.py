@@ -1,0 +1,1 @@
+"""/inbox: turns that failed for good, and retrying them."""
