@@ -120,10 +120,12 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         ready = all(v == "ok" for v in checks.values()) and "migrations" in checks
         return JSONResponse({"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503)
 
+    inbox_queue = LeasedQueue(runtime.db, InboxItem, "processing", 0)
+    outbox_queue = LeasedQueue(runtime.db, OutboxItem, "sending", 0)
+
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
-        inbox = await LeasedQueue(runtime.db, InboxItem, "processing", 0).depth()
-        outbox = await LeasedQueue(runtime.db, OutboxItem, "sending", 0).depth()
+        inbox, outbox = await inbox_queue.depth(), await outbox_queue.depth()
         for gauge, depth, active in ((INBOX_DEPTH, inbox, "processing"), (OUTBOX_PENDING, outbox, "sending")):
             for state in ("pending", active):
                 gauge.labels(state).set(depth.get(state, 0))

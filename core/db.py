@@ -40,6 +40,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

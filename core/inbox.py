@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.db import Database
-from core.messages import InboundMessage
+from core.messages import InboundMessage, utcnow
 from core.metrics import INBOX_ACCEPTED, INBOX_DUPLICATES
-from core.models import InboxItem
+from core.models import Draft, InboxItem, OutboxItem
 from core.wakeup import Wakeup
 
 
@@ -61,7 +61,7 @@ class Inbox:
                 )
                 duplicate_id = existing.scalar_one()
             else:
-                await Wakeup.notify_in(session, self.db, "inbox")
+                await Wakeup.notify_in(session, "inbox")
         if inbox_id is None:
             INBOX_DUPLICATES.labels(message.channel.value).inc()
             return AcceptResult(duplicate_id, duplicate=True)
@@ -81,8 +81,6 @@ class TurnOutcome:
 
 
 async def turn_outcome(db: Database, inbox_id: int) -> TurnOutcome:
-    from core.models import Draft, OutboxItem
-
     async with db.reader() as s:
         state = (await s.execute(select(InboxItem.state).where(InboxItem.id == inbox_id))).scalar_one_or_none()
         if state not in ("done", "failed"):
@@ -107,10 +105,6 @@ async def turn_outcome(db: Database, inbox_id: int) -> TurnOutcome:
 async def retry_failed(db: Database, wakeup: Wakeup, *, workspace_id: str, inbox_id: int) -> bool:
     """Put a turn that failed for good back in the queue (after a fix, or once a dependency is back).
     False if there is no such failed turn in this workspace."""
-    from sqlalchemy import update
-
-    from core.messages import utcnow
-
     async with db.session() as session:
         result = await session.execute(
             update(InboxItem)
@@ -119,7 +113,7 @@ async def retry_failed(db: Database, wakeup: Wakeup, *, workspace_id: str, inbox
         )
         retried = bool(getattr(result, "rowcount", 0))
         if retried:
-            await Wakeup.notify_in(session, db, "inbox")
+            await Wakeup.notify_in(session, "inbox")
     if retried:
         wakeup.set("inbox")
     return retried

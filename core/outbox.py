@@ -13,13 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels import ChannelRegistry, Route, SendError
 from core.crypto import SecretBox
-from core.db import Database
+from core.db import Database, insert_for
 from core.messages import OutboundMessage, utcnow
 from core.metrics import OUTBOX_FAILED, OUTBOX_RETRIES, OUTBOX_SENT
 from core.models import ChannelConnection, Conversation, DeliveryEvent, Message, OutboxItem
@@ -40,8 +38,7 @@ async def enqueue(
 ) -> int | None:
     """Queue a reply in the caller's transaction. Returns the outbox id, or None if the
     idempotency key was already queued (a retried turn, a double-clicked approval)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(session)
     now = utcnow()
     stmt = (
         insert(OutboxItem)
@@ -79,10 +76,7 @@ async def enqueue(
         )
     )
     conversation.last_message_at = now
-    if dialect == "postgresql":
-        from sqlalchemy import text
-
-        await session.execute(text("SELECT pg_notify('frontdesk_outbox', '')"))
+    await Wakeup.notify_in(session, "outbox")
     return outbox_id
 
 
@@ -228,18 +222,3 @@ class OutboxSender:
                     detail=error[:200],
                 )
             )
-
-
-async def record_delivery(
-    db: Database, *, outbox_id: int, status: str, external_id: str | None = None, error_code: str | None = None
-) -> None:
-    """A channel's delivery callback (delivered, read, failed…) for a reply already sent."""
-    async with db.session() as session:
-        row = await session.get(OutboxItem, outbox_id)
-        if row is None:
-            return
-        row.delivery_status = status
-        if error_code:
-            row.error_code = error_code
-        session.add(DeliveryEvent(outbox_id=outbox_id, status=status, external_id=external_id, error_code=error_code))
-        await session.execute(update(Message).where(Message.outbox_id == outbox_id).values(status=status))

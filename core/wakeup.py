@@ -53,18 +53,13 @@ class Wakeup:
             self._turns.pop(inbox_id, None)
 
     @staticmethod
-    async def notify_turn(session: AsyncSession, db: Database, inbox_id: int) -> None:
-        """Tell web processes, on commit, that a turn finished (they answer web chat sooner)."""
-        if db.is_postgres:
+    async def notify_in(session: AsyncSession, name: str, payload: str = "") -> None:
+        """Queue a cross-process NOTIFY on `frontdesk_<name>`; Postgres delivers it on commit.
+        `turns` carries the inbox id of a finished turn (web processes answer web chat sooner)."""
+        if session.get_bind().dialect.name == "postgresql":
             await session.execute(
-                text("SELECT pg_notify(:channel, :payload)"), {"channel": TURNS, "payload": str(inbox_id)}
+                text("SELECT pg_notify(:channel, :payload)"), {"channel": f"frontdesk_{name}", "payload": payload}
             )
-
-    @staticmethod
-    async def notify_in(session: AsyncSession, db: Database, name: str) -> None:
-        """Queue a cross-process NOTIFY; Postgres delivers it when the transaction commits."""
-        if db.is_postgres:
-            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": f"frontdesk_{name}"})
 
     async def listen(self, db: Database) -> None:
         """Hold one raw asyncpg connection that LISTENs for other processes' NOTIFYs."""

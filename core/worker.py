@@ -108,7 +108,7 @@ class Worker:
                     row.id,
                     self.worker_id,
                     "done",
-                    then=lambda s: Wakeup.notify_turn(s, self.db, row.id),
+                    then=lambda s: Wakeup.notify_in(s, "turns", str(row.id)),
                     finished_at=utcnow(),
                     last_error=None,
                 )
@@ -134,7 +134,7 @@ class Worker:
                 row.id,
                 self.worker_id,
                 "failed",
-                then=lambda s: Wakeup.notify_turn(s, self.db, row.id),
+                then=lambda s: Wakeup.notify_in(s, "turns", str(row.id)),
                 finished_at=utcnow(),
                 last_error=error[:2000],
             )

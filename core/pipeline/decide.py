@@ -146,7 +146,7 @@ class Decide:
         )
         if not getattr(done, "rowcount", 0):
             raise LeaseLost(f"inbox row {turn.inbox_id} was claimed by another worker")
-        await Wakeup.notify_turn(s, self.db, turn.inbox_id)
+        await Wakeup.notify_in(s, "turns", str(turn.inbox_id))
         turn.inbox_done = True
 
     async def _recall(self, turn: Turn) -> None:
