@@ -19,7 +19,7 @@ from bot.input_guard import clean_input
 from bot.runtime import Runtime
 from channels.web.cors import ChatCORS
 from core.metrics import INBOX_DEPTH, OUTBOX_PENDING, REGISTRY
-from core.migrate import current_revision, head_revision
+from core.migrate import current_revisions, head_revisions
 from core.models import InboxItem, OutboxItem
 from core.queue import LeasedQueue
 
@@ -113,8 +113,8 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
             async with runtime.db.reader() as s:
                 await s.execute(text("SELECT 1"))
             checks["database"] = "ok"
-            current, head = await current_revision(runtime.db), head_revision()
-            checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
+            current, heads = await current_revisions(runtime.db), head_revisions()
+            checks["migrations"] = "ok" if current == heads else f"at {sorted(current)}, heads are {sorted(heads)}"
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         ready = all(v == "ok" for v in checks.values()) and "migrations" in checks

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from core.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Every module that declares tables on core.models.Base: migrations and their check import them all.
+MODEL_MODULES = ("core.models",)
+
+
+def load_models() -> MetaData:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    from core.models import Base
+
+    return Base.metadata
 
 
 def alembic_config(url: str) -> Config:
@@ -22,12 +34,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """Every head: features add their tables on their own branch off the initial schema."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 async def upgrade(db: Database) -> None:
-    """Bring the schema to head. Safe to run on every start and from several processes."""
+    """Bring the schema to every head. Safe to run on every start and from several processes."""
 
     def _upgrade(connection: Connection) -> None:
         config = alembic_config(db.url)
@@ -35,15 +48,15 @@ async def upgrade(db: Database) -> None:
         if connection.dialect.name == "postgresql":
             # Two processes migrating at once would race; the advisory lock makes them take turns.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7250412)")
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
     async with db.engine.begin() as connection:
         await connection.run_sync(_upgrade)
 
 
-async def current_revision(db: Database) -> str | None:
-    def _current(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+async def current_revisions(db: Database) -> frozenset[str]:
+    def _current(connection: Connection) -> frozenset[str]:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
     async with db.read_engine.connect() as connection:
         return await connection.run_sync(_current)

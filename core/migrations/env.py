@@ -6,10 +6,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from core.db import Database
-from core.models import Base
+from core.migrate import load_models
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_models()
 
 
 def _run(connection: Connection) -> None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +25,7 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunn
     return CliRunner()
 
 
-def run_json(cli: CliRunner, *args: str) -> object:
+def run_json(cli: CliRunner, *args: str) -> Any:
     result = cli.invoke(main, [*args, "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -37,7 +38,7 @@ def test_workspace_create_and_list(cli: CliRunner) -> None:
     assert created["assistant"]["approval_policy"] == "autopilot"
     assert created["token"].startswith("fd_") and created["chat_url"].endswith("/chat/downtown-dental")
     listed = run_json(cli, "workspace", "list")
-    assert [w["slug"] for w in listed] == ["downtown-dental"]  # type: ignore[union-attr]
+    assert [w["slug"] for w in listed] == ["downtown-dental"]
 
 
 def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> None:
@@ -56,7 +57,7 @@ def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> 
     )
     assert isinstance(added, dict) and added["config"]["token"] == "********"
     listed = run_json(cli, "channel", "list", "--workspace", "shop")
-    assert [c["id"] for c in listed] == [added["id"]]  # type: ignore[union-attr]
+    assert [c["id"] for c in listed] == [added["id"]]
     assert "ABCDEFGHIJ" not in json.dumps(listed)
     result = cli.invoke(main, ["channel", "remove", added["id"]])
     assert result.exit_code == 0

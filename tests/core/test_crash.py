@@ -120,7 +120,7 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_one_per_kill(db_
             worker = _worker(env)
             target = kill * MESSAGES // (KILLS + 1)
             assert _wait(lambda t=target: len(_sent(sink)) >= t, 60), (
-                worker.stderr.read().decode()[-2000:] if worker.poll() is not None else "no progress"
+                worker.stderr.read().decode()[-2000:] if worker.stderr and worker.poll() is not None else "no progress"
             )
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
