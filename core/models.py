@@ -64,6 +64,8 @@ class Workspace(_Row, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # {"mon": [["09:00", "18:00"]], ...} in the workspace's timezone; unset: always open (rules/hours.py).
+    business_hours: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
 
 
 class User(_Row, Base):
