@@ -117,7 +117,7 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await runtime.start(worker=True)
+        await runtime.start(worker=True, pollers=False)
         click.echo(f"worker {runtime.worker_id} running", err=True)
         try:
             await stop.wait()
@@ -128,7 +128,7 @@ def worker() -> None:
 
 
 def _register_commands() -> None:
-    from bot import commands, commands_drafts
+    from bot import commands, commands_drafts, commands_telegram  # noqa: F401  (adds `channel add telegram`)
 
     for command in commands.COMMANDS + commands_drafts.COMMANDS:
         main.add_command(command)

@@ -153,44 +153,76 @@ def channel() -> None:
     """Connect channels (web, telegram, whatsapp, sms, slack) to a workspace."""
 
 
-@channel.command("add")
-@click.argument("kind", type=click.Choice(sorted(CHANNEL_SECRETS)))
-@click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
-@click.option("--name", default="", help="A label for staff.")
-@click.option("--account", default="", help="The receiving account (bot name, number, team id).")
-@click.option("--set", "values", multiple=True, metavar="KEY=VALUE", help="A config value; repeatable.")
-@click.option("--json", "as_json", is_flag=True)
-def channel_add(kind: str, workspace_ref: str, name: str, account: str, values: tuple[str, ...], as_json: bool) -> None:
+@channel.group("add")
+def channel_add() -> None:
     """Add a channel connection. Secret values are stored encrypted."""
-    config: dict[str, Any] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
-        config[key.strip()] = value
 
-    async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
-        ws = await _workspace(s, workspace_ref)
-        assistant = (
-            await s.execute(
-                select(Assistant).where(Assistant.workspace_id == ws.id).order_by(Assistant.created_at).limit(1)
+
+async def _default_assistant(s: AsyncSession, workspace_id: str) -> Assistant | None:
+    query = select(Assistant).where(Assistant.workspace_id == workspace_id).order_by(Assistant.created_at).limit(1)
+    return (await s.execute(query)).scalar_one_or_none()
+
+
+async def add_connection(
+    s: AsyncSession,
+    settings: Settings,
+    *,
+    workspace_ref: str,
+    kind: str,
+    name: str,
+    account: str,
+    config: dict[str, Any],
+) -> ChannelConnection:
+    ws = await _workspace(s, workspace_ref)
+    if account:
+        taken = select(ChannelConnection.id).where(ChannelConnection.kind == kind, ChannelConnection.account == account)
+        if (await s.execute(taken)).first() is not None:
+            raise click.ClickException(f"this {kind} account is already connected (see `frontdesk channel list`)")
+    assistant = await _default_assistant(s, ws.id)
+    row = ChannelConnection(
+        workspace_id=ws.id,
+        kind=kind,
+        name=name or kind,
+        account=account,
+        assistant_id=assistant.id if assistant else None,
+        config=SecretBox(settings.key).seal(config, CHANNEL_SECRETS[kind]),
+    )
+    s.add(row)
+    await s.flush()
+    return row
+
+
+def _generic_add(kind: str) -> click.Command:
+    """`channel add KIND` with raw config values, for channels whose adapter has no options yet."""
+
+    @click.command(kind, help=f"Add a {kind} connection from raw --set KEY=VALUE config.")
+    @click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
+    @click.option("--name", default="", help="A label for staff.")
+    @click.option("--account", default="", help="The receiving account (number, team id).")
+    @click.option("--set", "values", multiple=True, metavar="KEY=VALUE", help="A config value; repeatable.")
+    @click.option("--json", "as_json", is_flag=True)
+    def add(workspace_ref: str, name: str, account: str, values: tuple[str, ...], as_json: bool) -> None:
+        config: dict[str, Any] = {}
+        for item in values:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+            config[key.strip()] = value
+
+        async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
+            row = await add_connection(
+                s, settings, workspace_ref=workspace_ref, kind=kind, name=name, account=account, config=config
             )
-        ).scalar_one_or_none()
-        secrets = CHANNEL_SECRETS[kind]
-        row = ChannelConnection(
-            workspace_id=ws.id,
-            kind=kind,
-            name=name or kind,
-            account=account,
-            assistant_id=assistant.id if assistant else None,
-            config=SecretBox(settings.key).seal(config, secrets),
-        )
-        s.add(row)
-        await s.flush()
-        return _connection(row)
+            return _connection(row)
 
-    data = with_db(go)
-    _out(data) if as_json else click.echo(f"Added {kind} connection {data['id']}")
+        data = with_db(go)
+        _out(data) if as_json else click.echo(f"Added {kind} connection {data['id']}")
+
+    return add
+
+
+for _kind in ("web", "whatsapp", "sms", "slack"):
+    channel_add.add_command(_generic_add(_kind))
 
 
 def _connection(row: ChannelConnection) -> dict[str, Any]:
@@ -240,6 +272,11 @@ def channel_remove(connection_id: str) -> None:
     if not with_db(go):
         raise click.ClickException(f"no connection {connection_id}")
     click.echo(f"Removed {connection_id}")
+
+
+@channel.group("webhook")
+def channel_webhook() -> None:
+    """Point a channel's webhook at this server, or remove it."""
 
 
 COMMANDS: list[click.Command] = [workspace, channel]

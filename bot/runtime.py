@@ -12,6 +12,7 @@ import socket
 from dataclasses import dataclass, field
 
 from bot.settings import Settings
+from channels.telegram import TelegramChannel
 from channels.web import WebChannel
 from core.assistants import LLMProvider, ModelSettings
 from core.channels import Channel, ChannelRegistry
@@ -71,6 +72,15 @@ class Runtime:
         )
         self.web = WebChannel(self.db, self.wakeup, s)
         self.channels.register(self.web)
+        self.channels.register(
+            TelegramChannel(
+                self.db,
+                self.box,
+                self.inbox.accept,
+                poll_rescan_seconds=s.telegram_poll_rescan_seconds,
+                poll_timeout=s.telegram_poll_timeout,
+            )
+        )
         for module in s.channel_plugins:
             importlib.import_module(module).register(self)
         self._tasks: list[asyncio.Task[None]] = []
@@ -119,11 +129,12 @@ class Runtime:
             notifier=self.notifier,
         )
 
-    async def start(self, *, worker: bool = True) -> None:
-        """Start background work: channel pollers always; the worker and sender unless split out."""
+    async def start(self, *, worker: bool = True, pollers: bool = True) -> None:
+        """Start background work: channel pollers (in `serve`), the worker and sender unless split out."""
         await self.wakeup.listen(self.db)
-        for channel in self.channels.unique():
-            await channel.start()
+        if pollers:
+            for channel in self.channels.unique():
+                await channel.start()
         if worker:
             self._tasks.append(asyncio.create_task(self.worker().run(self._stop), name="worker"))
             self._tasks.append(asyncio.create_task(self.sender().run(self._stop), name="outbox"))

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(30.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
 
+    telegram_poll_timeout: int = Field(25, ge=0, le=50, description="Long-polling wait per getUpdates call (s).")
+    telegram_poll_rescan_seconds: float = Field(
+        15.0, gt=0, description="How often `serve` looks for Telegram connections added or changed in polling mode."
+    )
+
     channel_plugins: list[str] = Field(
         default_factory=list, description="Extra modules that register channel adapters."
     )

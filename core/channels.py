@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from core.messages import InboundMessage, OutboundMessage
+from core.messages import Attachment, InboundMessage, OutboundMessage
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -42,7 +42,12 @@ class DeliveryReceipt:
 
 
 class SendError(Exception):
-    """A send failed. `retryable` errors are retried with backoff, honouring `retry_after`."""
+    """A send failed. `retryable` errors are retried with backoff, honouring `retry_after`.
+
+    code "unreachable" means the contact cannot receive anything (blocked the bot, unsubscribed):
+    the contact is marked unreachable and the reply is not retried."""
+
+    UNREACHABLE = "unreachable"
 
     def __init__(
         self, message: str, *, retryable: bool = True, retry_after: float | None = None, code: str | None = None
@@ -75,6 +80,18 @@ class Channel(ABC):
 
     async def typing(self, route: Route) -> None:  # noqa: B027  (optional hook)
         """Show that a reply is being written, where the channel can."""
+
+    async def fetch_media(self, route: Route, attachment: Attachment, *, max_bytes: int) -> bytes:
+        """The bytes of an inbound attachment (for the media stage). Raises MediaError."""
+        raise MediaError(f"the {self.kind} channel cannot fetch media", code="unsupported")
+
+
+class MediaError(Exception):
+    """An attachment could not be fetched: too large, gone, or the channel refused."""
+
+    def __init__(self, message: str, *, code: str = "unavailable") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ChannelRegistry:

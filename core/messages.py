@@ -56,6 +56,10 @@ class Attachment(_Frozen):
     ref: str | None = None
     duration_seconds: float | None = None
     transcript: str | None = None
+    # A shared location or contact card.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    phone: str | None = None
 
 
 class Sender(_Frozen):
@@ -78,7 +82,7 @@ class InboundMessage(_Frozen):
     sender: Sender
     kind: MessageKind = MessageKind.message
     text: str = ""
-    # Button callback data for kind=button.
+    # Button callback data for kind=button; the deep-link parameter of a Telegram /start.
     payload: str | None = None
     attachments: tuple[Attachment, ...] = ()
     reply_to: str | None = None

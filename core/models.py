@@ -128,6 +128,9 @@ class ChannelConnection(_Row, Base):
     # Channel settings; secret fields are encrypted (see core.crypto).
     config: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where this connection's poller left off (Telegram getUpdates offset), committed after the
+    # updates it covers are in the inbox: a restart neither loses nor repeats them.
+    cursor: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Contact(_Row, Base):
@@ -138,6 +141,9 @@ class Contact(_Row, Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when a channel says the contact cannot be reached (blocked the bot, unsubscribed);
+    # cleared when they write again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ContactIdentity(_Row, Base):

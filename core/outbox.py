@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels import ChannelRegistry, Route, SendError
@@ -20,7 +20,7 @@ from core.crypto import SecretBox
 from core.db import Database, insert_for
 from core.messages import OutboundMessage, utcnow
 from core.metrics import OUTBOX_FAILED, OUTBOX_RETRIES, OUTBOX_SENT
-from core.models import ChannelConnection, Conversation, DeliveryEvent, Message, OutboxItem
+from core.models import ChannelConnection, Contact, Conversation, DeliveryEvent, Message, OutboxItem
 from core.notify import StaffAlert, StaffNotifier
 from core.queue import LeasedQueue, backoff
 from core.wakeup import Wakeup
@@ -196,6 +196,11 @@ class OutboxSender:
 
         async def record(session: AsyncSession) -> None:
             await session.execute(update(Message).where(Message.outbox_id == row.id).values(status="failed"))
+            if code == SendError.UNREACHABLE:
+                contact = select(Conversation.contact_id).where(Conversation.id == row.conversation_id)
+                await session.execute(
+                    update(Contact).where(Contact.id == contact.scalar_subquery()).values(unreachable_at=utcnow())
+                )
             # The customer did not get this reply: the conversation needs staff again.
             await session.execute(
                 update(Conversation).where(Conversation.id == row.conversation_id).values(status="waiting")

@@ -1,1 +1,8 @@
-"""The telegram channel adapter (see its issue); not built yet."""
+"""Telegram: customers write to the business's bot. Webhook or long polling in, Bot API out.
+
+Only this package imports aiogram; the core sees `InboundMessage` and `OutboundMessage`.
+"""
+
+from channels.telegram.channel import TelegramChannel
+
+__all__ = ["TelegramChannel"]

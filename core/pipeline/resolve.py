@@ -48,6 +48,7 @@ class Resolve:
             ).scalar_one_or_none()
             contact = await self._contact(s, turn, conversation)
             contact.last_inbound_at = max(filter(None, (contact.last_inbound_at, msg.received_at)))
+            contact.unreachable_at = None  # they wrote to us, so they can be written to again
             assistant = await self._assistant(s, turn, conversation)
             if conversation is None:
                 conversation = Conversation(

@@ -9,20 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-
-
-@pytest.fixture
-def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("FRONTDESK_DATABASE_URL", db_url)
-    monkeypatch.setenv("FRONTDESK_SECRET_KEY", "cli-test-secret-key-0123456789")
-    monkeypatch.setenv("FRONTDESK_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("FRONTDESK_LOG_JSON", "0")
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    return CliRunner()
 
 
 def run_json(cli: CliRunner, *args: str) -> Any:
@@ -47,22 +36,22 @@ def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> 
         cli,
         "channel",
         "add",
-        "telegram",
+        "slack",
         "--workspace",
         "shop",
         "--account",
-        "shop_bot",
+        "T0SHOP",
         "--set",
-        "token=123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi",
+        "bot_token=xoxb-123456-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     )
-    assert isinstance(added, dict) and added["config"]["token"] == "********"
+    assert isinstance(added, dict) and added["config"]["bot_token"] == "********"
     listed = run_json(cli, "channel", "list", "--workspace", "shop")
     assert [c["id"] for c in listed] == [added["id"]]
     assert "ABCDEFGHIJ" not in json.dumps(listed)
     result = cli.invoke(main, ["channel", "remove", added["id"]])
     assert result.exit_code == 0
     assert run_json(cli, "channel", "list") == []
-    bad = cli.invoke(main, ["channel", "add", "telegram", "--workspace", "nope"])
+    bad = cli.invoke(main, ["channel", "add", "slack", "--workspace", "nope"])
     assert bad.exit_code != 0 and "no workspace" in bad.output
 
 
