@@ -28,6 +28,8 @@ from core.pipeline.resolve import Resolve
 from core.pipeline.turn import Turn
 from core.wakeup import Wakeup
 from core.worker import Worker
+from rules.hours import Clock, system_clock
+from rules.runtime import RuleEngine
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +54,20 @@ class Runtime:
     notifier: StaffNotifier = field(default_factory=StaffNotifier)
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    clock: Clock = system_clock  # the rule engine's (business hours, schedules); tests inject theirs
 
     def __post_init__(self) -> None:
         s = self.settings
         self.inbox = Inbox(self.db, self.wakeup)
+        self.rules = RuleEngine(
+            self.db,
+            self.wakeup,
+            self.notifier,
+            self.box,
+            worker_id=self.worker_id,
+            clock=self.clock,
+            scan_seconds=s.rules_scan_seconds,
+        )
         self.llms = LLMProvider(
             self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries
         )
@@ -64,7 +76,7 @@ class Runtime:
                 "resolve": Resolve(self.db),
                 "media": passthrough.media,
                 "understand": passthrough.understand,
-                "rules": passthrough.rules,
+                "rules": self.rules.stage,
                 "retrieve": passthrough.retrieve,
                 "draft": DraftStage(self.db, self.llms, on_drafting=self._typing),
                 "decide": Decide(self.db, self.wakeup, self.notifier),
@@ -138,6 +150,7 @@ class Runtime:
         if worker:
             self._tasks.append(asyncio.create_task(self.worker().run(self._stop), name="worker"))
             self._tasks.append(asyncio.create_task(self.sender().run(self._stop), name="outbox"))
+            self.rules.start()
 
     async def close(self) -> None:
         self._stop.set()
@@ -148,6 +161,7 @@ class Runtime:
         for channel in self.channels.unique():
             with contextlib.suppress(Exception):
                 await channel.stop()
+        await self.rules.close()
         await self.llms.aclose()
         await self.wakeup.close()
         await self.db.dispose()

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         15.0, gt=0, description="How often `serve` looks for Telegram connections added or changed in polling mode."
     )
 
+    rules_scan_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="How often the rule scheduler wakes: due follow-ups and webhook retries run, and the "
+        "leader scans the scheduled rules (a webhook just queued goes out at once).",
+    )
+
     channel_plugins: list[str] = Field(
         default_factory=list, description="Extra modules that register channel adapters."
     )

@@ -11,17 +11,18 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Table, bindparam, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database, UTCDateTime
 from core.messages import utcnow
-from core.models import InboxItem, OutboxItem
+from core.models import _Queued
 
-Q = TypeVar("Q", InboxItem, OutboxItem)
+# Any table with the queue's columns: the inbox, the outbox, rule jobs (rules/).
+Q = TypeVar("Q", bound=_Queued)
 Then = Callable[[AsyncSession], Awaitable[None]]
 
 
@@ -37,7 +38,8 @@ def _claim_statement(model: type[Q], active: str, *, postgres: bool) -> Any:
     Written out so the planner sees the literal `state IN (…)` of the partial indexes (bound
     parameters would hide it from SQLite), and compiled once per queue.
     """
-    table = model.__tablename__
+    columns = cast(Table, inspect(model).local_table)
+    table = columns.name
     live = f"state IN ('pending', '{active}')"
     lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
     # Only code constants are interpolated (table and state names); every value is a bound parameter.
@@ -54,7 +56,7 @@ def _claim_statement(model: type[Q], active: str, *, postgres: bool) -> Any:
             ORDER BY q.id LIMIT :limit{lock})
         RETURNING *"""  # noqa: S608
     sql = text(query).bindparams(bindparam("now", type_=UTCDateTime), bindparam("lease_until", type_=UTCDateTime))
-    return select(model).from_statement(sql.columns(*model.__table__.columns))
+    return select(model).from_statement(sql.columns(*columns.columns))
 
 
 @dataclass
@@ -67,10 +69,11 @@ class LeasedQueue(Generic[Q]):
     def __post_init__(self) -> None:
         self._claim = _claim_statement(self.model, self.active_state, postgres=self.db.is_postgres)
 
-    async def claim(self, worker_id: str, limit: int) -> list[Q]:
+    async def claim(self, worker_id: str, limit: int, *, now: datetime | None = None) -> list[Q]:
+        """Lease up to `limit` ready rows; `now` decides which are due (rules/ passes its clock)."""
         if limit <= 0:
             return []
-        now = utcnow()
+        now = now or utcnow()
         params = {
             "now": now,
             "lease_until": now + timedelta(seconds=self.lease_seconds),

@@ -1,4 +1,4 @@
-"""The rule engine (triggers, conditions, actions as validated data): its own issue.
-
-Until it lands, the pipeline's rules stage passes turns through with no rule fired.
+"""The rule engine: an owner's rules as validated data (schema, vocabulary), compiled once
+(conditions, engine), run on each customer message (stage) and on schedules (scanner, scheduler),
+with actions isolated from one another (actions) and webhooks and follow-ups as durable jobs (jobs).
 """

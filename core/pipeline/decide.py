@@ -30,6 +30,10 @@ def choose(assistant: Assistant | None, draft: DraftResult | None, rules: RuleOu
         return SILENT
     if rules.handoff or draft.source == "none" or draft.needs_staff or not draft.text:
         return HANDOFF
+    if rules.require_approval:
+        return NEEDS_APPROVAL
+    if rules.auto_send:
+        return AUTO_SEND
     policy = assistant.approval_policy if assistant else "approve_all"
     if policy == "auto":
         return AUTO_SEND

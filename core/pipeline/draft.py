@@ -83,6 +83,8 @@ class DraftStage:
     async def __call__(self, turn: Turn) -> None:
         if turn.draft_id is not None:
             return  # decided on an earlier attempt (resolve found its draft): decide re-reads the outcome
+        if turn.draft is not None:
+            return  # the owner's rules already wrote this reply (rules/)
         conversation = turn.conversation
         if (
             conversation is None

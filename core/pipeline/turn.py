@@ -28,6 +28,7 @@ class RuleOutcome:
     """What the owner's rules demand of this turn (filled by rules/)."""
 
     require_approval: bool = False
+    auto_send: bool = False  # send without approval, whatever the assistant's policy
     handoff: bool = False
     silent: bool = False
     fired: list[str] = field(default_factory=list)

@@ -1,0 +1,369 @@
+"""What a matched rule does. Each action runs on its own: in its own unit of work, its failure logged
+in the execution log, and the rule's on_failure actions run after; the other actions still run.
+
+Inside a message's turn, the reply and the approval flags go to the turn (draft and decide act on
+them, so the reply leaves through the outbox with the turn's idempotency). Outside a turn (a schedule,
+a follow-up) a reply is queued in the outbox directly, keyed by the occasion, so it is sent once.
+In a dry run (rules/test, replay) every action says what it would do and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from core.crypto import SecretBox
+from core.db import Database, insert_for
+from core.messages import OutboundMessage
+from core.models import Conversation, Membership, User
+from core.notify import StaffAlert, StaffNotifier
+from core.outbox import enqueue
+from core.pipeline.turn import DraftResult, Turn
+from core.wakeup import Wakeup
+from rules import schema
+from rules.facts import Situation, variables
+from rules.models import ConversationContext, RuleJob
+from rules.service import seal_secret
+from rules.templating import render
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """The parts of the runtime actions reach; built once per process."""
+
+    db: Database
+    wakeup: Wakeup
+    notifier: StaffNotifier
+    box: SecretBox
+    # Told when a rule job is queued, so a webhook goes out now rather than at the next scan.
+    poke: Callable[[], None] = lambda: None
+
+
+@dataclass
+class Run:
+    """One matched rule's actions, in one situation."""
+
+    rule_id: str
+    rule_name: str
+    trigger: str
+    situation: Situation
+    key: str  # unique per evaluation: jobs and replies it creates are keyed by it
+    turn: Turn | None = None
+    dry_run: bool = False
+    stopped: bool = False
+    results: list[dict[str, Any]] = field(default_factory=list)
+    _variables: dict[str, Any] | None = None
+
+    @property
+    def workspace_id(self) -> str:
+        return self.situation.workspace.id
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self.situation.conversation
+
+    @property
+    def now(self) -> datetime:
+        return self.situation.now
+
+    def variables(self) -> dict[str, Any]:
+        if self._variables is None:
+            self._variables = variables(self.situation)
+        return self._variables
+
+
+class ActionFailed(RuntimeError):
+    pass
+
+
+Handler = Callable[[Services, Run, Any, str], Awaitable[str]]
+
+
+def _need_conversation(run: Run) -> Conversation:
+    if run.conversation is None:
+        raise ActionFailed("this rule has no conversation to act on")
+    return run.conversation
+
+
+async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str:
+    text = render(action.template, run.variables())
+    if not text:
+        raise ActionFailed("the template rendered an empty reply")
+    if run.dry_run:
+        return f"would reply: {text}"
+    if run.turn is not None:
+        # The turn's draft: decide sends it (or asks staff), keyed by the inbox row like any draft.
+        run.turn.draft = DraftResult(
+            text=text, source="rule", confidence=1.0, grounded=True, reason=f"rule: {run.rule_name}"
+        )
+        return f"reply drafted: {text}"
+    conversation = _need_conversation(run)
+    async with svc.db.session() as s:
+        row = await s.get(Conversation, conversation.id, with_for_update=True)
+        if row is None:
+            raise ActionFailed("the conversation is gone")
+        if row.bot_paused:
+            return "not sent: staff have taken this conversation over"
+        queued = await enqueue(
+            s,
+            conversation=row,
+            author="assistant",
+            message=OutboundMessage(conversation_id=row.id, text=text, idempotency_key=f"rule:{key}"),
+        )
+    if queued is not None:
+        svc.wakeup.set("outbox")
+    return f"replied: {text}" if queued is not None else "already replied"
+
+
+async def _flag(svc: Services, run: Run, action: schema.Flag, key: str) -> str:
+    kind = action.type
+    if kind == "stop":
+        run.stopped = True
+        return "stopped: no later rule runs"
+    if kind == "pause_bot":
+        conversation = _need_conversation(run)
+        if run.dry_run:
+            return "would pause the assistant in this conversation"
+        async with svc.db.session() as s:
+            row = await s.get(Conversation, conversation.id, with_for_update=True)
+            if row is not None:
+                row.bot_paused = True
+        conversation.bot_paused = True
+        return "assistant paused: staff answer from now on"
+    words = {
+        "require_approval": "the reply waits for staff approval",
+        "send_automatically": "the reply is sent without approval",
+        "handoff": "handed to staff",
+    }[kind]
+    if run.dry_run:
+        return f"would mark: {words}"
+    if run.turn is not None:
+        outcome = run.turn.rules
+        if kind == "require_approval":
+            outcome.require_approval = True
+        elif kind == "send_automatically":
+            outcome.auto_send = True
+        else:
+            outcome.handoff = True
+        return words
+    if kind == "handoff":
+        conversation = _need_conversation(run)
+        async with svc.db.session() as s:
+            row = await s.get(Conversation, conversation.id, with_for_update=True)
+            if row is not None:
+                row.status = "waiting"
+        await svc.notifier.alert(
+            StaffAlert(run.workspace_id, conversation.id, reason="handoff", detail=f"rule: {run.rule_name}")
+        )
+        return words
+    return f"nothing to do: {kind} applies to a message's reply"
+
+
+async def _conversation_change(svc: Services, run: Run, action: Any, key: str) -> str:
+    conversation = _need_conversation(run)
+    change: dict[str, Any]
+    if isinstance(action, schema.SetStatus):
+        change, words = {"status": action.status}, f"status set to {action.status}"
+    elif isinstance(action, schema.SetPriority):
+        change, words = {"priority": action.priority}, f"priority set to {action.priority}"
+    else:
+        tags = list(conversation.tags or [])
+        if action.type == "add_tags":
+            tags += [t for t in action.tags if t not in tags]
+        else:
+            tags = [t for t in tags if t not in action.tags]
+        change, words = {"tags": tags}, f"tags are now {', '.join(tags) or 'none'}"
+    if run.dry_run:
+        return f"would set: {words}"
+    async with svc.db.session() as s:
+        row = await s.get(Conversation, conversation.id, with_for_update=True)
+        if row is None:
+            raise ActionFailed("the conversation is gone")
+        if "tags" in change:  # merge with what is stored now, not what the turn read
+            stored = list(row.tags or [])
+            if action.type == "add_tags":
+                change["tags"] = stored + [t for t in action.tags if t not in stored]
+            else:
+                change["tags"] = [t for t in stored if t not in action.tags]
+        for name, value in change.items():
+            setattr(row, name, value)
+            setattr(conversation, name, value)
+    return words
+
+
+async def _set_context(svc: Services, run: Run, action: schema.SetContext, key: str) -> str:
+    conversation = _need_conversation(run)
+    value = render(action.value, run.variables())
+    if run.dry_run:
+        return f"would set context {action.field} = {value!r}"
+    async with svc.db.session() as s:
+        insert = insert_for(s)
+        await s.execute(
+            insert(ConversationContext)
+            .values(conversation_id=conversation.id, workspace_id=run.workspace_id, fields={}, updated_at=run.now)
+            .on_conflict_do_nothing(index_elements=["conversation_id"])
+        )
+        row = await s.get(ConversationContext, conversation.id, with_for_update=True)
+        if row is None:
+            raise ActionFailed("could not store the context")
+        row.fields = {**row.fields, action.field: value}
+        row.updated_at = run.now
+    if run.situation.context is not None:
+        run.situation.context[action.field] = value
+    return f"context {action.field} = {value!r}"
+
+
+async def _assign(svc: Services, run: Run, action: schema.Assign, key: str) -> str:
+    conversation = _need_conversation(run)
+    async with svc.db.reader() as s:
+        user_id = (
+            await s.execute(
+                select(User.id)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.workspace_id == run.workspace_id, User.email == action.email.lower())
+            )
+        ).scalar_one_or_none()
+    if user_id is None:
+        raise ActionFailed(f"{action.email} is not a member of this workspace")
+    if run.dry_run:
+        return f"would assign to {action.email}"
+    async with svc.db.session() as s:
+        row = await s.get(Conversation, conversation.id, with_for_update=True)
+        if row is not None:
+            row.assigned_user_id = user_id
+    conversation.assigned_user_id = user_id
+    return f"assigned to {action.email}"
+
+
+async def _notify(svc: Services, run: Run, action: schema.NotifyStaff, key: str) -> str:
+    text = render(action.message, run.variables())
+    if run.dry_run:
+        return f"would tell staff: {text}"
+    conversation_id = run.conversation.id if run.conversation else ""
+    await svc.notifier.alert(StaffAlert(run.workspace_id, conversation_id, reason="rule", detail=text))
+    return f"staff told: {text}"
+
+
+def webhook_body(run: Run) -> dict[str, Any]:
+    v = run.variables()
+    return {
+        "event": run.trigger,
+        "rule": run.rule_name,
+        "workspace_id": run.workspace_id,
+        "conversation": v["conversation"],
+        "contact": v["contact"],
+        "message": v["message"],
+        "context": v["context"],
+        "at": run.now.isoformat(),
+    }
+
+
+async def _queue_job(svc: Services, run: Run, *, kind: str, key: str, due: datetime, payload: dict[str, Any]) -> bool:
+    async with svc.db.session() as s:
+        insert = insert_for(s)
+        created = (
+            await s.execute(
+                insert(RuleJob)
+                .values(
+                    workspace_id=run.workspace_id,
+                    order_key=f"job:{key}",  # jobs are independent: none waits behind another
+                    kind=kind,
+                    rule_id=run.rule_id,
+                    conversation_id=run.conversation.id if run.conversation else None,
+                    idempotency_key=key,
+                    payload=payload,
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=due,
+                    created_at=run.now,
+                )
+                .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                .returning(RuleJob.id)
+            )
+        ).scalar_one_or_none()
+    svc.poke()
+    return created is not None
+
+
+async def _webhook(svc: Services, run: Run, action: schema.Webhook, key: str) -> str:
+    if run.dry_run:
+        return f"would call {action.url}"
+    payload = {
+        "url": str(action.url),
+        "secret": seal_secret(svc.box, action.secret) if action.secret else None,
+        "max_attempts": action.max_attempts,
+        "body": webhook_body(run),
+    }
+    await _queue_job(svc, run, kind="webhook", key=key, due=run.now, payload=payload)
+    return f"queued a call to {action.url}"
+
+
+async def _follow_up(svc: Services, run: Run, action: schema.FollowUp, key: str) -> str:
+    _need_conversation(run)
+    due = run.now + timedelta(minutes=action.after_minutes)
+    what = f"rule {action.rule!r}" if action.rule else f"{len(action.actions)} action(s)"
+    if run.dry_run:
+        return f"would follow up in {action.after_minutes} min with {what}"
+    payload = {
+        "actions": [a.model_dump(mode="json", by_alias=True) for a in action.actions],
+        "rule": action.rule,
+        "trigger": run.trigger,
+    }
+    await _queue_job(svc, run, kind="follow_up", key=key, due=due, payload=payload)
+    return f"follow-up due {due.isoformat(timespec='minutes')} with {what}"
+
+
+HANDLERS: dict[str, Handler] = {
+    "reply": _reply,
+    "require_approval": _flag,
+    "send_automatically": _flag,
+    "handoff": _flag,
+    "pause_bot": _flag,
+    "stop": _flag,
+    "set_status": _conversation_change,
+    "set_priority": _conversation_change,
+    "add_tags": _conversation_change,
+    "remove_tags": _conversation_change,
+    "set_context": _set_context,
+    "assign": _assign,
+    "notify_staff": _notify,
+    "webhook": _webhook,
+    "follow_up": _follow_up,
+}
+
+
+async def _run_list(svc: Services, run: Run, actions: list[Any], *, phase: str) -> bool:
+    """Run actions in order; True if any failed."""
+    failed = False
+    for i, action in enumerate(actions):
+        try:
+            detail = await HANDLERS[action.type](svc, run, action, f"{run.key}:{phase}:{i}")
+            run.results.append({"action": action.type, "phase": phase, "ok": True, "detail": detail})
+        except Exception as exc:
+            failed = True
+            log.warning(
+                "rule action failed",
+                extra={"rule": run.rule_name, "action": action.type, "error": f"{type(exc).__name__}: {exc}"[:300]},
+            )
+            run.results.append(
+                {"action": action.type, "phase": phase, "ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
+            )
+        if run.stopped:
+            break
+    return failed
+
+
+async def perform(svc: Services, run: Run, actions: list[Any], on_failure: list[Any]) -> list[dict[str, Any]]:
+    """Every action, isolated; if any failed, the on_failure actions after them."""
+    if await _run_list(svc, run, actions, phase="action") and on_failure:
+        stopped, run.stopped = run.stopped, False
+        await _run_list(svc, run, on_failure, phase="on_failure")
+        run.stopped = run.stopped or stopped
+    return run.results

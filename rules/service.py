@@ -1,0 +1,133 @@
+"""Saving rules: validated against the vocabulary and the workspace's other rules, stored per
+workspace. Shared by the admin API, the CLI and template installs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.crypto import SecretBox
+from core.messages import utcnow
+from rules import schema
+from rules.models import Rule
+from rules.schema import RuleInvalid, RuleSpec
+
+SECRET_PREFIX = "enc:"  # noqa: S105 - a marker, not a secret
+
+
+class NameTaken(ValueError):
+    pass
+
+
+async def specs(s: AsyncSession, workspace_id: str) -> dict[str, RuleSpec]:
+    rows = (await s.execute(select(Rule.spec).where(Rule.workspace_id == workspace_id))).scalars()
+    out = {}
+    for spec in rows:
+        parsed = RuleSpec.model_validate(spec)
+        out[parsed.name] = parsed
+    return out
+
+
+def _seal_webhooks(actions: list[Any], box: SecretBox, old: dict[str, str]) -> None:
+    """Webhook secrets are stored encrypted; a redacted value sent back keeps the stored one."""
+    for action in actions:
+        if isinstance(action, schema.Webhook) and action.secret:
+            if action.secret == REDACTED:
+                action.secret = old.get(str(action.url))
+            else:
+                action.secret = seal_secret(box, action.secret)
+        elif isinstance(action, schema.FollowUp):
+            _seal_webhooks(action.actions, box, old)
+
+
+REDACTED = "********"  # what the API shows instead of a secret
+
+
+def _stored_secrets(spec: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+
+    def walk(actions: list[dict[str, Any]]) -> None:
+        for a in actions:
+            if a.get("type") == "webhook" and a.get("secret"):
+                found[str(a.get("url"))] = a["secret"]
+            walk(a.get("actions") or [])
+
+    walk(list(spec.get("actions") or []) + list(spec.get("on_failure") or []))
+    return found
+
+
+def public(spec: dict[str, Any]) -> dict[str, Any]:
+    """A stored spec as the API shows it: webhook secrets redacted."""
+
+    def walk(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for a in actions:
+            a = dict(a)
+            if a.get("type") == "webhook" and a.get("secret"):
+                a["secret"] = REDACTED
+            if a.get("actions"):
+                a["actions"] = walk(a["actions"])
+            out.append(a)
+        return out
+
+    return {**spec, "actions": walk(spec.get("actions") or []), "on_failure": walk(spec.get("on_failure") or [])}
+
+
+def seal_secret(box: SecretBox, value: str) -> str:
+    return value if value.startswith(SECRET_PREFIX) else SECRET_PREFIX + box.encrypt(value)
+
+
+def open_secret(box: SecretBox, stored: str) -> str:
+    return box.decrypt(stored.removeprefix(SECRET_PREFIX)) if stored.startswith(SECRET_PREFIX) else stored
+
+
+async def save(
+    s: AsyncSession,
+    *,
+    workspace_id: str,
+    data: dict[str, Any],
+    box: SecretBox,
+    rule: Rule | None = None,
+) -> Rule:
+    """Create (rule=None) or replace a rule. Raises RuleInvalid or NameTaken."""
+    others = await specs(s, workspace_id)
+    if rule is not None:
+        others.pop(rule.name, None)
+    spec = schema.validate(data, others=others)
+    if spec.name in others:
+        raise NameTaken(f"there is already a rule named {spec.name!r}")
+    _seal_webhooks(spec.actions + spec.on_failure, box, _stored_secrets(rule.spec) if rule else {})
+    stored = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if rule is None:
+        rule = Rule(workspace_id=workspace_id, execution_count=0)
+        s.add(rule)
+    rule.name = spec.name
+    rule.trigger = spec.trigger.type
+    rule.schedule = spec.trigger.when
+    rule.spec = stored
+    rule.priority = spec.priority
+    rule.active = spec.active
+    rule.updated_at = utcnow()
+    await s.flush()
+    return rule
+
+
+async def get(s: AsyncSession, *, workspace_id: str, rule_id: str) -> Rule | None:
+    return (
+        await s.execute(select(Rule).where(Rule.id == rule_id, Rule.workspace_id == workspace_id))
+    ).scalar_one_or_none()
+
+
+async def listing(s: AsyncSession, *, workspace_id: str) -> list[Rule]:
+    return list(
+        (
+            await s.execute(
+                select(Rule).where(Rule.workspace_id == workspace_id).order_by(Rule.priority.desc(), Rule.name)
+            )
+        ).scalars()
+    )
+
+
+__all__ = ["NameTaken", "RuleInvalid", "get", "listing", "public", "save"]
