@@ -58,6 +58,8 @@ async def clean_input(request: Request) -> None:
                 parsed = json.loads(body, parse_constant=_no_constants, parse_float=_finite)
             except json.JSONDecodeError:
                 return  # FastAPI has already answered malformed JSON with a 422
+            except RecursionError:
+                raise HTTPException(400, "the JSON body is nested too deeply") from None
             _no_nul(parsed)
     except _Unfit as exc:
         raise HTTPException(422, str(exc)) from exc

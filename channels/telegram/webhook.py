@@ -52,7 +52,7 @@ def build_router(channel: TelegramChannel, accept: AcceptFn) -> APIRouter:
             if not isinstance(data, dict):
                 raise ValueError("an update is a JSON object")
             update = Update.model_validate(data, context={"bot": channel.bot_for(connection)})
-        except (ValueError, ValidationError) as exc:
+        except (ValueError, ValidationError, RecursionError) as exc:
             log.warning(
                 "telegram webhook: not a valid update",
                 extra={"connection_id": connection_id, "error": type(exc).__name__},
