@@ -161,7 +161,7 @@ def demo(as_json: bool) -> None:
         # In dev mode the secret key lives in the data directory; the printed commands must find it.
         cli = ("FRONTDESK_DEV=1 " if settings.dev else "") + _cli_path()
         data["approve_command"] = (
-            f'{cli} draft approve --workspace {ws.slug} --latest --text "We are open Tuesday to Saturday, 9am to 6pm."'
+            f'{cli} draft approve --workspace {ws.slug} --latest --text "Yes, we have free parking behind the salon."'
         )
         data["list_command"] = f"{cli} draft list --workspace {ws.slug}"
         data["api_drafts"] = f"curl -H 'Authorization: Bearer {token}' {data['api_url']}/drafts?state=pending"
@@ -169,14 +169,16 @@ def demo(as_json: bool) -> None:
         return data
 
     data = with_db(go)
+    data["knowledge_base"] = with_database(lambda _s, db: _seed_faq(db, data["workspace"]["id"]))
     if as_json:
         _out(data)
         return
-    llm = data["llm"] or "none configured: replies are honest holding messages until staff answer"
+    llm = data["llm"] or "none configured: FAQ questions are answered from the knowledge base, the rest go to staff"
     click.echo(f"""
   {DEMO_NAME} is ready.
 
   1. Chat as a customer:    {data["chat_url"]}
+                            (try "are you open on Sunday?", then "is there parking?")
   2. See drafts waiting:    {data["list_command"]}
   3. Answer as staff:       {data["approve_command"]}
 
@@ -184,6 +186,13 @@ def demo(as_json: bool) -> None:
   Admin API:                {data["api_url"]}  (docs at {data["api_url"].rsplit("/api", 1)[0]}/docs)
   LLM:                      {llm}
 """)
+
+
+async def _seed_faq(db: Database, workspace_id: str) -> dict[str, Any]:
+    from kb.demo import seed_demo_faq
+
+    stored = await seed_demo_faq(db, workspace_id=workspace_id)
+    return {"document": stored.document.title, "chunks": stored.document.chunk_count, "outcome": stored.outcome}
 
 
 COMMANDS: list[click.Command] = [draft, demo]

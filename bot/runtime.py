@@ -28,6 +28,9 @@ from core.pipeline.resolve import Resolve
 from core.pipeline.turn import Turn
 from core.wakeup import Wakeup
 from core.worker import Worker
+from kb.extractive import ExtractiveDrafter
+from kb.retrieve import Retrieve
+from kb.search import KnowledgeBase
 from rules.hours import Clock, system_clock
 from rules.runtime import RuleEngine
 
@@ -59,6 +62,7 @@ class Runtime:
     def __post_init__(self) -> None:
         s = self.settings
         self.inbox = Inbox(self.db, self.wakeup)
+        self.knowledge = KnowledgeBase(self.db)
         self.rules = RuleEngine(
             self.db,
             self.wakeup,
@@ -77,8 +81,13 @@ class Runtime:
                 "media": passthrough.media,
                 "understand": passthrough.understand,
                 "rules": self.rules.stage,
-                "retrieve": passthrough.retrieve,
-                "draft": DraftStage(self.db, self.llms, on_drafting=self._typing),
+                "retrieve": Retrieve(self.knowledge),
+                "draft": DraftStage(
+                    self.db,
+                    self.llms,
+                    on_drafting=self._typing,
+                    without_llm=ExtractiveDrafter(s.kb_answer_threshold),
+                ),
                 "decide": Decide(self.db, self.wakeup, self.notifier),
             }
         )

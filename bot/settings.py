@@ -87,6 +87,17 @@ class Settings(BaseSettings):
         "leader scans the scheduled rules (a webhook just queued goes out at once).",
     )
 
+    kb_answer_threshold: float = Field(
+        0.45,
+        ge=0,
+        le=1,
+        description="Without an LLM, answer from the knowledge base only when the best passage's similarity "
+        "to the question reaches this (calibrated in docs/benchmarks.md); below it, hand off to staff.",
+    )
+    kb_max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest document accepted by the knowledge-base upload."
+    )
+
     channel_plugins: list[str] = Field(
         default_factory=list, description="Extra modules that register channel adapters."
     )

@@ -94,11 +94,15 @@ async def turn_outcome(db: Database, inbox_id: int) -> TurnOutcome:
         )
     if state == "failed":
         return TurnOutcome(finished=True, decision="handoff")
+    citations: tuple[dict[str, object], ...] = tuple(reply.message.get("citations") or ()) if reply else ()
+    if draft is not None and draft.decision == "needs_approval":
+        # The customer sees where the answer will come from while staff review it.
+        citations = tuple(draft.citations or ())
     return TurnOutcome(
         finished=True,
         decision=draft.decision if draft else "silent",
         reply=str(reply.message.get("text")) if reply else None,
-        citations=tuple(reply.message.get("citations") or ()) if reply else (),
+        citations=citations,
     )
 
 

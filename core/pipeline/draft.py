@@ -59,12 +59,22 @@ def build_prompt(turn: Turn) -> list[dict[str, str]]:
 
 
 OnDrafting = Callable[[Turn], Awaitable[None]]
+# Drafts without an LLM (the knowledge base's extractive drafter): only the business's own words.
+WithoutLLM = Callable[[Turn], DraftResult]
 
 
 class DraftStage:
-    def __init__(self, db: Database, llms: LLMProvider, *, on_drafting: OnDrafting | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        llms: LLMProvider,
+        *,
+        on_drafting: OnDrafting | None = None,
+        without_llm: WithoutLLM | None = None,
+    ) -> None:
         self.db = db
         self.llms = llms
+        self.without_llm = without_llm
         # Told when an LLM draft starts (channels show "typing…"); must not fail the turn.
         self.on_drafting = on_drafting
 
@@ -99,7 +109,10 @@ class DraftStage:
             return
         resolved = self.llms.client_for(turn.assistant)
         if resolved is None:
-            turn.draft = DraftResult(text="", source="none", reason="no LLM configured")
+            if self.without_llm is not None:
+                turn.draft = self.without_llm(turn)
+            else:
+                turn.draft = DraftResult(text="", source="none", reason="no LLM configured")
             return
         client, settings = resolved
         turn.history = await self._history(turn, conversation.id)
@@ -115,6 +128,9 @@ class DraftStage:
         except LLMError as exc:
             log.warning("drafting failed, handing to staff", extra={"inbox_id": turn.inbox_id})
             turn.draft = DraftResult(text="", source="none", reason=f"LLM unavailable: {exc}"[:500])
+            fallback = self.without_llm(turn) if self.without_llm is not None else None
+            if fallback is not None and fallback.text and not fallback.needs_staff:
+                turn.draft = fallback  # the business's own answer beats a holding reply
             return
         reply = result.value
         known = {s.id: s for s in turn.sources}

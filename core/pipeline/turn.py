@@ -18,6 +18,8 @@ class Source:
     title: str | None = None
     url: str | None = None
     score: float = 0.0
+    # A FAQ passage's own answer: what an extractive draft says, without the question.
+    answer: str | None = None
 
     def citation(self) -> Citation:
         return Citation(source_id=self.id, title=self.title, url=self.url, snippet=self.text[:240])

@@ -104,7 +104,7 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
                     external_id="m1",
                     thread="s1",
                     sender=Sender(id="s1"),
-                    text="Are you open on Sunday?",
+                    text="Is there parking nearby?",  # not in the demo FAQ: it waits for staff
                 )
             )
             await runtime.worker().drain()
@@ -113,9 +113,9 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
 
     asyncio.run(customer_writes())
     listed = run_json(cli, "draft", "list", "--workspace", "bellas-salon")
-    assert isinstance(listed, list) and listed[0]["question"] == "Are you open on Sunday?"
+    assert isinstance(listed, list) and listed[0]["question"] == "Is there parking nearby?"
     approved = cli.invoke(
-        main, ["draft", "approve", "--workspace", "bellas-salon", "--latest", "--text", "Closed on Sundays, sorry!"]
+        main, ["draft", "approve", "--workspace", "bellas-salon", "--latest", "--text", "Yes, behind the salon."]
     )
     assert approved.exit_code == 0, approved.output
     assert run_json(cli, "draft", "list", "--workspace", "bellas-salon") == []
@@ -131,4 +131,4 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
         finally:
             await db.dispose()
 
-    assert asyncio.run(queued())[-1] == ("staff", "Closed on Sundays, sorry!")
+    assert asyncio.run(queued())[-1] == ("staff", "Yes, behind the salon.")

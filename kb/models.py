@@ -1,0 +1,99 @@
+"""The knowledge base's tables. The main database is the source of truth: every process, on SQLite or
+PostgreSQL, reads the same documents and chunks (with their vectors) and builds its own index.
+
+A collection's `version` goes up whenever its chunks change; a process compares it with the version
+its in-memory index was built from, and rebuilds only then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime
+from core.messages import utcnow
+from core.models import Base, Json, _Row, _ws_fk
+
+
+class KnowledgeCollection(_Row, Base):
+    """A set of documents an assistant answers from. `assistant_id` empty: every assistant of the
+    workspace uses it (the common case, one collection per business)."""
+
+    __tablename__ = "kb_collections"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    workspace_id: Mapped[str] = _ws_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    assistant_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("assistants.id", ondelete="SET NULL"), nullable=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # Vectors are only comparable within one model: a change of model re-embeds the collection.
+    embed_model: Mapped[str] = mapped_column(String(200))
+    embed_dim: Mapped[int] = mapped_column(Integer)
+    refresh: Mapped[str] = mapped_column(String(16), default="off")  # off | daily | weekly (crawled pages)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnowledgeDocument(_Row, Base):
+    __tablename__ = "kb_documents"
+    __table_args__ = (UniqueConstraint("collection_id", "source"),)
+    workspace_id: Mapped[str] = _ws_fk()
+    collection_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("kb_collections.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16))  # file | page | faq | answer
+    # The file name or URL the passages are cited with; unique within the collection.
+    source: Mapped[str] = mapped_column(String(2000))
+    media_type: Mapped[str] = mapped_column(String(100), default="text/plain")
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnowledgeChunk(_Row, Base):
+    """One passage, with its vector (float32 bytes) and where it came from, for citations."""
+
+    __tablename__ = "kb_chunks"
+    workspace_id: Mapped[str] = _ws_fk()
+    collection_id: Mapped[str] = mapped_column(String(36), index=True)
+    document_id: Mapped[str] = mapped_column(String(36), ForeignKey("kb_documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    heading: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    # FAQ rows keep {"question", "answer"}: the extractive drafter answers with the answer alone.
+    meta: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    embed_model: Mapped[str] = mapped_column(String(200))
+    embed_dim: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class KnowledgeJob(_Row, Base):
+    """Long work (an upload's embedding, a crawl, a reindex) with its progress, for the API and CLI."""
+
+    __tablename__ = "kb_jobs"
+    workspace_id: Mapped[str] = _ws_fk()
+    collection_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("kb_collections.id", ondelete="CASCADE"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # ingest | crawl | reindex
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | running | done | failed
+    target: Mapped[str] = mapped_column(String(2000), default="")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def percent(self) -> int:
+        if self.state == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
