@@ -6,9 +6,12 @@ ignored, so a webhook retried three times still makes one turn.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -25,49 +28,107 @@ class AcceptResult:
     duplicate: bool
 
 
+Key = tuple[str, str, str]
+# Rows per INSERT: 13 bound values each, well inside SQLite's 32,766-variable limit.
+BATCH_MAX = 500
+
+
 class Inbox:
+    """Accepts are group-committed: messages arriving while a commit is in flight share the next
+    one. Each caller still returns only after the commit that holds its row, so an acknowledged
+    message is durable, but 50 webhooks at once cost a few transactions instead of 50."""
+
     def __init__(self, db: Database, wakeup: Wakeup) -> None:
         self.db = db
         self.wakeup = wakeup
+        self._waiting: list[tuple[InboundMessage, asyncio.Future[AcceptResult]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def accept(self, message: InboundMessage) -> AcceptResult:
+        future: asyncio.Future[AcceptResult] = asyncio.get_running_loop().create_future()
+        self._waiting.append((message, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        return await future
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]
+            try:
+                await self._settle(batch)
+            except Exception:
+                # One bad message must not fail its neighbours: write them one by one.
+                for item in batch:
+                    with contextlib.suppress(Exception):
+                        await self._settle([item])
+
+    async def _settle(self, batch: list[tuple[InboundMessage, asyncio.Future[AcceptResult]]]) -> None:
+        """Write a batch and resolve its callers; a lone message's error goes to its caller."""
+        try:
+            results = await self._write([m for m, _ in batch])
+        except BaseException as exc:
+            if len(batch) == 1 or isinstance(exc, asyncio.CancelledError):
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            raise
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def _write(self, messages: list[InboundMessage]) -> list[AcceptResult]:
         insert = pg_insert if self.db.is_postgres else sqlite_insert
+        rows = [
+            {
+                "workspace_id": m.workspace_id,
+                "order_key": m.conversation_key,
+                "channel": m.channel.value,
+                "account": m.account,
+                "external_id": m.external_id,
+                "message": m.model_dump(mode="json"),
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": m.received_at,
+                "created_at": m.received_at,
+            }
+            for m in messages
+        ]
+        table = cast(Table, InboxItem.__table__)
         stmt = (
-            insert(InboxItem)
-            .values(
-                workspace_id=message.workspace_id,
-                order_key=message.conversation_key,
-                channel=message.channel.value,
-                account=message.account,
-                external_id=message.external_id,
-                message=message.model_dump(mode="json"),
-                state="pending",
-                attempts=0,
-                next_attempt_at=message.received_at,
-                created_at=message.received_at,
-            )
+            insert(table)
             .on_conflict_do_nothing(index_elements=["channel", "account", "external_id"])
-            .returning(InboxItem.id)
+            .returning(table.c.id, table.c.channel, table.c.account, table.c.external_id)
         )
         async with self.db.session() as session:
-            inbox_id = (await session.execute(stmt)).scalar_one_or_none()
-            if inbox_id is None:
-                existing = await session.execute(
-                    select(InboxItem.id).where(
-                        InboxItem.channel == message.channel.value,
-                        InboxItem.account == message.account,
-                        InboxItem.external_id == message.external_id,
+            # One statement, compiled once and cached: SQLAlchemy sends the rows as multi-row VALUES.
+            connection = await session.connection()
+            returned = await connection.execute(stmt, rows)
+            inserted: dict[Key, int] = {(c, a, e): i for i, c, a, e in returned.all()}
+            keys = [(m.channel.value, m.account, m.external_id) for m in messages]
+            missing = {k for k in keys if k not in inserted}
+            existing: dict[Key, int] = {}
+            if missing:
+                found = await session.execute(
+                    select(InboxItem.id, InboxItem.channel, InboxItem.account, InboxItem.external_id).where(
+                        tuple_(InboxItem.channel, InboxItem.account, InboxItem.external_id).in_(list(missing))
                     )
                 )
-                duplicate_id = existing.scalar_one()
-            else:
+                existing = {(c, a, e): i for i, c, a, e in found.all()}
+            if inserted:
                 await Wakeup.notify_in(session, "inbox")
-        if inbox_id is None:
-            INBOX_DUPLICATES.labels(message.channel.value).inc()
-            return AcceptResult(duplicate_id, duplicate=True)
-        INBOX_ACCEPTED.labels(message.channel.value).inc()
-        self.wakeup.set("inbox")
-        return AcceptResult(inbox_id, duplicate=False)
+        results: list[AcceptResult] = []
+        for key in keys:
+            new_id = inserted.pop(key, None)  # a key twice in one batch: the first is new, the rest repeats
+            if new_id is not None:
+                existing[key] = new_id
+                INBOX_ACCEPTED.labels(key[0]).inc()
+                results.append(AcceptResult(new_id, duplicate=False))
+            else:
+                INBOX_DUPLICATES.labels(key[0]).inc()
+                results.append(AcceptResult(existing[key], duplicate=True))
+        if any(not r.duplicate for r in results):
+            self.wakeup.set("inbox")
+        return results
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram.types import Update
 
@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def ingest(update: Update, connection: Connection, accept: AcceptFn) -> Normalized:
+async def ingest(
+    update: Update, connection: Connection, accept: AcceptFn, *, raw: dict[str, Any] | None = None
+) -> Normalized:
     """Normalise and accept. Unsupported and not-for-us updates are counted, logged and dropped:
     they are still acknowledged, or Telegram would redeliver them forever."""
-    outcome = normalize(update, connection.identity)
+    outcome = normalize(update, connection.identity, raw=raw)
     if outcome.message is not None:
         await accept(outcome.message)
     else:

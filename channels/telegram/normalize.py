@@ -45,9 +45,14 @@ def update_type(update: Update) -> str:
         return "unknown"
 
 
-def normalize(update: Update, bot: BotIdentity, *, received_at: datetime | None = None) -> Normalized:
+def normalize(
+    update: Update, bot: BotIdentity, *, raw: dict[str, Any] | None = None, received_at: datetime | None = None
+) -> Normalized:
+    """`raw` is the update as received (the webhook has it already; dumping it again costs more
+    than parsing it)."""
     kind = update_type(update)
-    raw = update.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+    if raw is None:
+        raw = update.model_dump(mode="json", exclude_none=True, exclude_unset=True)
     if kind == "message" and update.message is not None:
         msg = _message(update.message, bot, MessageKind.message, raw, received_at)
         return Normalized(msg, None if msg else "ignored", kind)

@@ -106,7 +106,17 @@ async def test_malformed_and_rejected_updates_get_400_and_nothing_is_stored(
     new = await new_workspace(runtime.db)
     conn = await connect(runtime, new.workspace.id, fake)
     nested = b"[" * 30_000 + b"]" * 30_000
-    for body in (b"{not json", b"[1, 2]", b'"text"', json.dumps({"update_id": "x"}).encode(), b"\xff\xfe", nested):
+    with_nul = json.dumps(text_update(3, "nul \x00 here")).encode()  # PostgreSQL cannot store it
+    bodies = (
+        b"{not json",
+        b"[1, 2]",
+        b'"text"',
+        json.dumps({"update_id": "x"}).encode(),
+        b"\xff\xfe",
+        nested,
+        with_nul,
+    )
+    for body in bodies:
         r = await post(web, conn.id, body)
         assert r.status_code in (400, 422), body
     # The Bot API docs' own examples lack fields Telegram now always sends; aiogram refuses them.

@@ -53,6 +53,40 @@ async def test_concurrent_redeliveries_store_one_row(db_url: str) -> None:
         await db.dispose()
 
 
+async def test_a_burst_is_group_committed_and_every_caller_gets_its_own_row(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        inbox = Inbox(db, Wakeup())
+        burst = [msg(i, thread=f"t{i % 7}") for i in range(120)] + [msg(5), msg(6)]  # two redeliveries inside
+        results = await asyncio.gather(*(inbox.accept(m) for m in burst))
+        assert [r.duplicate for r in results] == [False] * 120 + [True, True]
+        assert results[120].inbox_id == results[5].inbox_id and results[121].inbox_id == results[6].inbox_id
+        async with db.reader() as s:
+            stored = dict((await s.execute(select(InboxItem.id, InboxItem.external_id))).all())
+        assert {r.inbox_id: str(i) for i, r in enumerate(results[:120])} == stored
+    finally:
+        await db.dispose()
+
+
+async def test_a_message_the_database_refuses_fails_alone(db_url: str) -> None:
+    """PostgreSQL refuses NUL inside JSON text: that caller gets the error, its neighbours in the same
+    group commit are stored. (SQLite stores it, so there all three succeed.)"""
+    db = Database(db_url)
+    try:
+        inbox = Inbox(db, Wakeup())
+        bad = msg(2).model_copy(update={"text": "nul \x00 inside"})
+        results = await asyncio.gather(
+            inbox.accept(msg(1)), inbox.accept(bad), inbox.accept(msg(3)), return_exceptions=True
+        )
+        assert not isinstance(results[0], BaseException) and not isinstance(results[2], BaseException)
+        assert isinstance(results[1], Exception) == db.is_postgres
+        async with db.reader() as s:
+            count = (await s.execute(select(func.count()).select_from(InboxItem))).scalar_one()
+        assert count == (2 if db.is_postgres else 3)
+    finally:
+        await db.dispose()
+
+
 async def test_one_turn_per_conversation_at_a_time_in_order(db_url: str) -> None:
     db = Database(db_url)
     try:
