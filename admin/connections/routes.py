@@ -29,6 +29,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     async def create(body: ConnectionCreate, caller: Caller = Depends(current_caller)) -> ConnectionPublic:
         require_owner(caller)
         try:
+            body = await service.checked_with_channel(body)  # before the transaction: it may call out
             async with db.session() as s:
                 connection = await service.create(s, box, workspace_id=caller.workspace_id, data=body)
         except service.AccountTaken as exc:

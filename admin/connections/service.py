@@ -74,6 +74,25 @@ async def _check_account(s: AsyncSession, kind: str, account: str, connection_id
         raise AccountTaken(f"this {kind} account is already connected")
 
 
+async def checked_with_channel(data: ConnectionCreate) -> ConnectionCreate:
+    """Ask the channel whether the credentials work, and fill in what it says (a Telegram bot's id
+    and username). Raises ValueError with what to fix."""
+    if data.kind != "telegram":
+        return data
+    from channels.telegram.connect import ConnectError, verify_token
+
+    token, api_base = data.config.get("token"), data.config.get("api_base")
+    if not isinstance(token, str) or not token:
+        raise ValueError("a Telegram connection needs config.token, the bot token from @BotFather")
+    try:
+        info = await verify_token(token, api_base if isinstance(api_base, str) and api_base else None)
+    except ConnectError as exc:
+        raise ValueError(str(exc)) from None
+    mode = "webhook" if data.config.get("webhook_secret") else "polling"
+    config = {"mode": mode, **data.config, "username": info.username}
+    return data.model_copy(update={"account": info.id, "name": data.name or f"@{info.username}", "config": config})
+
+
 async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str, data: ConnectionCreate) -> ChannelConnection:
     await _check_assistant(s, workspace_id, data.assistant_id)
     await _check_account(s, data.kind, data.account, None)

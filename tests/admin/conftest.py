@@ -90,7 +90,7 @@ async def make_tenant(client: httpx.AsyncClient, name: str) -> Tenant:
     r = await client.post(
         f"{API}/channels",
         headers=headers,
-        json={"kind": "telegram", "account": f"bot-{uuid.uuid4().hex[:6]}", "config": {"token": "123:secret"}},
+        json={"kind": "slack", "account": f"T{uuid.uuid4().hex[:8]}", "config": {"bot_token": "xoxb-secret"}},
     )
     assert r.status_code == 201, r.text
     await customer_says(client, slug, "Are you open on Sunday?")

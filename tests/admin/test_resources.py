@@ -153,37 +153,37 @@ async def test_channel_connections_crud_with_sealed_secrets(client: httpx.AsyncC
         f"{API}/channels",
         headers=headers,
         json={
-            "kind": "telegram",
-            "account": "bella_bot",
-            "config": {"token": "123:ABC", "webhook_secret": "w-s", "mode": "webhook"},
+            "kind": "slack",
+            "account": "T0BELLA",
+            "config": {"bot_token": "xoxb-123-ABC", "signing_secret": "w-s", "staff_channel": "C1"},
         },
     )
     assert r.status_code == 201, r.text
     conn = r.json()
-    assert conn["name"] == "telegram" and conn["assistant_id"] == assistant["id"] and conn["enabled"]
-    assert conn["config"] == {"token": "********", "webhook_secret": "********", "mode": "webhook"}
+    assert conn["name"] == "slack" and conn["assistant_id"] == assistant["id"] and conn["enabled"]
+    assert conn["config"] == {"bot_token": "********", "signing_secret": "********", "staff_channel": "C1"}
 
     async def opened() -> dict[str, Any]:
         async with runtime.db.reader() as s:
             row = (await s.execute(select(ChannelConnection).where(ChannelConnection.id == conn["id"]))).scalar_one()
-        assert row.config["token"] != "123:ABC" and "123:ABC" not in str(row.config)
+        assert row.config["bot_token"] != "xoxb-123-ABC" and "xoxb-123-ABC" not in str(row.config)
         return runtime.box.open(row.config)
 
-    assert (await opened())["token"] == "123:ABC"
+    assert (await opened())["bot_token"] == "xoxb-123-ABC"
     r = await client.patch(
         f"{API}/channels/{conn['id']}",
         headers=headers,
-        json={"name": "Bella bot", "enabled": False, "config": {**conn["config"], "token": "9:NEW"}},
+        json={"name": "Bella bot", "enabled": False, "config": {**conn["config"], "bot_token": "xoxb-NEW"}},
     )
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "Bella bot" and r.json()["enabled"] is False
-    assert r.json()["config"]["token"] == "********"
-    assert await opened() == {"token": "9:NEW", "webhook_secret": "w-s", "mode": "webhook"}
+    assert r.json()["config"]["bot_token"] == "********"
+    assert await opened() == {"bot_token": "xoxb-NEW", "signing_secret": "w-s", "staff_channel": "C1"}
     assert (await client.patch(f"{API}/channels/{conn['id']}", headers=headers, json={"assistant_id": None})).json()[
         "assistant_id"
     ] is None
     listed = (await client.get(f"{API}/channels", headers=headers)).json()
-    assert [c["id"] for c in listed] == [conn["id"]] and "9:NEW" not in str(listed)
+    assert [c["id"] for c in listed] == [conn["id"]] and "xoxb-NEW" not in str(listed)
 
     other = await register(client)
     other_assistant = (await client.get(f"{API}/assistants", headers=bearer(other["token"]))).json()[0]["id"]
@@ -202,7 +202,7 @@ async def test_channel_connections_crud_with_sealed_secrets(client: httpx.AsyncC
     assert r.status_code == 422
     # One receiving account, one connection: the inbox dedups on it across workspaces.
     r = await client.post(
-        f"{API}/channels", headers=bearer(other["token"]), json={"kind": "telegram", "account": "bella_bot"}
+        f"{API}/channels", headers=bearer(other["token"]), json={"kind": "slack", "account": "T0BELLA"}
     )
     assert r.status_code == 409
 

@@ -28,7 +28,7 @@ from tests.channels.telegram_support import SECRET, adapted, connect, fixture, t
 from tests.core.test_pipeline import answer
 from tests.fakes.openai_server import FakeOpenAI, Step
 from tests.fakes.server import serve
-from tests.fakes.telegram_server import FakeTelegram, fake_telegram
+from tests.fakes.telegram_server import BOT_ID, TOKEN, USERNAME, FakeTelegram, fake_telegram
 from tests.support import new_workspace
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -319,3 +319,21 @@ async def test_polling_answers_and_a_restart_neither_loses_nor_repeats(settings:
     polls = [c.params for c in fake.calls if c.method == "getUpdates"]
     assert all(p["allowed_updates"] == ["message", "edited_message", "callback_query"] for p in polls)
     assert fake.sent("deleteWebhook")  # polling mode makes sure no webhook blocks getUpdates
+
+
+async def test_admin_api_checks_a_telegram_token_and_fills_in_the_bot(
+    runtime: Runtime, web: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    new = await new_workspace(runtime.db)
+    headers = {"Authorization": f"Bearer {new.token}"}
+    good = {"kind": "telegram", "config": {"token": TOKEN, "api_base": fake.url}}
+    r = await web.post("/api/v1/channels", headers=headers, json=good)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["account"] == str(BOT_ID) and created["name"] == f"@{USERNAME}"
+    assert created["config"]["mode"] == "polling" and created["config"]["token"] == "********"
+    revoked = {"kind": "telegram", "config": {"token": "123:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "api_base": fake.url}}
+    r = await web.post("/api/v1/channels", headers=headers, json=revoked)
+    assert r.status_code == 422 and "refused the token" in r.text
+    r = await web.post("/api/v1/channels", headers=headers, json={"kind": "telegram", "config": {}})
+    assert r.status_code == 422 and "BotFather" in r.text
