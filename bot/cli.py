@@ -132,6 +132,10 @@ def _register_commands() -> None:
 
     for command in commands.COMMANDS + commands_drafts.COMMANDS:
         main.add_command(command)
+    from bot import commands_kb
+
+    for command in commands_kb.COMMANDS:
+        main.add_command(command)
 
 
 _register_commands()
