@@ -91,11 +91,20 @@ def table(results: dict[str, Any]) -> str:
         f"target: >= {THROUGHPUT_TARGET:g} msg/s end to end on 2 cores with SQLite: "
         f"{'MET' if throughput_ok else 'NOT MET'} ({s['backlog']['throughput']:.1f} msg/s)",
     ]
+    if results.get("kb"):
+        from bench import kb_eval
+
+        lines.append(kb_eval.target_line(results["kb"]))
     return "\n".join(lines)
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"pipeline": {}, "webchat": {}}
+    from bench import kb_eval
+
+    print("== knowledge base (retrieval quality, answer threshold, latency at 10k passages) ...", flush=True)
+    results["kb"] = kb_eval.run()
+    print(kb_eval.report(results["kb"]), flush=True)
     dbs = ["sqlite", "postgres"] if args.postgres else ["sqlite"]
     with fake_llm() as llm:
         for db in dbs:

@@ -27,18 +27,23 @@ log = logging.getLogger(__name__)
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit with 413, before anything reads them whole."""
+    """Refuse request bodies over the limit with 413, before anything reads them whole.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `larger` raises the limit for the few paths that take files (path prefix → bytes)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await JSONResponse({"detail": "request body too large"}, 413)(scope, receive, send)
             return
         seen = 0
@@ -48,7 +53,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -81,7 +86,13 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         description="An AI front desk for small businesses: web chat, admin API and channel webhooks.",
     )
     app.state.runtime = runtime
-    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    # Knowledge-base uploads carry files; the multipart framing adds a little to the file's size.
+    upload_limit = runtime.settings.kb_max_upload_bytes + 64 * 1024
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=runtime.settings.max_body_bytes,
+        larger={"/api/v1/knowledge-base/documents": upload_limit},
+    )
     if runtime.settings.chat_allowed_origins:
         app.add_middleware(ChatCORS, origins=runtime.settings.chat_allowed_origins)
 

@@ -52,7 +52,9 @@ async def clean_input(request: Request) -> None:
             request.headers.get(WORKSPACE_HEADER, ""),
         ):
             _no_nul(value)
-        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else b""
+        # File uploads (multipart) are read by their route, and are not JSON to check.
+        multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+        body = await request.body() if request.method in ("POST", "PUT", "PATCH") and not multipart else b""
         if body:
             try:
                 parsed = json.loads(body, parse_constant=_no_constants, parse_float=_finite)

@@ -29,6 +29,7 @@ from core.pipeline.turn import Turn
 from core.wakeup import Wakeup
 from core.worker import Worker
 from kb.extractive import ExtractiveDrafter
+from kb.jobs import JobRunner
 from kb.retrieve import Retrieve
 from kb.search import KnowledgeBase
 from rules.hours import Clock, system_clock
@@ -63,6 +64,7 @@ class Runtime:
         s = self.settings
         self.inbox = Inbox(self.db, self.wakeup)
         self.knowledge = KnowledgeBase(self.db)
+        self.kb_jobs = JobRunner(self.db)
         self.rules = RuleEngine(
             self.db,
             self.wakeup,
@@ -171,6 +173,7 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await channel.stop()
         await self.rules.close()
+        await self.kb_jobs.close()
         await self.llms.aclose()
         await self.wakeup.close()
         await self.db.dispose()

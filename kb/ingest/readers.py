@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from kb.ingest.guard import BadDocument, check_text, check_zip, decode_text
@@ -52,7 +52,8 @@ def parse(name: str, data: bytes) -> Parsed:
         what = suffix or "a file without an extension"
         raise BadDocument(f"{what} is not supported; use {', '.join(supported())}", 415)
     title, sections = reader(data)
-    sections = [s for s in sections if s.text.strip()]
+    # NUL never belongs in text (and PostgreSQL refuses it); some PDFs and DOCX files carry it.
+    sections = [replace(s, text=s.text.replace("\x00", "")) for s in sections if s.text.replace("\x00", "").strip()]
     if not sections:
         raise BadDocument("no text was found in the file (a scanned PDF needs OCR first)")
     check_text("".join(s.text for s in sections))

@@ -1,0 +1,179 @@
+"""`frontdesk kb add|list|search`: the knowledge base from a terminal, for owners and scripts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from bot.commands import _out, _workspace, with_database
+from bot.settings import Settings
+from core.db import Database
+
+_workspace_opt = click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
+
+
+class Bar:
+    """A one-line progress bar on stderr, fed (done, total) from the embedding thread."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not total or not sys.stderr.isatty():
+            return
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\r  {self.label} [{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d}%")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+async def _workspace_id(db: Database, ref: str) -> str:
+    async with db.reader() as r:
+        return (await _workspace(r, ref)).id
+
+
+@click.group()
+def kb() -> None:
+    """The knowledge base the assistant answers from: add documents, list them, try a search."""
+
+
+@kb.command("add")
+@click.argument("source")
+@_workspace_opt
+@click.option("--collection", "collection_id", help="Collection id (default: the workspace's knowledge base).")
+@click.option("--json", "as_json", is_flag=True)
+def kb_add(source: str, workspace_ref: str, collection_id: str | None, as_json: bool) -> None:
+    """Add a file (PDF, DOCX, Markdown, HTML, TXT, CSV/XLSX FAQ sheet) or a website (URL, crawled)."""
+    from kb.ingest.guard import BadDocument
+    from kb.store import NotFound, ingest_file
+
+    if source.startswith(("http://", "https://")):
+        _crawl(source, workspace_ref, collection_id, as_json)
+        return
+    path = Path(source)
+    if not path.is_file():
+        raise click.ClickException(f"no such file: {source}")
+    bar = Bar(f"embedding {path.name}")
+    content = path.read_bytes()
+
+    async def go(settings: Settings, db: Database) -> dict[str, Any]:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        stored = await ingest_file(
+            db,
+            workspace_id=workspace_id,
+            name=path.name,
+            data=content,
+            collection_id=collection_id,
+            max_bytes=settings.kb_max_upload_bytes,
+            progress=bar,
+        )
+        d = stored.document
+        return {"id": d.id, "title": d.title, "source": d.source, "chunks": d.chunk_count, "outcome": stored.outcome}
+
+    try:
+        data = with_database(go)
+    except BadDocument as exc:
+        raise click.ClickException(f"{path.name}: {exc}") from exc
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        bar.close()
+    if as_json:
+        _out(data)
+        return
+    if data["outcome"] == "unchanged":
+        click.echo(f"{data['source']} is already in the knowledge base, unchanged")
+    else:
+        click.echo(f"{data['outcome'].capitalize()} {data['title']!r} ({data['source']}): {data['chunks']} passages")
+
+
+def _crawl(url: str, workspace_ref: str, collection_id: str | None, as_json: bool) -> None:
+    raise click.ClickException("adding a website needs the crawler, which is not in this version yet")
+
+
+@kb.command("list")
+@_workspace_opt
+@click.option("--json", "as_json", is_flag=True)
+def kb_list(workspace_ref: str, as_json: bool) -> None:
+    """List the documents in the workspace's knowledge base."""
+    from kb.models import KnowledgeDocument
+
+    async def go(_settings: Settings, db: Database) -> list[dict[str, Any]]:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        async with db.reader() as r:
+            rows = await r.execute(
+                select(KnowledgeDocument)
+                .where(KnowledgeDocument.workspace_id == workspace_id)
+                .order_by(KnowledgeDocument.created_at)
+            )
+            return [
+                {
+                    "id": d.id,
+                    "collection_id": d.collection_id,
+                    "title": d.title,
+                    "kind": d.kind,
+                    "source": d.source,
+                    "chunks": d.chunk_count,
+                    "updated_at": d.updated_at,
+                }
+                for d in rows.scalars()
+            ]
+
+    rows = with_database(go)
+    if as_json:
+        _out(rows)
+        return
+    for d in rows:
+        click.echo(f"{d['id']}  {d['chunks']:>4} passages  {d['title'][:40]:<40}  {d['source']}")
+    if not rows:
+        click.echo(f"the knowledge base is empty: `frontdesk kb add FILE --workspace {workspace_ref}`")
+
+
+@kb.command("search")
+@click.argument("query")
+@_workspace_opt
+@click.option("-k", "k", type=click.IntRange(1, 20), default=3, show_default=True, help="How many passages.")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "vector"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def kb_search(query: str, workspace_ref: str, k: int, mode: str, as_json: bool) -> None:
+    """Search as the assistant does, with scores and sources (and whether it would answer)."""
+    from kb.search import KnowledgeBase
+
+    async def go(settings: Settings, db: Database) -> list[dict[str, Any]]:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        hits = await KnowledgeBase(db).search(workspace_id, query, k=k, mode=mode)  # type: ignore[arg-type]
+        return [
+            {
+                "score": round(h.score, 4),
+                "similarity": round(h.similarity, 3),
+                "answers": h.similarity >= settings.kb_answer_threshold,
+                "source": h.passage.label,
+                "file_or_url": h.passage.url or h.passage.source,
+                "text": h.passage.text,
+            }
+            for h in hits
+        ]
+
+    rows = with_database(go)
+    if as_json:
+        _out(rows)
+        return
+    for i, h in enumerate(rows, start=1):
+        answers = "would answer" if h["answers"] else "below the answer threshold"
+        click.echo(f"{i}. {h['source']}  ({h['file_or_url']})  similarity {h['similarity']}, {answers}")
+        click.echo("   " + " ".join(h["text"].split())[:200])
+    if not rows:
+        click.echo("nothing found")
+
+
+COMMANDS: list[click.Command] = [kb]

@@ -1,0 +1,47 @@
+"""`frontdesk kb add|list|search` as an owner uses them from a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.bot.test_cli import run_json
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("FRONTDESK_DATABASE_URL", db_url)
+    monkeypatch.setenv("FRONTDESK_SECRET_KEY", "cli-test-secret-key-0123456789")
+    monkeypatch.setenv("FRONTDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FRONTDESK_LOG_JSON", "0")
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def test_kb_add_list_and_search(cli: CliRunner, tmp_path: Path) -> None:
+    run_json(cli, "workspace", "create", "Downtown Dental")
+    faq = tmp_path / "faq.csv"
+    faq.write_text("Question,Answer\nDo you take new patients?,Yes; call us to book a first check-up.\n")
+    added = run_json(cli, "kb", "add", str(faq), "--workspace", "downtown-dental")
+    assert added["outcome"] == "created" and added["chunks"] == 1
+    again = cli.invoke(main, ["kb", "add", str(faq), "--workspace", "downtown-dental"])
+    assert again.exit_code == 0 and "already in the knowledge base, unchanged" in again.output
+    assert [d["source"] for d in run_json(cli, "kb", "list", "--workspace", "downtown-dental")] == ["faq.csv"]
+    [hit] = run_json(cli, "kb", "search", "are you accepting new patients?", "--workspace", "downtown-dental")
+    assert hit["answers"] is True and hit["file_or_url"] == "faq.csv" and "first check-up" in hit["text"]
+    shown = cli.invoke(main, ["kb", "search", "new patients", "--workspace", "downtown-dental"])
+    assert "1. faq > Do you take new patients?  (faq.csv)" in shown.output
+
+
+def test_kb_add_refuses_bad_files_with_the_reason(cli: CliRunner, tmp_path: Path) -> None:
+    run_json(cli, "workspace", "create", "Shop")
+    empty = tmp_path / "notes.txt"
+    empty.write_bytes(b"")
+    result = cli.invoke(main, ["kb", "add", str(empty), "--workspace", "shop"])
+    assert result.exit_code == 1 and "notes.txt: the file is empty" in result.output
+    missing = cli.invoke(main, ["kb", "add", str(tmp_path / "nope.pdf"), "--workspace", "shop"])
+    assert missing.exit_code == 1 and "no such file" in missing.output
+    assert run_json(cli, "kb", "list", "--workspace", "shop") == []
