@@ -128,9 +128,9 @@ def worker() -> None:
 
 
 def _register_commands() -> None:
-    from bot import commands, commands_drafts, commands_telegram  # noqa: F401  (adds `channel add telegram`)
+    from bot import commands, commands_drafts, commands_rules, commands_telegram  # noqa: F401  (adds `channel add telegram`)
 
-    for command in commands.COMMANDS + commands_drafts.COMMANDS:
+    for command in commands.COMMANDS + commands_drafts.COMMANDS + commands_rules.COMMANDS:
         main.add_command(command)
     from bot import commands_kb
 

@@ -166,6 +166,7 @@ def demo(as_json: bool) -> None:
         data["list_command"] = f"{cli} draft list --workspace {ws.slug}"
         data["api_drafts"] = f"curl -H 'Authorization: Bearer {token}' {data['api_url']}/drafts?state=pending"
         data["llm"] = settings.llm_base_url or None
+        data["rules"] = await _install_salon_rules(s, settings, ws.id, data, token)
         return data
 
     data = with_db(go)
@@ -185,6 +186,8 @@ def demo(as_json: bool) -> None:
   Admin API token:          {data["token"]}   (shown once)
   Admin API:                {data["api_url"]}  (docs at {data["api_url"].rsplit("/api", 1)[0]}/docs)
   LLM:                      {llm}
+  Rules:                    the salon pack (after-hours reply, escalation, bookings, SLA nudge);
+                            why the after-hours reply fires at night: {data["rules"]["test_command"]}
 """)
 
 
@@ -193,6 +196,29 @@ async def _seed_faq(db: Database, workspace_id: str) -> dict[str, Any]:
 
     stored = await seed_demo_faq(db, workspace_id=workspace_id)
     return {"document": stored.document.title, "chunks": stored.document.chunk_count, "outcome": stored.outcome}
+
+
+async def _install_salon_rules(
+    s: AsyncSession, settings: Settings, workspace_id: str, data: dict[str, Any], token: str
+) -> dict[str, Any]:
+    """The salon rule pack (once), and a command that asks rules/test why a message at 22:00 gets
+    the after-hours reply."""
+    import json
+    from datetime import datetime
+
+    from core.crypto import SecretBox
+    from rules.service import listing
+    from rules.templates import install
+
+    done = await install(s, workspace_id=workspace_id, pack="salon", box=SecretBox(settings.key))
+    rule = next(r for r in await listing(s, workspace_id=workspace_id) if r.name == "after-hours reply")
+    night = datetime.now().astimezone().replace(hour=22, minute=0, second=0, microsecond=0)
+    body = json.dumps({"rule_id": rule.id, "message": {"text": "Can I book a haircut?"}, "at": night.isoformat()})
+    test = (
+        f"curl -s -X POST -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+        f"{data['api_url']}/rules/test -d '{body}'"
+    )
+    return {"installed": done.installed, "after_hours_rule_id": rule.id, "test_command": test}
 
 
 COMMANDS: list[click.Command] = [draft, demo]

@@ -44,6 +44,8 @@ class Services:
     box: SecretBox
     # Told when a rule job is queued, so a webhook goes out now rather than at the next scan.
     poke: Callable[[], None] = lambda: None
+    # Runs the rules of an event an action caused (status or context changed): rules.events.
+    emit: Callable[[Run, str, dict[str, Any]], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Run:
     turn: Turn | None = None
     dry_run: bool = False
     stopped: bool = False
+    depth: int = 0  # how many rules caused this one (a status change firing status_changed rules)
     results: list[dict[str, Any]] = field(default_factory=list)
     _variables: dict[str, Any] | None = None
 
@@ -86,6 +89,16 @@ class ActionFailed(RuntimeError):
 Handler = Callable[[Services, Run, Any, str], Awaitable[str]]
 
 
+async def _emit(svc: Services, run: Run, trigger: str, previous: dict[str, Any]) -> None:
+    """The rules of an event this action caused; their failure is theirs, not this action's."""
+    if svc.emit is None or run.dry_run or run.conversation is None:
+        return
+    try:
+        await svc.emit(run, trigger, previous)
+    except Exception:
+        log.exception("rules for %s failed", trigger, extra={"rule": run.rule_name})
+
+
 def _need_conversation(run: Run) -> Conversation:
     if run.conversation is None:
         raise ActionFailed("this rule has no conversation to act on")
@@ -99,6 +112,9 @@ async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str
     if run.dry_run:
         return f"would reply: {text}"
     if run.turn is not None:
+        if run.turn.draft is not None:
+            # One reply per message: the rule that ran first (higher priority) has answered.
+            return f"not used: {run.turn.draft.reason or 'an earlier rule'} already answers this message"
         # The turn's draft: decide sends it (or asks staff), keyed by the inbox row like any draft.
         run.turn.draft = DraftResult(
             text=text, source="rule", confidence=1.0, grounded=True, reason=f"rule: {run.rule_name}"
@@ -186,6 +202,7 @@ async def _conversation_change(svc: Services, run: Run, action: Any, key: str) -
         row = await s.get(Conversation, conversation.id, with_for_update=True)
         if row is None:
             raise ActionFailed("the conversation is gone")
+        old_status = row.status
         if "tags" in change:  # merge with what is stored now, not what the turn read
             stored = list(row.tags or [])
             if action.type == "add_tags":
@@ -195,6 +212,8 @@ async def _conversation_change(svc: Services, run: Run, action: Any, key: str) -
         for name, value in change.items():
             setattr(row, name, value)
             setattr(conversation, name, value)
+    if "status" in change and change["status"] != old_status:
+        await _emit(svc, run, "status_changed", {"conversation.status": old_status})
     return words
 
 
@@ -213,10 +232,13 @@ async def _set_context(svc: Services, run: Run, action: schema.SetContext, key: 
         row = await s.get(ConversationContext, conversation.id, with_for_update=True)
         if row is None:
             raise ActionFailed("could not store the context")
+        old_value = row.fields.get(action.field)
         row.fields = {**row.fields, action.field: value}
         row.updated_at = run.now
     if run.situation.context is not None:
         run.situation.context[action.field] = value
+    if old_value != value:
+        await _emit(svc, run, "context_changed", {f"context.{action.field}": old_value})
     return f"context {action.field} = {value!r}"
 
 

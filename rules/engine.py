@@ -99,6 +99,7 @@ async def evaluate(
     turn: Turn | None = None,
     previous: Facts | None = None,
     dry_run: bool = False,
+    depth: int = 0,
 ) -> list[Evaluation]:
     """Run `rules` (already ordered) against one situation; matched rules act (or, dry, say what
     they would do). `key` identifies this evaluation, so what its actions queue is queued once."""
@@ -111,7 +112,7 @@ async def evaluate(
         evaluation = Evaluation(rule, matched, explain(rule.spec.conditions, seen, before))
         stop = False
         if matched:
-            run = Run(rule.id, rule.name, trigger, sit, key=f"{key}:{rule.id}", turn=turn, dry_run=dry_run)
+            run = Run(rule.id, rule.name, trigger, sit, key=f"{key}:{rule.id}", turn=turn, dry_run=dry_run, depth=depth)
             evaluation.actions = await perform(svc, run, rule.spec.actions, rule.spec.on_failure)
             stop = run.stopped or rule.spec.stop_after_match
             if turn is not None:

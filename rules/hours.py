@@ -81,11 +81,19 @@ def next_opening(hours: dict[str, Any] | None, tz: str | None, now: datetime) ->
 
 
 def describe(hours: dict[str, Any] | None) -> str:
+    """In words, runs of days with the same hours together: "Tue-Sat 09:00-18:00"."""
     if not hours:
         return "always open"
-    parts = []
-    for day, name in zip(WEEKDAYS, DAY_NAMES, strict=True):
-        spans = hours.get(day) or []
-        if spans:
-            parts.append(f"{name[:3]} " + ", ".join(f"{s}-{e}" for s, e in spans))
+    runs: list[tuple[int, int, str]] = []
+    for i, day in enumerate(WEEKDAYS):
+        spans = ", ".join(f"{s}-{e}" for s, e in hours.get(day) or [])
+        if not spans:
+            continue
+        if runs and runs[-1][1] == i - 1 and runs[-1][2] == spans:
+            runs[-1] = (runs[-1][0], i, spans)
+        else:
+            runs.append((i, i, spans))
+    parts = [
+        (DAY_NAMES[a][:3] if a == b else f"{DAY_NAMES[a][:3]}-{DAY_NAMES[b][:3]}") + f" {spans}" for a, b, spans in runs
+    ]
     return "; ".join(parts) or "closed"

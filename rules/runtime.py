@@ -4,13 +4,15 @@ stage, the rule jobs, the scanner and the scheduler, sharing one clock (tests in
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from core.crypto import SecretBox
 from core.db import Database
 from core.notify import StaffNotifier
 from core.wakeup import Wakeup
-from rules.actions import Services
+from rules.actions import Run, Services
 from rules.engine import RuleBook
+from rules.events import Events
 from rules.hours import Clock, system_clock
 from rules.jobs import JobRunner
 from rules.scanner import Scanner
@@ -32,8 +34,9 @@ class RuleEngine:
         retry_base_seconds: float = 2.0,
     ) -> None:
         self.clock = clock
-        self.services = Services(db, wakeup, notifier, box, poke=self._poke)
+        self.services = Services(db, wakeup, notifier, box, poke=self._poke, emit=self._emit)
         self.book = RuleBook(db)
+        self.events = Events(self.services, self.book, clock=self._now)
         self.stage = RulesStage(self.services, self.book, clock=self._now)
         self.jobs = JobRunner(self.services, worker_id, clock=self._now, backoff_base=retry_base_seconds)
         self.scanner = Scanner(self.services, clock=self._now)
@@ -41,6 +44,17 @@ class RuleEngine:
 
     def _now(self) -> datetime:
         return self.clock()  # read each time: tests swap the clock on a running engine
+
+    async def _emit(self, run: Run, trigger: str, previous: dict[str, Any]) -> None:
+        if run.conversation is not None:
+            await self.events.fire(
+                trigger,
+                workspace_id=run.workspace_id,
+                conversation_id=run.conversation.id,
+                previous=previous,
+                key=f"{run.key}:{trigger}",
+                depth=run.depth + 1,
+            )
 
     def _poke(self) -> None:
         self.scheduler.poke()

@@ -92,6 +92,8 @@ class RuleScheduler:
 
     def start(self) -> None:
         """Start waking up (call inside the running event loop)."""
+        # APScheduler logs each run at INFO: every few seconds, forever. Its warnings still show.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self._aps = AsyncIOScheduler(timezone=UTC)
         self._aps.add_job(
             self.tick,

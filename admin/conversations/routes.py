@@ -74,7 +74,8 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         paused = changes.pop("bot_paused", None)
         # Everything is checked before anything changes, so a refused request changes nothing.
         async with db.reader() as s:
-            if not await service.exists(s, workspace_id=caller.workspace_id, conversation_id=conversation_id):
+            before = await service.get(s, workspace_id=caller.workspace_id, conversation_id=conversation_id)
+            if before is None:
                 raise not_found("conversation")
             try:
                 await service.check_member(s, workspace_id=caller.workspace_id, user_id=changes.get("assigned_user_id"))
@@ -100,6 +101,14 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             found = await service.get(s, workspace_id=caller.workspace_id, conversation_id=conversation_id)
         if found is None:
             raise not_found("conversation")
+        if found.status != before.status:  # the owner's status_changed rules (rules/)
+            await runtime.rules.events.fire_safely(
+                "status_changed",
+                workspace_id=caller.workspace_id,
+                conversation_id=conversation_id,
+                previous={"conversation.status": before.status},
+                key=f"staff:{uuid.uuid4()}",
+            )
         return found
 
     @router.post(

@@ -92,6 +92,13 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             raise not_found("draft") from exc
         except drafts.Conflict as exc:
             raise conflict(str(exc)) from exc
+        await runtime.rules.events.fire_safely(
+            "draft_rejected",
+            workspace_id=caller.workspace_id,
+            conversation_id=draft.conversation_id,
+            previous={},
+            key=f"rejected:{draft.id}",
+        )
         return DraftPublic.model_validate(draft)
 
     @router.post(

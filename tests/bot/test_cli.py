@@ -81,6 +81,7 @@ def test_refuses_to_start_without_a_secret_outside_dev_mode(tmp_path: Path) -> N
 
 def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: str) -> None:
     import asyncio
+    from datetime import UTC, datetime
 
     from sqlalchemy import select
 
@@ -95,6 +96,8 @@ def test_draft_approve_latest_queues_the_staff_answer(cli: CliRunner, db_url: st
 
     async def customer_writes() -> None:
         runtime = Runtime.build(make_settings(db_url, Path(os.environ["FRONTDESK_DATA_DIR"])))
+        # A Tuesday at 11:00, when the salon is open: at night the demo's after-hours rule answers instead.
+        runtime.rules.clock = lambda: datetime(2026, 11, 17, 11, 0, tzinfo=UTC)
         try:
             await runtime.inbox.accept(
                 InboundMessage(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime
 from core.messages import ChannelKind, InboundMessage, Sender
-from core.models import Message, Workspace
+from core.models import InboxItem, Message, Workspace
 from core.notify import StaffAlert
 from rules import service
 from rules.models import Rule
@@ -81,8 +82,21 @@ async def customer_says(
         )
     )
     await runtime.worker().drain()
+    await turn_finished(runtime, result.inbox_id)  # the app's own worker (with `client`) may hold it
     await runtime.sender().run_once()
     return result.inbox_id
+
+
+async def turn_finished(runtime: Runtime, inbox_id: int) -> None:
+    for _ in range(400):
+        async with runtime.db.reader() as s:
+            if (await s.execute(select(InboxItem.state).where(InboxItem.id == inbox_id))).scalar_one() in (
+                "done",
+                "failed",
+            ):
+                return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"turn {inbox_id} never finished")
 
 
 async def replies(runtime: Runtime) -> list[str]:

@@ -163,3 +163,36 @@ async def test_follow_up_fires_once_with_two_workers(
         await other.close()
     texts = await replies(runtime)
     assert texts.count("Hi Ana, still thinking about that booking?") == 5
+
+
+async def test_a_follow_up_naming_a_rule_checks_its_conditions_when_due(runtime: Runtime, clock: Clock) -> None:
+    ws, assistant = await salon(runtime)
+    await add_rule(
+        runtime,
+        ws,
+        {
+            "name": "second nudge",
+            "trigger": {"type": "follow_up"},
+            "conditions": {"variable": "time.minutes_since_customer_message", "operator": "greater_than", "value": 50},
+            "actions": [{"type": "reply", "template": "Shall we keep your slot, {{ contact.name }}?"}],
+        },
+    )
+    await add_rule(
+        runtime,
+        ws,
+        {
+            "name": "hold a slot",
+            "trigger": {"type": "message_received"},
+            "conditions": {"variable": "message.text", "operator": "contains_any", "value": ["slot"]},
+            "actions": [{"type": "follow_up", "after_minutes": 60, "rule": "second nudge"}],
+        },
+    )
+    await customer_says(runtime, ws, assistant, "hold a slot for me", thread="quiet")
+    await customer_says(runtime, ws, assistant, "hold a slot for me", thread="chatty")
+    clock.advance(minutes=30)
+    await customer_says(runtime, ws, assistant, "actually, one more thing", n=2, thread="chatty")
+    clock.advance(minutes=31)
+    assert await runtime.rules.jobs.run_due() == 2
+    await runtime.sender().run_once()
+    nudges = [t for t in await replies(runtime) if t.startswith("Shall we keep")]
+    assert nudges == ["Shall we keep your slot, Ana?"]  # the chatty customer wrote 31 minutes ago: no nudge

@@ -164,3 +164,64 @@ async def test_pause_bot_keeps_the_assistant_quiet(runtime: Runtime, clock: Cloc
     assert await replies(runtime) == []
     async with runtime.db.reader() as s:
         assert (await s.execute(select(Conversation.bot_paused))).scalar_one() is True
+
+
+async def test_one_reply_per_message_the_first_rule_answers(runtime: Runtime, clock: Clock) -> None:
+    ws, assistant = await salon(runtime, tz="UTC")
+    await add_rule(runtime, ws, AFTER_HOURS | {"priority": 200})
+    await add_rule(
+        runtime,
+        ws,
+        {
+            "name": "booking",
+            "trigger": {"type": "message_received"},
+            "conditions": {"variable": "message.text", "operator": "contains_any", "value": ["book"]},
+            "actions": [
+                {"type": "reply", "template": "Which day suits you?"},
+                {"type": "add_tags", "tags": ["booking"]},
+            ],
+        },
+    )
+    clock.now = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)
+    await customer_says(runtime, ws, assistant, "Can I book?")
+    assert await replies(runtime) == ["Hi Ana! We're closed now; we open tomorrow at 09:00."]
+    async with runtime.db.reader() as s:
+        assert (await s.execute(select(Conversation.tags))).scalar_one() == ["booking"]  # its other actions ran
+
+
+async def test_assign_to_a_member_and_stop(runtime: Runtime, clock: Clock) -> None:
+    from core.models import Membership, User
+
+    ws, assistant = await salon(runtime, policy="auto")
+    async with runtime.db.session() as s:
+        user = User(email="bella@example.com", name="Bella")
+        s.add(user)
+        await s.flush()
+        s.add(Membership(workspace_id=ws, user_id=user.id, role="staff"))
+    await add_rule(
+        runtime,
+        ws,
+        {
+            "name": "colour questions to Bella",
+            "priority": 10,
+            "trigger": {"type": "message_received"},
+            "conditions": {"variable": "message.text", "operator": "contains_any", "value": ["colour"]},
+            "actions": [{"type": "assign", "email": "bella@example.com"}, {"type": "stop"}],
+        },
+    )
+    await add_rule(
+        runtime,
+        ws,
+        {"name": "later", "priority": 5, "trigger": {"type": "message_received"}, "actions": [{"type": "handoff"}]},
+    )
+    await customer_says(runtime, ws, assistant, "How much is a colour?")
+    async with runtime.db.reader() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+        log = (await s.execute(select(RuleExecution))).scalars().all()
+    assert conversation.assigned_user_id == user.id
+    assert [e.rule_id for e in log] == [(await _rule_id(runtime, "colour questions to Bella"))]  # "later" never ran
+
+
+async def _rule_id(runtime: Runtime, name: str) -> str:
+    async with runtime.db.reader() as s:
+        return (await s.execute(select(Rule.id).where(Rule.name == name))).scalar_one()
