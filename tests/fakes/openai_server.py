@@ -55,6 +55,10 @@ class FakeOpenAI:
         self._lock = threading.Lock()  # tests script from their thread, the server runs in another
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._chat_completions)
+        # Speech to text (audio.transcriptions): answers `transcript`, records the form and file size.
+        self.transcript = "hello from the fake transcriber"
+        self.transcriptions: list[dict[str, Any]] = []
+        self.app.post("/v1/audio/transcriptions")(self._transcriptions)
 
     @classmethod
     def instant(cls, text: str = "OK") -> FakeOpenAI:
@@ -91,7 +95,15 @@ class FakeOpenAI:
     def pending(self) -> int:
         return len(self._script)
 
-    # -- the endpoint --------------------------------------------------------------------------------
+    # -- the endpoints -------------------------------------------------------------------------------
+
+    async def _transcriptions(self, request: Request) -> JSONResponse:
+        fields = await _read_transcription(request)
+        with self._lock:
+            self.transcriptions.append(fields)
+        if not fields.get("file_bytes"):
+            return _error(400, "no audio file")
+        return JSONResponse({"text": self.transcript})
 
     def _next_step(self) -> Step:
         with self._lock:
@@ -133,6 +145,17 @@ class FakeOpenAI:
             },
             headers=step.headers,
         )
+
+
+async def _read_transcription(request: Request) -> dict[str, Any]:
+    async with request.form() as form:
+        upload = form.get("file")
+        fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        if upload is not None and not isinstance(upload, str):
+            fields["file_name"] = upload.filename
+            fields["file_bytes"] = len(await upload.read())
+        fields["authorization"] = request.headers.get("authorization")
+        return fields
 
 
 def _echo(body: dict[str, Any]) -> str:

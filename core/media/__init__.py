@@ -1,0 +1,1 @@
+"""Voice notes and files: storage, transcription, content checks and the pipeline's media stage."""
