@@ -128,7 +128,7 @@ def worker() -> None:
 
 
 def _register_commands() -> None:
-    from bot import commands, commands_drafts, commands_rules, commands_telegram  # noqa: F401  (adds `channel add telegram`)
+    from bot import commands, commands_drafts, commands_rules, commands_telegram, commands_whatsapp  # noqa: F401  (they add `channel add …`)
 
     for command in commands.COMMANDS + commands_drafts.COMMANDS + commands_rules.COMMANDS:
         main.add_command(command)

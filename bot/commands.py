@@ -221,7 +221,7 @@ def _generic_add(kind: str) -> click.Command:
     return add
 
 
-for _kind in ("web", "whatsapp", "sms", "slack"):
+for _kind in ("web", "slack"):
     channel_add.add_command(_generic_add(_kind))
 
 

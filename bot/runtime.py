@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bot.settings import Settings
 from channels.telegram import TelegramChannel
 from channels.web import WebChannel
+from channels.whatsapp import TwilioChannel
 from core.assistants import LLMProvider, ModelSettings
 from core.channels import Channel, ChannelRegistry
 from core.crypto import SecretBox
@@ -103,6 +104,9 @@ class Runtime:
                 poll_rescan_seconds=s.telegram_poll_rescan_seconds,
                 poll_timeout=s.telegram_poll_timeout,
             )
+        )
+        self.channels.register(
+            TwilioChannel(self.db, self.box, public_url=s.public_url, notifier=self.notifier), "whatsapp", "sms"
         )
         for module in s.channel_plugins:
             importlib.import_module(module).register(self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from core.messages import Attachment, InboundMessage, OutboundMessage
@@ -32,6 +33,9 @@ class Route:
     connection_id: str | None
     # The connection's config with secrets decrypted; only ever held in memory.
     config: dict[str, Any] = field(default_factory=dict, repr=False)
+    # What the channel needs to know of the contact: WhatsApp's 24-hour window, opt-outs.
+    contact_last_inbound_at: datetime | None = None
+    contact_opted_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,13 @@ class DeliveryReceipt:
 class SendError(Exception):
     """A send failed. `retryable` errors are retried with backoff, honouring `retry_after`.
 
-    code "unreachable" means the contact cannot receive anything (blocked the bot, unsubscribed):
-    the contact is marked unreachable and the reply is not retried."""
+    code "unreachable" means the contact cannot receive anything (blocked the bot): the contact is
+    marked unreachable and the reply is not retried. "opted_out": they asked for no more messages.
+    "outside_window": WhatsApp's 24-hour customer-service window has closed."""
 
     UNREACHABLE = "unreachable"
+    OPTED_OUT = "opted_out"
+    OUTSIDE_WINDOW = "outside_window"
 
     def __init__(
         self, message: str, *, retryable: bool = True, retry_after: float | None = None, code: str | None = None

@@ -26,6 +26,10 @@ class MessageKind(StrEnum):
     edit = "edit"
     button = "button"
     reaction = "reaction"
+    # Channel control keywords (SMS STOP/START/HELP): not conversation, but the contact's standing.
+    opt_out = "opt_out"
+    opt_in = "opt_in"
+    help = "help"
 
 
 class AttachmentKind(StrEnum):

@@ -144,6 +144,9 @@ class Contact(_Row, Base):
     # Set when a channel says the contact cannot be reached (blocked the bot, unsubscribed);
     # cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the contact asked for no more messages (SMS STOP); cleared by START. Nothing is sent
+    # to an opted-out contact.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ContactIdentity(_Row, Base):

@@ -91,12 +91,15 @@ async def route_for(db: Database, box: SecretBox, conversation_id: str) -> Route
             connection = await session.get(ChannelConnection, conversation.connection_id)
             if connection is not None:
                 config = box.open(connection.config)
+        contact = await session.get(Contact, conversation.contact_id)
     return Route(
         channel=conversation.channel,
         account=conversation.account,
         thread=conversation.thread,
         connection_id=conversation.connection_id,
         config=config,
+        contact_last_inbound_at=contact.last_inbound_at if contact else None,
+        contact_opted_out=bool(contact and contact.opted_out_at),
     )
 
 
@@ -142,6 +145,8 @@ class OutboxSender:
         try:
             route = await route_for(self.db, self.box, row.conversation_id)
             channel_kind = route.channel
+            if route.contact_opted_out:
+                raise SendError("the contact opted out of messages", retryable=False, code=SendError.OPTED_OUT)
             receipt = await self.channels.get(route.channel).send(route, message)
         except Exception as exc:
             await self._failed(row, channel_kind, exc)
@@ -196,10 +201,11 @@ class OutboxSender:
 
         async def record(session: AsyncSession) -> None:
             await session.execute(update(Message).where(Message.outbox_id == row.id).values(status="failed"))
-            if code == SendError.UNREACHABLE:
+            flag = {SendError.UNREACHABLE: "unreachable_at", SendError.OPTED_OUT: "opted_out_at"}.get(code or "")
+            if flag is not None:
                 contact = select(Conversation.contact_id).where(Conversation.id == row.conversation_id)
                 await session.execute(
-                    update(Contact).where(Contact.id == contact.scalar_subquery()).values(unreachable_at=utcnow())
+                    update(Contact).where(Contact.id == contact.scalar_subquery()).values({flag: utcnow()})
                 )
             # The customer did not get this reply: the conversation needs staff again.
             await session.execute(

@@ -15,12 +15,14 @@ from sqlalchemy import select
 from core.assistants import LLMProvider
 from core.db import Database
 from core.llm import LLMError
+from core.messages import MessageKind
 from core.models import Message
 from core.pipeline.turn import DraftResult, Turn
 
 log = logging.getLogger(__name__)
 
-NO_REPLY_KINDS = frozenset({"edit", "reaction"})
+NO_REPLY_KINDS = frozenset({"edit", "reaction", "opt_out", "opt_in"})
+DEFAULT_HELP = "Reply to this message to reach us. Reply STOP to stop receiving messages."
 HISTORY = 20  # earlier messages given to the LLM
 
 
@@ -95,6 +97,11 @@ class DraftStage:
             return  # decided on an earlier attempt (resolve found its draft): decide re-reads the outcome
         if turn.draft is not None:
             return  # the owner's rules already wrote this reply (rules/)
+        if turn.message.kind is MessageKind.help:
+            # HELP must be answered (carrier rules), with the business's help text, even during a takeover.
+            turn.draft = DraftResult(text=turn.message.payload or DEFAULT_HELP, source="channel", confidence=1.0)
+            turn.rules.auto_send = True
+            return
         conversation = turn.conversation
         if (
             conversation is None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
+from core.messages import MessageKind
 from core.models import (
     Assistant,
     ChannelConnection,
@@ -49,6 +50,10 @@ class Resolve:
             contact = await self._contact(s, turn, conversation)
             contact.last_inbound_at = max(filter(None, (contact.last_inbound_at, msg.received_at)))
             contact.unreachable_at = None  # they wrote to us, so they can be written to again
+            if msg.kind is MessageKind.opt_out:
+                contact.opted_out_at = msg.received_at
+            elif msg.kind is MessageKind.opt_in:
+                contact.opted_out_at = None
             assistant = await self._assistant(s, turn, conversation)
             if conversation is None:
                 conversation = Conversation(
