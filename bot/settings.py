@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         description="How often the rule scheduler wakes: due follow-ups and webhook retries run, and the "
         "leader scans the scheduled rules (a webhook just queued goes out at once).",
     )
+    rules_webhooks_to_private: bool = Field(
+        False,
+        description="Let rule webhooks call private, loopback and link-local addresses (refused by default, "
+        "so a workspace cannot reach this network's own services; always allowed in dev mode).",
+    )
 
     kb_answer_threshold: float = Field(
         0.45,

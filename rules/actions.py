@@ -112,6 +112,8 @@ async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str
     if run.dry_run:
         return f"would reply: {text}"
     if run.turn is not None:
+        if run.conversation is not None and run.conversation.bot_paused:
+            return "not used: staff have taken this conversation over"
         if run.turn.draft is not None:
             # One reply per message: the rule that ran first (higher priority) has answered.
             return f"not used: {run.turn.draft.reason or 'an earlier rule'} already answers this message"

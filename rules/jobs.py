@@ -8,8 +8,10 @@ replies are keyed by the job, so even a crash between sending and finishing repe
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 from datetime import timedelta
@@ -53,8 +55,10 @@ class JobRunner:
         backoff_base: float = 2.0,
         backoff_max: float = 600.0,
         timeout: float = 10.0,
+        allow_private: bool = False,
     ) -> None:
         self.services = services
+        self.allow_private = allow_private
         self.worker_id = worker_id
         self.clock = clock
         self.backoff_base = backoff_base
@@ -91,8 +95,29 @@ class JobRunner:
 
     # --- webhooks ------------------------------------------------------------------------------
 
+    async def _private_address(self, url: str) -> str | None:
+        """The private, loopback or link-local address `url` resolves to, if any: a tenant's webhook must
+        not reach this network's own services (SSRF). Allowed in dev mode and when configured."""
+        if self.allow_private:
+            return None
+        parsed = httpx.URL(url)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(parsed.host, parsed.port or 443)
+        except OSError:
+            return None  # unresolvable: the request fails and is retried like any network error
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
+                return str(address)
+        return None
+
     async def _webhook(self, row: RuleJob) -> None:
         p = row.payload
+        private = await self._private_address(p["url"])
+        if private is not None:
+            row.attempts = max(row.attempts, int(p.get("max_attempts", 5)))  # no point retrying
+            await self._retry_or_fail(row, f"refused: {p['url']} resolves to a private address ({private})")
+            return
         body = json.dumps(p["body"], separators=(",", ":"), sort_keys=True).encode()
         headers = {"Content-Type": "application/json", "User-Agent": "frontdesk-rules"}
         if p.get("secret"):

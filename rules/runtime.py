@@ -32,13 +32,20 @@ class RuleEngine:
         clock: Clock = system_clock,
         scan_seconds: float = 15.0,
         retry_base_seconds: float = 2.0,
+        webhooks_to_private: bool = False,
     ) -> None:
         self.clock = clock
         self.services = Services(db, wakeup, notifier, box, poke=self._poke, emit=self._emit)
         self.book = RuleBook(db)
         self.events = Events(self.services, self.book, clock=self._now)
         self.stage = RulesStage(self.services, self.book, clock=self._now)
-        self.jobs = JobRunner(self.services, worker_id, clock=self._now, backoff_base=retry_base_seconds)
+        self.jobs = JobRunner(
+            self.services,
+            worker_id,
+            clock=self._now,
+            backoff_base=retry_base_seconds,
+            allow_private=webhooks_to_private,
+        )
         self.scanner = Scanner(self.services, clock=self._now)
         self.scheduler = RuleScheduler(self.scanner, self.jobs, Leadership(db), every_seconds=scan_seconds)
 

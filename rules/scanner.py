@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, select, update
 
 from core.db import Database, insert_for
 from core.models import Contact, Conversation, Draft, Message, Workspace
@@ -31,6 +31,8 @@ from rules.schema import RuleSpec
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=7)  # older occasions are history, not due work
+# The execution log is for "why did (not) it fire" and claims occasions; both are long over by then.
+LOG_RETENTION = timedelta(days=30)
 WHATSAPP_WINDOW = timedelta(hours=24)
 MAX_PER_RULE = 200  # per tick; the rest are found on the next
 
@@ -70,6 +72,14 @@ class Scanner:
             except Exception:
                 log.exception("scheduled rule failed", extra={"rule_id": rule.id})
         return fired
+
+    async def prune(self) -> int:
+        """Forget execution-log rows older than LOG_RETENTION; how many went."""
+        async with self.db.session() as s:
+            result = await s.execute(
+                delete(RuleExecution).where(RuleExecution.created_at < self.clock() - LOG_RETENTION)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _due(self, rule: CompiledRule, row: Rule, ws: Workspace, now: datetime) -> AsyncIterator[Occasion]:
         t = rule.spec.trigger

@@ -87,6 +87,7 @@ class RuleScheduler:
         try:
             if await self.leadership.acquire():
                 await self.scanner.scan()
+                await self.scanner.prune()
         except Exception:
             log.exception("scanning scheduled rules failed")
 

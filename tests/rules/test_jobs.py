@@ -39,7 +39,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[tuple[Receiver, str]]:
+def receiver(runtime: Runtime) -> Iterator[tuple[Receiver, str]]:
+    runtime.rules.jobs.allow_private = True  # the receiver is on loopback (refused by default)
     r = Receiver()
     with serve(r.app) as url:
         yield r, f"{url}/hook"
@@ -77,6 +78,7 @@ async def test_webhook_is_signed_and_sent_once(runtime: Runtime, clock: Clock, r
 async def test_webhook_target_down_is_retried_then_on_failure_runs_and_the_conversation_goes_on(
     runtime: Runtime, clock: Clock, alerts: list[StaffAlert]
 ) -> None:
+    runtime.rules.jobs.allow_private = True
     down = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
     ws, assistant = await salon(runtime, policy="auto")
     await add_rule(runtime, ws, webhook_rule(down))
@@ -196,3 +198,20 @@ async def test_a_follow_up_naming_a_rule_checks_its_conditions_when_due(runtime:
     await runtime.sender().run_once()
     nudges = [t for t in await replies(runtime) if t.startswith("Shall we keep")]
     assert nudges == ["Shall we keep your slot, Ana?"]  # the chatty customer wrote 31 minutes ago: no nudge
+
+
+async def test_a_webhook_to_a_private_address_is_refused_without_retries(
+    runtime: Runtime, clock: Clock, receiver: tuple[Receiver, str]
+) -> None:
+    target, url = receiver
+    runtime.rules.jobs.allow_private = False  # production: no reaching this network's own services
+    ws, assistant = await salon(runtime)
+    await add_rule(runtime, ws, webhook_rule(url))
+    await customer_says(runtime, ws, assistant, "book me in")
+    await runtime.rules.jobs.run_due()
+    async with runtime.db.reader() as s:
+        job = (await s.execute(select(RuleJob))).scalar_one()
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+    assert target.calls == []
+    assert job.state == "failed" and "private address (127.0.0.1)" in (job.last_error or "")
+    assert "booking-not-sent" in conversation.tags  # its on_failure ran

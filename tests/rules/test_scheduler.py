@@ -183,3 +183,13 @@ async def test_the_worker_runs_the_scheduler(runtime: Runtime, clock: Clock) -> 
                 break
         assert asyncio.get_running_loop().time() < deadline, "the scheduler never scanned"
         await asyncio.sleep(0.05)
+
+
+async def test_the_execution_log_forgets_after_30_days(runtime: Runtime, clock: Clock) -> None:
+    ws, assistant = await salon(runtime)
+    await add_rule(runtime, ws, {"name": "tag", "trigger": {"type": "message_received"}, "actions": [{"type": "stop"}]})
+    await customer_says(runtime, ws, assistant, "hi")
+    clock.advance(days=29)
+    assert await runtime.rules.scanner.prune() == 0
+    clock.advance(days=2)
+    assert await runtime.rules.scanner.prune() == 1

@@ -225,3 +225,15 @@ async def test_assign_to_a_member_and_stop(runtime: Runtime, clock: Clock) -> No
 async def _rule_id(runtime: Runtime, name: str) -> str:
     async with runtime.db.reader() as s:
         return (await s.execute(select(Rule.id).where(Rule.name == name))).scalar_one()
+
+
+async def test_a_rule_reply_stays_quiet_when_staff_have_taken_over(runtime: Runtime, clock: Clock) -> None:
+    ws, assistant = await salon(runtime, tz="UTC", policy="auto")
+    await add_rule(runtime, ws, AFTER_HOURS)
+    clock.now = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)
+    await customer_says(runtime, ws, assistant, "hello")
+    async with runtime.db.session() as s:
+        conversation = (await s.execute(select(Conversation))).scalar_one()
+        conversation.bot_paused = True  # a takeover
+    await customer_says(runtime, ws, assistant, "hello again", n=2)
+    assert await replies(runtime) == ["Hi Ana! We're closed now; we open tomorrow at 09:00."]
