@@ -98,7 +98,35 @@ def kb_add(source: str, workspace_ref: str, collection_id: str | None, as_json: 
 
 
 def _crawl(url: str, workspace_ref: str, collection_id: str | None, as_json: bool) -> None:
-    raise click.ClickException("adding a website needs the crawler, which is not in this version yet")
+    from bot.runtime import crawl_limits
+    from kb.crawl import CrawlRefused
+    from kb.sites import add_site, crawl_site
+    from kb.store import NotFound
+
+    bar = Bar("crawling")
+
+    async def go(settings: Settings, db: Database) -> dict[str, Any]:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        site = await add_site(
+            db, workspace_id=workspace_id, start_url=url, collection_id=collection_id, max_pages=50, max_depth=3
+        )
+        return await crawl_site(db, site_id=site.id, limits=crawl_limits(settings), progress=bar)
+
+    try:
+        data = with_database(go)
+    except (CrawlRefused, NotFound) as exc:
+        raise click.ClickException(f"{url}: {exc}") from exc
+    finally:
+        bar.close()
+    if as_json:
+        _out(data)
+        return
+    click.echo(
+        f"Crawled {data['pages']} pages of {url}: {data['created']} new, {data['updated']} changed, "
+        f"{data['unchanged']} unchanged, {data['removed']} removed"
+    )
+    for skipped, why in sorted(data["skipped"].items()):
+        click.echo(f"  skipped {skipped}: {why}")
 
 
 @kb.command("list")

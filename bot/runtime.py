@@ -29,8 +29,10 @@ from core.pipeline.resolve import Resolve
 from core.pipeline.turn import Turn
 from core.wakeup import Wakeup
 from core.worker import Worker
+from kb.crawl import Limits
 from kb.extractive import ExtractiveDrafter
 from kb.jobs import JobRunner
+from kb.refresh import SiteRefresher
 from kb.retrieve import Retrieve
 from kb.search import KnowledgeBase
 from rules.hours import Clock, system_clock
@@ -50,6 +52,14 @@ def default_model_settings(settings: Settings) -> ModelSettings:
     )
 
 
+def crawl_limits(settings: Settings) -> Limits:
+    return Limits(
+        delay_seconds=settings.kb_crawl_delay_seconds,
+        max_page_bytes=settings.kb_crawl_max_page_bytes,
+        allow_private=settings.kb_crawl_allow_private,
+    )
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -66,6 +76,10 @@ class Runtime:
         self.inbox = Inbox(self.db, self.wakeup)
         self.knowledge = KnowledgeBase(self.db)
         self.kb_jobs = JobRunner(self.db)
+        self.crawl_limits = crawl_limits(s)
+        self.kb_refresher = SiteRefresher(
+            self.db, self.kb_jobs, self.crawl_limits, every_seconds=s.kb_refresh_scan_seconds
+        )
         self.rules = RuleEngine(
             self.db,
             self.wakeup,
@@ -167,6 +181,7 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.worker().run(self._stop), name="worker"))
             self._tasks.append(asyncio.create_task(self.sender().run(self._stop), name="outbox"))
             self.rules.start()
+            self.kb_refresher.start()
 
     async def close(self) -> None:
         self._stop.set()
@@ -178,6 +193,7 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await channel.stop()
         await self.rules.close()
+        await self.kb_refresher.stop()
         await self.kb_jobs.close()
         await self.llms.aclose()
         await self.wakeup.close()

@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     kb_max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1024, description="Largest document accepted by the knowledge-base upload."
     )
+    kb_crawl_delay_seconds: float = Field(0.5, ge=0, description="Pause between requests to a crawled site.")
+    kb_crawl_max_page_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Larger pages are skipped.")
+    kb_crawl_allow_private: bool = Field(
+        False, description="Allow crawling loopback and private-network addresses (an intranet; tests)."
+    )
+    kb_refresh_scan_seconds: float = Field(
+        300.0, gt=0, description="How often the worker looks for websites due a scheduled re-crawl."
+    )
 
     channel_plugins: list[str] = Field(
         default_factory=list, description="Extra modules that register channel adapters."

@@ -97,3 +97,21 @@ class KnowledgeJob(_Row, Base):
         if self.state == "done":
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class KnowledgeSite(_Row, Base):
+    """A website crawled into a collection; its pages are documents whose source is their URL.
+    The collection's `refresh` says how often it is crawled again."""
+
+    __tablename__ = "kb_sites"
+    __table_args__ = (UniqueConstraint("collection_id", "start_url"),)
+    workspace_id: Mapped[str] = _ws_fk()
+    collection_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("kb_collections.id", ondelete="CASCADE"), index=True
+    )
+    start_url: Mapped[str] = mapped_column(String(2000))
+    max_pages: Mapped[int] = mapped_column(Integer, default=50)
+    max_depth: Mapped[int] = mapped_column(Integer, default=3)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    last_crawled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

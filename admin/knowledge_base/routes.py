@@ -25,11 +25,16 @@ from admin.knowledge_base.schemas import (
     SearchMode,
     SearchPublic,
     SearchResult,
+    SiteCreate,
+    SitePublic,
     UploadPublic,
 )
-from kb import store
+from kb import sites, store
+from kb.crawl import CrawlRefused, check_host
 from kb.ingest.guard import BadDocument
 from kb.jobs import Tracker, create_job, get_job
+from kb.models import KnowledgeSite
+from kb.sites import crawl_site
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -212,6 +217,67 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
 
         task = jobs.start(job.id, work)
         return JobPublic.of(await jobs.wait(task, UPLOAD_WAIT_SECONDS) or await get_job(db, job_id=job.id))
+
+    # --- websites ----------------------------------------------------------------------------
+
+    async def crawl_job(caller: Caller, site: KnowledgeSite) -> JobPublic:
+        job = await create_job(
+            db, workspace_id=caller.workspace_id, kind="crawl", target=site.start_url, collection_id=site.collection_id
+        )
+
+        async def work(tracker: Tracker) -> dict[str, object]:
+            return await crawl_site(db, site_id=site.id, limits=runtime.crawl_limits, progress=tracker)
+
+        jobs.start(job.id, work)
+        return JobPublic.of(await get_job(db, job_id=job.id))
+
+    @router.get("/sites", response_model=list[SitePublic], summary="Websites crawled into the knowledge base")
+    async def list_sites(caller: Caller = Depends(current_caller)) -> list[SitePublic]:
+        async with db.reader() as s:
+            return [SitePublic.model_validate(x) for x in await service.sites(s, workspace_id=caller.workspace_id)]
+
+    @router.post(
+        "/sites",
+        status_code=202,
+        response_model=JobPublic,
+        summary="Crawl a website (same host and path, robots.txt, sitemap.xml, page/depth/size/rate limits)",
+    )
+    async def add_site(body: SiteCreate, caller: Caller = Depends(current_caller)) -> JobPublic:
+        require_owner(caller)
+        try:
+            await check_host(body.url, settings.kb_crawl_allow_private)
+            site = await sites.add_site(
+                db,
+                workspace_id=caller.workspace_id,
+                start_url=body.url,
+                collection_id=body.collection_id,
+                max_pages=body.max_pages,
+                max_depth=body.max_depth,
+            )
+        except CrawlRefused as exc:
+            raise HTTPException(422, str(exc)) from exc
+        except store.NotFound as exc:
+            raise not_found("collection") from exc
+        return await crawl_job(caller, site)
+
+    @router.post("/sites/{site_id}/crawl", status_code=202, response_model=JobPublic, summary="Crawl again now")
+    async def recrawl(site_id: str, caller: Caller = Depends(current_caller)) -> JobPublic:
+        require_owner(caller)
+        async with db.reader() as s:
+            site = await service.site(s, workspace_id=caller.workspace_id, site_id=site_id)
+        if site is None:
+            raise not_found("site")
+        return await crawl_job(caller, site)
+
+    @router.delete("/sites/{site_id}", status_code=204, summary="Stop crawling a site and remove its pages")
+    async def remove_site(site_id: str, caller: Caller = Depends(current_caller)) -> Response:
+        require_owner(caller)
+        async with db.reader() as s:
+            site = await service.site(s, workspace_id=caller.workspace_id, site_id=site_id)
+        if site is None:
+            raise not_found("site")
+        await sites.remove_site(db, site_id=site.id)
+        return Response(status_code=204)
 
     # --- jobs and search ---------------------------------------------------------------------
 

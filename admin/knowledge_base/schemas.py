@@ -97,6 +97,29 @@ class UploadPublic(BaseModel):
     outcome: Literal["created", "updated", "unchanged"] | None = None
 
 
+class SiteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=8, max_length=2000, description="Where to start: its host and path are the scope.")
+    collection_id: str | None = Field(None, max_length=64)
+    max_pages: int = Field(50, ge=1, le=500)
+    max_depth: int = Field(3, ge=0, le=10)
+
+
+class SitePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    collection_id: str
+    start_url: str
+    max_pages: int
+    max_depth: int
+    pages: int
+    last_crawled_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+
+
 class SourcePublic(BaseModel):
     document_id: str
     title: str

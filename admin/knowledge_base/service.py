@@ -17,7 +17,7 @@ from kb import store
 from kb.embeddings import LOCAL_DIM, LOCAL_MODEL
 from kb.ingest.guard import BadDocument
 from kb.ingest.readers import Parsed, parse
-from kb.models import KnowledgeCollection, KnowledgeDocument, KnowledgeJob
+from kb.models import KnowledgeCollection, KnowledgeDocument, KnowledgeJob, KnowledgeSite
 
 RECENT_JOBS = 50
 
@@ -123,6 +123,16 @@ async def document(s: AsyncSession, *, workspace_id: str, document_id: str) -> K
             )
         )
     ).scalar_one_or_none()
+
+
+async def sites(s: AsyncSession, *, workspace_id: str) -> Sequence[KnowledgeSite]:
+    query = select(KnowledgeSite).where(KnowledgeSite.workspace_id == workspace_id).order_by(KnowledgeSite.created_at)
+    return (await s.execute(query)).scalars().all()
+
+
+async def site(s: AsyncSession, *, workspace_id: str, site_id: str) -> KnowledgeSite | None:
+    query = select(KnowledgeSite).where(KnowledgeSite.id == site_id, KnowledgeSite.workspace_id == workspace_id)
+    return (await s.execute(query)).scalar_one_or_none()
 
 
 async def jobs(s: AsyncSession, *, workspace_id: str) -> Sequence[KnowledgeJob]:

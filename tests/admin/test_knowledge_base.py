@@ -3,7 +3,9 @@ jobs with percent done; bad uploads get a clear 4xx and leave nothing behind; te
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 
@@ -124,3 +126,41 @@ async def test_staff_may_search_but_only_owners_change_the_knowledge_base(
     assert (await client.post(f"{KB}/collections", headers=staff, json={"name": "Staff notes"})).status_code == 403
     found = await client.get(f"{KB}/search", params={"q": "is there parking?"}, headers=staff)
     assert found.status_code == 200 and found.json()["results"][0]["source"]["source"] == "visiting.md"
+
+
+async def test_owners_add_a_website_and_watch_its_crawl(tmp_path: Path, db_url: str) -> None:
+    from bot.app import create_app
+    from tests.conftest import make_settings
+    from tests.kb.site import serve
+
+    runtime = Runtime.build(make_settings(db_url, tmp_path, kb_crawl_allow_private=True, kb_crawl_delay_seconds=0))
+    app = create_app(runtime, worker=False)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            new = await new_workspace(runtime.db)
+            with serve() as site:
+                r = await client.post(f"{KB}/sites", headers=bearer(new.token), json={"url": f"{site.base}/help/"})
+                assert r.status_code == 202 and r.json()["kind"] == "crawl"
+                job_id = r.json()["id"]
+                for _ in range(100):
+                    job = (await client.get(f"{KB}/jobs/{job_id}", headers=bearer(new.token))).json()
+                    if job["state"] in ("done", "failed"):
+                        break
+                    await asyncio.sleep(0.05)
+            assert job["state"] == "done" and job["percent"] == 100 and job["result"]["pages"] == 3
+            [listed] = (await client.get(f"{KB}/sites", headers=bearer(new.token))).json()
+            assert listed["pages"] == 3 and listed["last_error"] is None
+            found = (await client.get(f"{KB}/search", params={"q": "parking"}, headers=bearer(new.token))).json()
+            assert found["results"][0]["source"]["url"] == f"{site.base}/help/"
+            bad = await client.post(f"{KB}/sites", headers=bearer(new.token), json={"url": "ftp://example.com/x"})
+            assert bad.status_code == 422
+            assert (await client.delete(f"{KB}/sites/{listed['id']}", headers=bearer(new.token))).status_code == 204
+            assert (await client.get(f"{KB}/documents", headers=bearer(new.token))).json()["total"] == 0
+    finally:
+        await runtime.close()
+
+
+async def test_private_addresses_are_refused_by_default(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    new = await new_workspace(runtime.db)
+    r = await client.post(f"{KB}/sites", headers=bearer(new.token), json={"url": "http://127.0.0.1:9/help/"})
+    assert r.status_code == 422 and "private network" in r.json()["detail"]

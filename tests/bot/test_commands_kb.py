@@ -45,3 +45,18 @@ def test_kb_add_refuses_bad_files_with_the_reason(cli: CliRunner, tmp_path: Path
     missing = cli.invoke(main, ["kb", "add", str(tmp_path / "nope.pdf"), "--workspace", "shop"])
     assert missing.exit_code == 1 and "no such file" in missing.output
     assert run_json(cli, "kb", "list", "--workspace", "shop") == []
+
+
+def test_kb_add_url_crawls_the_site(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.kb.site import serve
+
+    monkeypatch.setenv("FRONTDESK_KB_CRAWL_ALLOW_PRIVATE", "1")
+    monkeypatch.setenv("FRONTDESK_KB_CRAWL_DELAY_SECONDS", "0")
+    run_json(cli, "workspace", "create", "Bella's Salon")
+    with serve() as site:
+        result = cli.invoke(main, ["kb", "add", f"{site.base}/help/", "--workspace", "bellas-salon"])
+    assert result.exit_code == 0, result.output
+    assert "Crawled 3 pages" in result.output and "3 new" in result.output
+    assert f"skipped {site.base}/help/private/staff.html: disallowed by robots.txt" in result.output
+    sources = [d["source"] for d in run_json(cli, "kb", "list", "--workspace", "bellas-salon")]
+    assert f"{site.base}/help/prices.html" in sources

@@ -148,8 +148,41 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_kb_chunks_document_id"), ["document_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_kb_chunks_workspace_id"), ["workspace_id"], unique=False)
 
+    op.create_table(
+        "kb_sites",
+        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        sa.Column("collection_id", sa.String(length=36), nullable=False),
+        sa.Column("start_url", sa.String(length=2000), nullable=False),
+        sa.Column("max_pages", sa.Integer(), nullable=False),
+        sa.Column("max_depth", sa.Integer(), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("last_crawled_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["collection_id"],
+            ["kb_collections.id"],
+            name=op.f("fk_kb_sites_collection_id_kb_collections"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_kb_sites_workspace_id_workspaces"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_sites")),
+        sa.UniqueConstraint("collection_id", "start_url", name=op.f("uq_kb_sites_collection_id")),
+    )
+    with op.batch_alter_table("kb_sites", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_sites_collection_id"), ["collection_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kb_sites_workspace_id"), ["workspace_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("kb_sites", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_sites_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_kb_sites_collection_id"))
+
+    op.drop_table("kb_sites")
     with op.batch_alter_table("kb_chunks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_kb_chunks_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_kb_chunks_document_id"))
