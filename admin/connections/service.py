@@ -77,6 +77,8 @@ async def _check_account(s: AsyncSession, kind: str, account: str, connection_id
 async def checked_with_channel(data: ConnectionCreate) -> ConnectionCreate:
     """Ask the channel whether the credentials work, and fill in what it says (a Telegram bot's id
     and username). Raises ValueError with what to fix."""
+    if data.kind in ("whatsapp", "sms"):
+        return await _checked_twilio(data)
     if data.kind != "telegram":
         return data
     from channels.telegram.connect import ConnectError, verify_token
@@ -91,6 +93,23 @@ async def checked_with_channel(data: ConnectionCreate) -> ConnectionCreate:
     mode = "webhook" if data.config.get("webhook_secret") else "polling"
     config = {"mode": mode, **data.config, "username": info.username}
     return data.model_copy(update={"account": info.id, "name": data.name or f"@{info.username}", "config": config})
+
+
+async def _checked_twilio(data: ConnectionCreate) -> ConnectionCreate:
+    from channels.whatsapp.connect import ConnectError, check_number, verify_account
+
+    config = dict(data.config)
+    missing = [k for k in ("account_sid", "auth_token", "from") if not config.get(k)]
+    if missing:
+        raise ValueError(f"a Twilio connection needs config {', '.join(missing)}")
+    try:
+        sender = check_number(str(config["from"]))
+        if config.get("sms_from"):
+            check_number(str(config["sms_from"]), whatsapp=False)
+        await verify_account(config)
+    except ConnectError as exc:
+        raise ValueError(str(exc)) from None
+    return data.model_copy(update={"account": data.account or sender, "name": data.name or sender})
 
 
 async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str, data: ConnectionCreate) -> ChannelConnection:

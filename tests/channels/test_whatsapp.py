@@ -427,3 +427,17 @@ async def test_media_is_downloaded_with_basic_auth_and_the_credentials_stay_with
 async def _conversation(runtime: Runtime) -> str:
     async with runtime.db.reader() as s:
         return str((await s.execute(select(Conversation.id))).scalar_one())
+
+
+async def test_admin_api_checks_twilio_credentials(runtime: Runtime, web: httpx.AsyncClient, fake: FakeTwilio) -> None:
+    new = await new_workspace(runtime.db)
+    headers = {"Authorization": f"Bearer {new.token}"}
+    config = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from": WHATSAPP_FROM, "api_base": fake.url}
+    r = await web.post("/api/v1/channels", headers=headers, json={"kind": "whatsapp", "config": config})
+    assert r.status_code == 201, r.text
+    assert r.json()["account"] == WHATSAPP_FROM and r.json()["config"]["auth_token"] == "********"
+    wrong = {**config, "auth_token": "nope", "from": "whatsapp:+14155230000"}
+    r = await web.post("/api/v1/channels", headers=headers, json={"kind": "whatsapp", "config": wrong})
+    assert r.status_code == 422 and "refused" in r.text
+    r = await web.post("/api/v1/channels", headers=headers, json={"kind": "sms", "config": {"from": "+1555"}})
+    assert r.status_code == 422
