@@ -28,8 +28,10 @@ class Retrieve:
         self.top_k = top_k
 
     async def __call__(self, turn: Turn) -> None:
-        if turn.draft_id is not None or turn.conversation is None or turn.conversation.bot_paused:
-            return  # decided on an earlier attempt, or staff are answering: nothing to draft
+        if turn.draft_id is not None or turn.draft is not None:
+            return  # decided on an earlier attempt, or the owner's rules already wrote the reply
+        if turn.conversation is None or turn.conversation.bot_paused:
+            return  # staff are answering: nothing to draft
         question = turn.message.text.strip()
         if not question or turn.message.kind.value != "message":
             return

@@ -19,6 +19,7 @@ from admin.conversations.schemas import (
 )
 from admin.deps import Caller, CallerDependency
 from core import drafts
+from kb import memory
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -134,6 +135,10 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             )
         except drafts.NotFound as exc:
             raise not_found("conversation") from exc
+        if body.save_answer:
+            question = await memory.last_question(db, conversation_id=conversation_id)
+            if question:
+                await memory.save_answer(db, workspace_id=caller.workspace_id, question=question, answer=text)
         return ReplyPublic(queued=outbox_id is not None, outbox_id=outbox_id)
 
     return router

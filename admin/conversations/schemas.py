@@ -68,6 +68,9 @@ class ReplyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
+    save_answer: bool = Field(
+        False, description="Also save the customer's last question and this reply to the knowledge base."
+    )
     idempotency_key: str | None = Field(
         None,
         min_length=1,

@@ -13,6 +13,7 @@ from admin.deps import Caller, CallerDependency
 from admin.drafts.schemas import DraftApprove, DraftPublic, DraftState
 from core import drafts
 from core.models import Draft
+from kb import memory
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -82,6 +83,12 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             raise not_found("draft") from exc
         except drafts.Conflict as exc:
             raise conflict(str(exc)) from exc
+        if body is not None and body.save_answer and draft.final_text:
+            question = await memory.last_question(db, conversation_id=draft.conversation_id, inbox_id=draft.inbox_id)
+            if question:
+                await memory.save_answer(
+                    db, workspace_id=caller.workspace_id, question=question, answer=draft.final_text
+                )
         return DraftPublic.model_validate(draft)
 
     @router.post("/{draft_id}/reject", response_model=DraftPublic, summary="Send nothing")

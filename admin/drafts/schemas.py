@@ -34,3 +34,6 @@ class DraftApprove(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(None, max_length=4000, description="Send this instead of the draft's text (an edit).")
+    save_answer: bool = Field(
+        False, description="Also save the customer's question and this answer to the knowledge base (answer memory)."
+    )

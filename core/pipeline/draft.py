@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 NO_REPLY_KINDS = frozenset({"edit", "reaction", "opt_out", "opt_in"})
 DEFAULT_HELP = "Reply to this message to reach us. Reply STOP to stop receiving messages."
 HISTORY = 20  # earlier messages given to the LLM
+UNCITED = 0.5  # confidence kept by an LLM answer that cites none of the knowledge base's sources
 
 
 class DraftReply(BaseModel):
@@ -145,7 +146,8 @@ class DraftStage:
         turn.draft = DraftResult(
             text=reply.reply.strip(),
             source="llm",
-            confidence=reply.confidence,
+            # An answer that cites none of the sources it was given is a claim without a source.
+            confidence=reply.confidence if cited or not turn.sources else round(reply.confidence * UNCITED, 3),
             citations=cited,
             grounded=bool(cited),
             needs_staff=reply.needs_staff or not reply.reply.strip(),

@@ -25,6 +25,28 @@ class Section:
     answer: str | None = None
 
 
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def unwrap(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph (Markdown renders them as one line), keeping
+    paragraph breaks, list items and code as they are."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = paragraph.splitlines()
+        if any(line.lstrip().startswith(("```", "|", "    ")) for line in lines):
+            out.append(paragraph)
+            continue
+        joined: list[str] = []
+        for line in lines:
+            if joined and not LIST_ITEM.match(line):
+                joined[-1] = f"{joined[-1]} {line.strip()}"
+            else:
+                joined.append(line.rstrip())
+        out.append("\n".join(joined))
+    return "\n\n".join(out)
+
+
 def is_question(heading: str) -> bool:
     return heading.rstrip().endswith("?")
 
@@ -51,7 +73,7 @@ def split_sections(markdown: str, *, page: int | None = None) -> list[Section]:
                 table.clear()
             lines.append(line)
         body.clear()
-        text = "\n".join(lines).strip()
+        text = unwrap("\n".join(lines))
         if stack and is_question(stack[-1][1]) and (text or tables):
             # A question heading: the text under it (tables too) is the business's answer.
             question, answer = stack[-1][1], "\n\n".join([text, *tables]).strip()

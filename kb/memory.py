@@ -1,0 +1,56 @@
+"""Answer memory: what staff answered becomes knowledge, so the same question is answered next time
+with the staff member's own words.
+
+Each saved answer is a one-question FAQ document in the workspace's knowledge base. Its source is
+derived from the question, so saving a new answer to the same question replaces the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from core.db import Database
+from core.models import Message, Workspace
+from kb.store import Stored, content_hash, faq_document, store_document
+
+MAX_QUESTION_CHARS = 1000
+
+
+class NothingToSave(ValueError):
+    pass
+
+
+def _key(question: str) -> str:
+    normal = " ".join(question.lower().split()).strip(" ?!.")
+    return "answer:" + hashlib.sha256(normal.encode()).hexdigest()[:16]
+
+
+async def save_answer(db: Database, *, workspace_id: str, question: str, answer: str) -> Stored:
+    question, answer = question.strip()[:MAX_QUESTION_CHARS], answer.strip()
+    if not question or not answer:
+        raise NothingToSave("both the customer's question and the answer are needed")
+    async with db.reader() as r:
+        workspace = await r.get(Workspace, workspace_id)
+    team = f"{workspace.name} team" if workspace else "Our team"
+    parsed = faq_document(team, [(question, answer)])
+    return await store_document(
+        db,
+        workspace_id=workspace_id,
+        collection_id=None,
+        source=_key(question),
+        kind="answer",
+        parsed=parsed,
+        digest=content_hash(f"{question}\n{answer}"),
+        size=len(answer.encode()),
+    )
+
+
+async def last_question(db: Database, *, conversation_id: str, inbox_id: int | None = None) -> str | None:
+    """The customer's message a staff answer answers: the one the draft was for, or the latest."""
+    query = select(Message.text).where(Message.conversation_id == conversation_id, Message.direction == "in")
+    if inbox_id is not None:
+        query = query.where(Message.inbox_id == inbox_id)
+    async with db.reader() as r:
+        return (await r.execute(query.order_by(Message.created_at.desc()).limit(1))).scalar_one_or_none()
