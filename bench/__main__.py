@@ -100,6 +100,14 @@ def table(results: dict[str, Any]) -> str:
             f"{'MET' if m['median'] <= rule_engine.TARGET_MS else 'NOT MET'} "
             f"({m['median']:.2f} ms, p99 {m['p99']:.2f} ms; with log traces {rules['evaluate']['median']:.2f} ms)"
         )
+    tg = results.get("telegram", {}).get("sqlite")
+    if tg:
+        frontdesk = tg["median"]["frontdesk"]
+        lines.append(
+            f"target: Telegram webhook ingest >= 1.0x a bare aiogram bot, p99 <= 25 ms (SQLite): "
+            f"{'MET' if tg['ratio'] >= 1.0 and frontdesk['latency']['p99'] <= 25 else 'NOT MET'} "
+            f"({tg['ratio']:.2f}x, p99 {frontdesk['latency']['p99']:.1f} ms; CPU per update {tg['cpu_ratio']:.2f}x)"
+        )
     if results.get("kb"):
         from bench import kb_eval
 
@@ -144,6 +152,16 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             )
             print(webchat.report(r), flush=True)
             results["webchat"][db] = r
+    from bench import telegram
+
+    results["telegram"] = {}
+    for db in dbs:
+        print(f"== Telegram webhook ingest on {db}, against a bare aiogram bot ...", flush=True)
+        r = await telegram.run(
+            postgres=db == "postgres", requests=1000 if args.quick else 3000, concurrency=50, rounds=3
+        )
+        print(telegram.report(r), flush=True)
+        results["telegram"][db] = r
     return results
 
 

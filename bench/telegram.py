@@ -21,6 +21,7 @@ import asyncio
 import itertools
 import json
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -33,6 +34,7 @@ import aiohttp
 from bench.common import (
     PYTHON,
     ROOT,
+    cpu_seconds,
     create_pg_database,
     drop_pg_database,
     free_port,
@@ -148,9 +150,14 @@ async def run(*, postgres: bool, requests: int, concurrency: int, rounds: int) -
         for url in targets.values():  # warm-up: imports, pools, caches
             await drive(url, requests=300, concurrency=concurrency)
         runs: dict[str, list[dict[str, Any]]] = {"aiogram": [], "frontdesk": []}
+        pids = {"aiogram": baseline.pid, "frontdesk": ours.pid}
         for _ in range(rounds):
             for name, url in targets.items():
-                runs[name].append(await drive(url, requests=requests, concurrency=concurrency))
+                # CPU per update is steadier than throughput on a shared machine: report both.
+                cpu0 = cpu_seconds(pids[name])
+                result = await drive(url, requests=requests, concurrency=concurrency)
+                result["cpu_us_per_update"] = (cpu_seconds(pids[name]) - cpu0) / max(result["ok"], 1) * 1e6
+                runs[name].append(result)
         stored = None
         if not postgres:
             import sqlite3
@@ -180,6 +187,8 @@ async def run(*, postgres: bool, requests: int, concurrency: int, rounds: int) -
             f["throughput"] / a["throughput"] for a, f in zip(runs["aiogram"], runs["frontdesk"], strict=True)
         ],
         "inbox_rows": stored,
+        "cpu_ratio": statistics.median(r["cpu_us_per_update"] for r in runs["aiogram"])
+        / statistics.median(r["cpu_us_per_update"] for r in runs["frontdesk"]),
     }
 
 
@@ -187,13 +196,13 @@ def report(r: dict[str, Any]) -> str:
     lines = [
         f"Telegram webhook ingest on {r['database']}: {r['concurrency']} concurrent, "
         f"{len(r['rounds']['aiogram'])} rounds of {r['requests_per_round']} updates each",
-        f"{'':<10} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8}  statuses",
+        f"{'':<10} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/update':>14}  statuses",
     ]
     for name in ("aiogram", "frontdesk"):
         m = r["median"][name]
         lines.append(
-            f"{name:<10} {m['throughput']:>10.0f} {m['latency']['median']:>8.1f} {m['latency']['p99']:>8.1f}  "
-            f"{m['statuses']}"
+            f"{name:<10} {m['throughput']:>10.0f} {m['latency']['median']:>8.1f} {m['latency']['p99']:>8.1f} "
+            f"{m['cpu_us_per_update']:>14.0f}  {m['statuses']}"
         )
     p99 = r["median"]["frontdesk"]["latency"]["p99"]
     lines.append(
@@ -201,6 +210,7 @@ def report(r: dict[str, Any]) -> str:
         f"{', '.join(f'{x:.2f}' for x in r['all_ratios'])}); goal >= 1.0x; "
         f"frontdesk p99 {p99:.1f} ms, goal <= {P99_TARGET_MS:g} ms"
     )
+    lines.append(f"CPU per update, aiogram / frontdesk (the server process, all threads): {r['cpu_ratio']:.2f}x")
     if r["inbox_rows"] is not None:
         lines.append(f"inbox rows stored by frontdesk: {r['inbox_rows']}")
     return "\n".join(lines)
