@@ -48,16 +48,29 @@ def ordered(rules: list[CompiledRule]) -> list[CompiledRule]:
 class _Cached:
     fingerprint: tuple[Any, ...]
     by_trigger: dict[str, list[CompiledRule]]
+    checked: float = 0.0  # time.monotonic() of the last fingerprint read
 
 
 class RuleBook:
-    """The active rules of each workspace, compiled, by trigger."""
+    """The active rules of each workspace, compiled, by trigger.
 
-    def __init__(self, db: Database) -> None:
+    The fingerprint is read at most every `max_age` seconds per workspace, so a busy conversation costs
+    no query per message; a rule saved through this process is seen at once (`forget`), one saved
+    through another process within `max_age`.
+    """
+
+    def __init__(self, db: Database, *, max_age: float = 2.0) -> None:
         self.db = db
+        self.max_age = max_age
         self._cache: dict[str, _Cached] = {}
 
+    def forget(self, workspace_id: str) -> None:
+        self._cache.pop(workspace_id, None)
+
     async def rules_for(self, workspace_id: str, trigger: str) -> list[CompiledRule]:
+        cached = self._cache.get(workspace_id)
+        if cached is not None and time.monotonic() - cached.checked < self.max_age:
+            return cached.by_trigger.get(trigger, [])
         async with self.db.reader() as s:
             fingerprint = tuple(
                 (
@@ -77,6 +90,7 @@ class RuleBook:
                     by_trigger.setdefault(compiled.trigger, []).append(compiled)
                 cached = _Cached(fingerprint, {k: ordered(v) for k, v in by_trigger.items()})
                 self._cache[workspace_id] = cached
+            cached.checked = time.monotonic()
         return cached.by_trigger.get(trigger, [])
 
 

@@ -85,6 +85,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             raise invalid(exc) from exc
         except service.NameTaken as exc:
             raise HTTPException(409, str(exc)) from exc
+        engine.book.forget(rule.workspace_id)
         return RulePublic.of(rule)
 
     @router.get(base + "/rules/{rule_id}", response_model=RulePublic)
@@ -109,6 +110,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             raise invalid(exc) from exc
         except service.NameTaken as exc:
             raise HTTPException(409, str(exc)) from exc
+        engine.book.forget(rule.workspace_id)
         return RulePublic.of(rule)
 
     @router.put(base + "/rules/{rule_id}", response_model=RulePublic, summary="Replace a rule")
@@ -135,6 +137,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             if rule is None:
                 raise not_found("rule")
             await s.delete(rule)
+        engine.book.forget(ws.id)
         return Response(status_code=204)
 
     @router.get(
@@ -262,6 +265,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                 done = await templates.install(s, workspace_id=caller.workspace_id, pack=pack, box=runtime.box)
         except schema.RuleInvalid as exc:
             raise invalid(exc) from exc
+        engine.book.forget(caller.workspace_id)
         return InstallResult(pack=pack, **done.__dict__)
 
     return router

@@ -63,7 +63,9 @@ async def salon(runtime: Runtime, *, tz: str = "Europe/Madrid", policy: str = "a
 
 async def add_rule(runtime: Runtime, workspace_id: str, data: dict[str, Any]) -> Rule:
     async with runtime.db.session() as s:
-        return await service.save(s, workspace_id=workspace_id, data=data, box=runtime.box)
+        rule = await service.save(s, workspace_id=workspace_id, data=data, box=runtime.box)
+    runtime.rules.book.forget(workspace_id)  # as the API does after a save
+    return rule
 
 
 async def customer_says(
