@@ -73,7 +73,7 @@ def configure(level: str = "INFO", *, json_lines: bool = True, secrets: list[str
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "openai", "aiosqlite", "asyncio", "alembic"):
+    for noisy in ("httpx", "httpcore", "openai", "aiosqlite", "asyncio", "alembic", "twilio", "aiogram"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # uvicorn's access log carries query strings; ours is enough.
     logging.getLogger("uvicorn.access").handlers[:] = []
