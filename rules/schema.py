@@ -15,7 +15,7 @@ from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, HttpUrl, Tag, ValidationError
 
 from rules import vocabulary as vocab
-from rules.templating import ENV
+from rules.templating import check as check_template
 
 Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 60)]
 
@@ -302,7 +302,7 @@ def _check_conditions(cond: Any, where: str, problems: list[dict[str, str]]) -> 
 
 def _check_template(text: str, where: str, problems: list[dict[str, str]]) -> None:
     try:
-        ENV.parse(text)
+        check_template(text)
     except TemplateSyntaxError as exc:
         problems.append({"where": where, "problem": f"template error on line {exc.lineno}: {exc.message}"})
 

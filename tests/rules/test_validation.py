@@ -113,3 +113,20 @@ def test_several_problems_come_back_together() -> None:
         )
     )
     assert [p["where"] for p in found] == ["conditions.any[0].variable", "actions[0].template"]
+
+
+def test_templates_cannot_loop_deeply_or_blow_up() -> None:
+    from jinja2.exceptions import SecurityError
+
+    from rules.templating import render
+
+    deep = "{% for a in range(3) %}{% for b in range(3) %}{% for c in range(3) %}x{% endfor %}{% endfor %}{% endfor %}"
+    assert problems(rule(actions=[{"type": "reply", "template": deep}])) == [
+        {"where": "actions[0].template", "problem": "template error on line 1: loops may nest at most 2 deep"}
+    ]
+    for hostile in ("{{ 'x' * 100000000 }}", "{% for i in range(1000000) %}{% endfor %}", "{{ 9 ** 999999 }}"):
+        with pytest.raises(SecurityError):
+            render(hostile, {})
+    assert render("{{ 'ha' * 3 }} {% for t in tags %}#{{ t }} {% endfor %}", {"tags": ["vip", "new"]}) == (
+        "hahaha #vip #new"
+    )
