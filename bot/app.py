@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.input_guard import clean_input
 from bot.runtime import Runtime
 from channels.web.cors import ChatCORS
+from channels.web.upload import max_upload_bytes
 from core.metrics import INBOX_DEPTH, OUTBOX_PENDING, REGISTRY
 from core.migrate import current_revisions, head_revisions
 from core.models import InboxItem, OutboxItem
@@ -91,7 +92,11 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.add_middleware(
         BodyLimit,
         max_bytes=runtime.settings.max_body_bytes,
-        larger={"/api/v1/knowledge-base/documents": upload_limit},
+        larger={
+            "/api/v1/knowledge-base/documents": upload_limit,
+            # Voice notes and files from the chat page; JSON messages keep the small limit in the route.
+            "/api/v1/chat": max_upload_bytes(runtime.settings) + 64 * 1024,
+        },
     )
     if runtime.settings.chat_allowed_origins:
         app.add_middleware(ChatCORS, origins=runtime.settings.chat_allowed_origins)

@@ -11,6 +11,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from bot.media import build_storage, build_transcriber, media_limits
 from bot.settings import Settings
 from channels.telegram import TelegramChannel
 from channels.web import WebChannel
@@ -20,6 +21,7 @@ from core.channels import Channel, ChannelRegistry
 from core.crypto import SecretBox
 from core.db import Database
 from core.inbox import Inbox
+from core.media.stage import MediaStage
 from core.notify import StaffNotifier
 from core.outbox import OutboxSender, route_for
 from core.pipeline import Pipeline, passthrough
@@ -93,10 +95,12 @@ class Runtime:
         self.llms = LLMProvider(
             self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries
         )
+        self.storage = build_storage(s)
+        self.transcriber = build_transcriber(s)
         self.pipeline = Pipeline(
             {
                 "resolve": Resolve(self.db),
-                "media": passthrough.media,
+                "media": MediaStage(self.db, self.box, self.channels, self.storage, self.transcriber, media_limits(s)),
                 "understand": passthrough.understand,
                 "rules": self.rules.stage,
                 "retrieve": Retrieve(self.knowledge),
@@ -109,7 +113,7 @@ class Runtime:
                 "decide": Decide(self.db, self.wakeup, self.notifier),
             }
         )
-        self.web = WebChannel(self.db, self.wakeup, s)
+        self.web = WebChannel(self.db, self.wakeup, s, storage=self.storage)
         self.channels.register(self.web)
         self.channels.register(
             TelegramChannel(
@@ -196,5 +200,7 @@ class Runtime:
         await self.kb_refresher.stop()
         await self.kb_jobs.close()
         await self.llms.aclose()
+        if self.transcriber is not None:
+            await self.transcriber.aclose()
         await self.wakeup.close()
         await self.db.dispose()

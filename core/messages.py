@@ -64,6 +64,15 @@ class Attachment(_Frozen):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     phone: str | None = None
+    # Filled by the media stage: the stored copy (content-hash key), what the customer wrote beside
+    # a voice note, the transcript's language and confidence, a document's text, and why the file
+    # could not be used (too_long, too_large, corrupt, wrong_type, empty, no_speech).
+    key: str | None = None
+    caption: str | None = None
+    language: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    extracted_text: str | None = None
+    problem: str | None = None
 
 
 class Sender(_Frozen):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from core.channels import AcceptFn, Channel, DeliveryReceipt, Route
+from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route
 from core.db import Database
-from core.messages import OutboundMessage
+from core.media.storage import Storage, StorageError
+from core.messages import Attachment, OutboundMessage
 from core.wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -24,13 +25,27 @@ class WebChannel(Channel):
     max_text: ClassVar[int] = 8000
     supports_buttons: ClassVar[bool] = True
 
-    def __init__(self, db: Database, wakeup: Wakeup, settings: Settings) -> None:
+    def __init__(self, db: Database, wakeup: Wakeup, settings: Settings, *, storage: Storage | None = None) -> None:
         self.db = db
         self.wakeup = wakeup
         self.settings = settings
+        # Where uploads from the chat page are kept until the media stage reads them.
+        self.storage = storage
 
     async def send(self, route: Route, message: OutboundMessage) -> DeliveryReceipt:
         return DeliveryReceipt(external_ids=(message.idempotency_key,), status="sent")
+
+    async def fetch_media(self, route: Route, attachment: Attachment, *, max_bytes: int) -> bytes:
+        """An upload from the chat page: its ref is the storage key it was kept under."""
+        if self.storage is None or not attachment.ref:
+            raise MediaError("no stored upload for this attachment", code="missing")
+        try:
+            data = await self.storage.get(attachment.ref)
+        except StorageError as exc:
+            raise MediaError(str(exc), code="missing") from exc
+        if len(data) > max_bytes:
+            raise MediaError(f"the file is over the {max_bytes} byte limit", code="too_large")
+        return data
 
     def router(self, accept: AcceptFn) -> APIRouter:
         from channels.web.routes import build_router

@@ -9,13 +9,14 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import or_, select
 
 from channels.web.ratelimit import RateLimiter
-from channels.web.schemas import ChatCreate, ChatHistoryPublic, ChatMessagePublic, ChatPublic, ChatStatus
+from channels.web.schemas import ChatHistoryPublic, ChatMessagePublic, ChatPublic, ChatStatus
+from channels.web.upload import CHAT_REQUEST_BODY, max_upload_bytes, read_chat_request
 from core.channels import AcceptFn
 from core.inbox import TurnOutcome, turn_outcome
 from core.messages import ChannelKind, Citation, InboundMessage, Sender
@@ -37,13 +38,6 @@ ROLE: dict[str, Literal["customer", "assistant", "staff", "system"]] = {
     "staff": "staff",
     "system": "system",
 }
-
-
-def require_json(request: Request) -> None:
-    """Only JSON is accepted: it also keeps cross-site HTML forms (CSRF) out."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise HTTPException(415, "send the message as application/json")
 
 
 def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
@@ -85,10 +79,14 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
     @router.post(
         "/api/v1/chat",
         response_model=ChatPublic,
-        dependencies=[Depends(require_json)],
-        summary="Send a customer message and get the reply if it is ready in time",
+        summary="Send a customer message (JSON), or a voice note or file (multipart), and get the reply "
+        "if it is ready in time",
+        openapi_extra=CHAT_REQUEST_BODY,
     )
-    async def chat(body: ChatCreate, request: Request) -> ChatPublic:
+    async def chat(request: Request) -> ChatPublic:
+        body = await read_chat_request(
+            request, storage=channel.storage, max_json=settings.max_body_bytes, max_file=max_upload_bytes(settings)
+        )
         if len(body.message) > settings.max_message_chars:
             raise HTTPException(413, f"message is longer than {settings.max_message_chars} characters")
         assistant = await find_assistant(body.agent)
@@ -104,6 +102,7 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
                 thread=str(session_id),
                 sender=Sender(id=str(session_id), display_name="Web visitor"),
                 text=body.message,
+                attachments=(body.attachment,) if body.attachment else (),
                 raw={"agent": body.agent, "session_id": str(session_id), "message_id": body.message_id},
             )
         )

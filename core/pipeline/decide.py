@@ -109,9 +109,11 @@ class Decide:
                         idempotency_key=draft_key(row.id),
                     ),
                 )
-            elif decision == HANDOFF and conversation.status != "waiting":
-                # One honest holding reply per wait, not one per message.
-                text = (turn.assistant.holding_reply if turn.assistant else None) or DEFAULT_HOLDING_REPLY
+            elif decision == HANDOFF and (turn.handoff_reply or conversation.status != "waiting"):
+                # One honest holding reply per wait, not one per message; a stage's own reply (media it
+                # could not use) always goes, since the customer has to do something about it.
+                holding = (turn.assistant.holding_reply if turn.assistant else None) or DEFAULT_HOLDING_REPLY
+                text = turn.handoff_reply or holding
                 turn.reply_outbox_id = await enqueue(
                     s,
                     conversation=conversation,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.assistants import LLMProvider
 from core.db import Database
 from core.llm import LLMError
+from core.media.context import attachment_context
 from core.messages import MessageKind
 from core.models import Message
 from core.pipeline.turn import DraftResult, Turn
@@ -57,7 +58,8 @@ def build_prompt(turn: Turn) -> list[dict[str, str]]:
     for row in turn.history:
         if row.text:
             messages.append({"role": "user" if row.direction == "in" else "assistant", "content": row.text})
-    messages.append({"role": "user", "content": turn.message.text or turn.message.payload or ""})
+    latest = turn.message.text or turn.message.payload or ""
+    messages.append({"role": "user", "content": (latest + attachment_context(turn.message.attachments)).strip()})
     return messages
 
 

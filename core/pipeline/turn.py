@@ -62,6 +62,9 @@ class Turn:
     rules: RuleOutcome = field(default_factory=RuleOutcome)
     sources: list[Source] = field(default_factory=list)
     draft: DraftResult | None = None
+    # A stage's own words for the customer when it hands off (a voice note too long to hear), sent
+    # instead of the holding reply even while the conversation already waits for staff.
+    handoff_reply: str | None = None
     decision: str | None = None
     draft_id: str | None = None
     reply_outbox_id: int | None = None

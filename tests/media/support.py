@@ -28,6 +28,7 @@ def encode(samples: npt.NDArray[np.float32], *, container: str = "ogg", codec: s
     out = io.BytesIO()
     with av.open(out, mode="w", format=container) as media:
         stream = media.add_stream(codec, rate=48000 if codec == "libopus" else SAMPLE_RATE)
+        assert isinstance(stream, av.audio.stream.AudioStream)
         stream.layout = "mono"
         if codec == "libopus":
             stream.bit_rate = 24_000

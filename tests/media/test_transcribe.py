@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from core.media.audio import AudioProblem
@@ -12,7 +14,7 @@ from tests.media.support import JFK, JFK_TEXT, encode, jfk_samples, voice_note, 
 
 
 @pytest.fixture
-async def whisper() -> WhisperTranscriber:
+async def whisper() -> AsyncIterator[WhisperTranscriber]:
     transcriber = WhisperTranscriber(WhisperOptions(), max_seconds=300)
     yield transcriber
     await transcriber.aclose()
