@@ -45,11 +45,9 @@ def invalid(exc: schema.RuleInvalid) -> HTTPException:
 
 async def _workspace(s: AsyncSession, caller: Caller, ref: str, *, write: bool) -> Workspace:
     """The workspace in the path, if the caller may see it (and change it, for writes)."""
-    role = caller.role
-    workspace = None
-    if ref in (caller.workspace_id,):
-        workspace = await s.get(Workspace, ref)
-    elif caller.user_id is not None:
+    own = await s.get(Workspace, caller.workspace_id)
+    workspace, role = (own, caller.role) if own is not None and ref in (own.id, own.slug) else (None, caller.role)
+    if workspace is None and caller.user_id is not None:  # a user may name another workspace of theirs
         found = await membership_for(s, user_id=caller.user_id, ref=ref)
         if found is not None:
             workspace, role = found
