@@ -174,3 +174,22 @@ async def test_vocabulary_and_templates(client: httpx.AsyncClient, runtime: Runt
     again = (await client.post(f"{API}/rules/templates/salon/install", headers=headers)).json()
     assert again["installed"] == [] and "after-hours reply" in again["skipped"]
     assert (await client.post(f"{API}/rules/templates/bakery/install", headers=headers)).status_code == 404
+
+
+async def test_staff_read_rules_but_only_owners_change_them(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    from core.models import Membership
+    from tests.admin.conftest import register
+
+    owner = await register(client, workspace_name="Bella's Salon")
+    ws = owner["workspace"]["id"]
+    staff = await register(client, workspace_name="Staff's own")
+    async with runtime.db.session() as s:
+        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="staff"))
+    url = f"{API}/context/workspaces/{ws}/rules/"
+    assert (await client.post(url, json=AFTER_HOURS, headers=auth(owner["token"]))).status_code == 201
+    # Staff name the salon in the path (their token's own workspace is another one).
+    listed = await client.get(url, headers=auth(staff["token"]))
+    assert listed.status_code == 200 and [r["name"] for r in listed.json()] == ["after-hours reply"]
+    refused = await client.post(url, json={**AFTER_HOURS, "name": "mine"}, headers=auth(staff["token"]))
+    assert refused.status_code == 403
+    assert (await client.get(f"{API}/context/workspaces/bellas-salon/rules/", headers=auth(owner["token"]))).json()
