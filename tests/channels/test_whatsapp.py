@@ -441,3 +441,22 @@ async def test_admin_api_checks_twilio_credentials(runtime: Runtime, web: httpx.
     assert r.status_code == 422 and "refused" in r.text
     r = await web.post("/api/v1/channels", headers=headers, json={"kind": "sms", "config": {"from": "+1555"}})
     assert r.status_code == 422
+
+
+async def test_a_whatsapp_voice_note_reaches_staff_as_text(
+    runtime: Runtime, web: httpx.AsyncClient, fake: FakeTwilio
+) -> None:
+    from tests.media.support import JFK_TEXT, voice_note, word_error_rate
+
+    new = await new_workspace(runtime.db, approval_policy="approve_all")
+    conn = await connect(runtime, new.workspace.id, fake)
+    fake.media["ME9"] = (voice_note(), "audio/ogg")
+    url = fake.media_url("MM" + "2" * 32, "ME9")
+    assert (await post(web, f"/webhooks/twilio/{conn.id}", whatsapp("whatsapp_voice_note", MediaUrl0=url))).is_success
+    await deliver(runtime)
+    async with runtime.db.reader() as s:
+        row = (await s.execute(select(Message).where(Message.direction == "in"))).scalar_one()
+    assert word_error_rate(JFK_TEXT, row.text) <= 0.15, row.text
+    (note,) = row.attachments
+    assert note["kind"] == "voice" and note["transcript"] == row.text and note["language"] == "en"
+    assert fake.media_requests[-1]["authorization"] is None  # storage got no credentials
