@@ -128,9 +128,9 @@ def worker() -> None:
 
 
 def _register_commands() -> None:
-    from bot import commands, commands_drafts, commands_rules, commands_telegram, commands_whatsapp  # noqa: F401  (they add `channel add …`)
+    from bot import commands, commands_drafts, commands_rules, commands_slack, commands_telegram, commands_whatsapp  # noqa: F401  (they add `channel add …`)
 
-    for command in commands.COMMANDS + commands_drafts.COMMANDS + commands_rules.COMMANDS:
+    for command in commands.COMMANDS + commands_drafts.COMMANDS + commands_rules.COMMANDS + commands_slack.COMMANDS:
         main.add_command(command)
     from bot import commands_kb
 

@@ -24,7 +24,7 @@ CHANNEL_SECRETS: dict[str, frozenset[str]] = {
     "telegram": frozenset({"token", "webhook_secret"}),
     "whatsapp": frozenset({"auth_token"}),
     "sms": frozenset({"auth_token"}),
-    "slack": frozenset({"bot_token", "signing_secret"}),
+    "slack": frozenset({"bot_token", "signing_secret", "app_token"}),
     "web": frozenset(),
 }
 
@@ -221,7 +221,7 @@ def _generic_add(kind: str) -> click.Command:
     return add
 
 
-for _kind in ("web", "slack"):
+for _kind in ("web",):
     channel_add.add_command(_generic_add(_kind))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.media import build_storage, build_transcriber, media_limits
 from bot.settings import Settings
+from channels.slack import SlackChannel
 from channels.telegram import TelegramChannel
 from channels.web import WebChannel
 from channels.whatsapp import TwilioChannel
@@ -127,10 +128,24 @@ class Runtime:
         self.channels.register(
             TwilioChannel(self.db, self.box, public_url=s.public_url, notifier=self.notifier), "whatsapp", "sms"
         )
+        self.slack = SlackChannel(
+            self.db, self.box, self.wakeup, worker_id=self.worker_id, poll_seconds=s.worker_poll_seconds,
+            on_rejected=self._draft_rejected,
+        )  # fmt: skip
+        self.channels.register(self.slack)
+        self.notifier.register(self.slack.jobs.on_alert)  # approval cards, through a durable queue
+        decide = next(stage.run for stage in self.pipeline.stages if stage.name == "decide")
+        self.pipeline.replace("decide", self.slack.after_decide(decide))  # a taken-over thread sees the customer
         for module in s.channel_plugins:
             importlib.import_module(module).register(self)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
+
+    async def _draft_rejected(self, workspace_id: str, conversation_id: str, draft_id: str) -> None:
+        await self.rules.events.fire_safely(
+            "draft_rejected", workspace_id=workspace_id, conversation_id=conversation_id, previous={},
+            key=f"rejected:{draft_id}",
+        )  # fmt: skip
 
     async def _typing(self, turn: Turn) -> None:
         if turn.conversation is None or turn.conversation.channel not in self.channels:
@@ -184,6 +199,7 @@ class Runtime:
         if worker:
             self._tasks.append(asyncio.create_task(self.worker().run(self._stop), name="worker"))
             self._tasks.append(asyncio.create_task(self.sender().run(self._stop), name="outbox"))
+            self._tasks.append(asyncio.create_task(self.slack.jobs.run(self._stop), name="slack-staff"))
             self.rules.start()
             self.kb_refresher.start()
 

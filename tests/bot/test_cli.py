@@ -31,19 +31,14 @@ def test_workspace_create_and_list(cli: CliRunner) -> None:
 
 
 def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> None:
+    from tests.fakes.slack_server import BOT_TOKEN, fake_slack
+
     run_json(cli, "workspace", "create", "Shop")
-    added = run_json(
-        cli,
-        "channel",
-        "add",
-        "slack",
-        "--workspace",
-        "shop",
-        "--account",
-        "T0SHOP",
-        "--set",
-        "bot_token=xoxb-123456-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    )
+    with fake_slack() as fake:
+        slack = ["--bot-token", BOT_TOKEN, "--signing-secret", "ABCDEFGHIJ-secret", "--staff-channel", "C1",
+                 "--api-base", fake.api_base]  # fmt: skip
+        added = run_json(cli, "channel", "add", "slack", "--workspace", "shop", *slack)
+        bad = cli.invoke(main, ["channel", "add", "slack", "--workspace", "nope", *slack])
     assert isinstance(added, dict) and added["config"]["bot_token"] == "********"
     listed = run_json(cli, "channel", "list", "--workspace", "shop")
     assert [c["id"] for c in listed] == [added["id"]]
@@ -51,7 +46,6 @@ def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> 
     result = cli.invoke(main, ["channel", "remove", added["id"]])
     assert result.exit_code == 0
     assert run_json(cli, "channel", "list") == []
-    bad = cli.invoke(main, ["channel", "add", "slack", "--workspace", "nope"])
     assert bad.exit_code != 0 and "no workspace" in bad.output
 
 
