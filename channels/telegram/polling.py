@@ -51,10 +51,18 @@ class Poller:
         if not db.is_postgres:
             await self._poll()
             return
+        key = _lock_key(self.connection.id)
         while True:
             async with db.engine.connect() as lock_holder:
                 if await self._lock(lock_holder):
-                    await self._poll()
+                    try:
+                        await self._poll()
+                    finally:
+                        # The lock belongs to the session, and the connection goes back to the pool:
+                        # release it, or a changed connection's next poller would wait forever.
+                        with contextlib.suppress(Exception):
+                            await lock_holder.execute(select(func.pg_advisory_unlock(key)))
+                            await lock_holder.commit()
                     return
             await asyncio.sleep(self.channel.poll_rescan_seconds)
 

@@ -337,3 +337,56 @@ async def test_admin_api_checks_a_telegram_token_and_fills_in_the_bot(
     assert r.status_code == 422 and "refused the token" in r.text
     r = await web.post("/api/v1/channels", headers=headers, json={"kind": "telegram", "config": {}})
     assert r.status_code == 422 and "BotFather" in r.text
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_several_servers_poll_a_bot_once_and_another_takes_over(settings: Settings, fake: FakeTelegram) -> None:
+    """Telegram refuses two getUpdates for one bot at once: on PostgreSQL an advisory lock makes one
+    process the poller, and when it stops, another picks the bot up."""
+    settings = settings.model_copy(update={"telegram_poll_rescan_seconds": 0.1, "telegram_poll_timeout": 1})
+    first, second = Runtime.build(settings), Runtime.build(settings)
+    new = await new_workspace(first.db)
+    await connect(first, new.workspace.id, fake, mode="polling", secret=None)
+    await first.start(worker=False)
+    await second.start(worker=False)
+    try:
+        await asyncio.sleep(1.0)
+        assert len(fake.sent("deleteWebhook")) == 1  # only the lock holder began polling
+        await first.close()
+        for _ in range(100):
+            if len(fake.sent("deleteWebhook")) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(fake.sent("deleteWebhook")) == 2  # the second server took over
+        fake.push_update(text_update(300, "anyone there?"))
+        for _ in range(100):
+            if await inbox_count(second) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await inbox_count(second) == 1
+    finally:
+        await second.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_a_changed_connection_is_polled_again_in_the_same_process(settings: Settings, fake: FakeTelegram) -> None:
+    settings = settings.model_copy(update={"telegram_poll_rescan_seconds": 0.1, "telegram_poll_timeout": 1})
+    runtime = Runtime.build(settings)
+    new = await new_workspace(runtime.db)
+    conn = await connect(runtime, new.workspace.id, fake, mode="polling", secret=None)
+    await runtime.start(worker=False)
+    try:
+        await asyncio.sleep(0.5)
+        async with runtime.db.session() as s:  # staff rename the bot: its poller restarts
+            await s.execute(update(ChannelConnection).where(ChannelConnection.id == conn.id).values(name="renamed"))
+            row = await s.get(ChannelConnection, conn.id)
+            assert row is not None
+            config = runtime.box.open(row.config)
+            row.config = runtime.box.seal({**config, "username": "renamed_bot"}, frozenset({"token", "webhook_secret"}))
+        for _ in range(100):
+            if len(fake.sent("deleteWebhook")) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(fake.sent("deleteWebhook")) == 2  # the new poller got the lock its predecessor held
+    finally:
+        await runtime.close()
