@@ -48,6 +48,10 @@ class WebChannel(Channel):
         return data
 
     def router(self, accept: AcceptFn) -> APIRouter:
+        from channels.web.media import build_media_router
         from channels.web.routes import build_router
 
-        return build_router(self, accept)
+        router = build_router(self, accept)
+        if self.storage is not None:
+            router.include_router(build_media_router(self.storage))
+        return router

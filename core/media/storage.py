@@ -57,6 +57,11 @@ class Storage(ABC):
     def signed_url(self, key: str, *, expires_in: float = 3600) -> str:
         """A link anyone may fetch the file from until it expires."""
 
+    def verify_link(self, key: str, expires: int, signature: str) -> bool:
+        """True if a `/media/{key}` link we signed is genuine and current. Stores whose links point
+        elsewhere (an S3 presigned URL) never serve through us."""
+        return False
+
 
 class LinkSigner:
     """HMAC-signed, expiring links to `/media/{key}` under the public URL."""
@@ -120,3 +125,6 @@ class LocalStorage(Storage):
     def signed_url(self, key: str, *, expires_in: float = 3600) -> str:
         self.path(key)  # refuse what is not a key
         return self.signer.url(key, expires_in=expires_in)
+
+    def verify_link(self, key: str, expires: int, signature: str) -> bool:
+        return bool(KEY.match(key)) and self.signer.verify(key, expires, signature)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 
+from bot.runtime import Runtime
 from core.media.sniff import contradicts, sniff
 from core.media.storage import LinkSigner, LocalStorage, StorageError
 from tests.media.support import encode, jfk_samples, voice_note
@@ -52,3 +54,14 @@ def test_content_decides_the_type_not_the_label() -> None:
     assert sniff(b"%PDF-1.7\n...") == "pdf"
     assert sniff("Hola, ¿tenéis cita el martes?".encode()) == "text"
     assert sniff(b"\x00\x01\x02garbage") is None
+
+
+async def test_a_signed_link_serves_the_file_and_nothing_else_does(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    note = voice_note(1)
+    stored = await runtime.storage.put(note)
+    url = urlparse(runtime.storage.signed_url(stored.key, expires_in=60))
+    r = await client.get(f"{url.path}?{url.query}")
+    assert r.status_code == 200 and r.content == note and r.headers["content-type"] == "audio/ogg"
+    assert (await client.get(url.path)).status_code == 404  # the key alone is not enough
+    forged = url.query.replace("signature=", "signature=0")
+    assert (await client.get(f"{url.path}?{forged}")).status_code == 404
