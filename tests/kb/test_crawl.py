@@ -14,6 +14,7 @@ from kb.crawl import CrawlRefused, Limits
 from kb.models import KnowledgeDocument
 from kb.search import KnowledgeBase
 from kb.sites import add_site, crawl_site
+from kb.store import bump_version
 from tests.kb.site import Site, page, serve
 from tests.support import new_workspace
 
@@ -133,3 +134,31 @@ async def test_scheduled_refresh_crawls_due_sites_once_across_processes(db_url: 
             await runner.close()
         await first.dispose()
         await second.dispose()
+
+
+async def test_passages_of_another_embedding_model_are_embedded_again(db_url: str) -> None:
+    from sqlalchemy import update
+
+    from kb.demo import seed_demo_faq
+    from kb.jobs import JobRunner
+    from kb.models import KnowledgeChunk
+    from kb.refresh import SiteRefresher
+
+    db = Database(db_url)
+    runner = JobRunner(db)
+    try:
+        ws = (await new_workspace(db)).workspace
+        stored = await seed_demo_faq(db, workspace_id=ws.id)
+        async with db.session() as s:  # as if embedded by the model of an older version
+            await s.execute(update(KnowledgeChunk).values(embed_model="old-model", embedding=b"\0" * 16, embed_dim=4))
+            await bump_version(s, stored.document.collection_id)
+        kb = KnowledgeBase(db)
+        assert await kb.search(ws.id, "how much is a haircut?") == []  # not comparable: left out
+        started = await SiteRefresher(db, runner, LIMITS, every_seconds=60).tick()
+        assert len(started) == 1
+        await asyncio.gather(*runner.tasks.values())
+        hits = await kb.search(ws.id, "how much is a haircut?")
+        assert hits and "$55" in hits[0].passage.text
+    finally:
+        await runner.close()
+        await db.dispose()
