@@ -126,7 +126,9 @@ class Runtime:
             )
         )
         self.channels.register(
-            TwilioChannel(self.db, self.box, public_url=s.public_url, notifier=self.notifier), "whatsapp", "sms"
+            TwilioChannel(self.db, self.box, public_url=s.public_url, notifier=self.notifier, storage=self.storage),
+            "whatsapp",
+            "sms",
         )
         self.slack = SlackChannel(
             self.db, self.box, self.wakeup, worker_id=self.worker_id, poll_seconds=s.worker_poll_seconds,

@@ -22,6 +22,7 @@ from channels.whatsapp.normalize import TwilioIdentity
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route, SendError
 from core.crypto import SecretBox
 from core.db import Database
+from core.media.storage import Storage
 from core.messages import Attachment, OutboundMessage, buttons_as_text, split_text, utcnow
 from core.models import ChannelConnection
 from core.notify import StaffNotifier
@@ -55,12 +56,20 @@ class TwilioChannel(Channel):
     connection_ttl: ClassVar[float] = 5.0
 
     def __init__(
-        self, db: Database, box: SecretBox, *, public_url: str | None, notifier: StaffNotifier | None = None
+        self,
+        db: Database,
+        box: SecretBox,
+        *,
+        public_url: str | None,
+        notifier: StaffNotifier | None = None,
+        storage: Storage | None = None,
     ) -> None:
         self.db = db
         self.box = box
         self.public_url = public_url
         self.notifier = notifier
+        # WhatsApp and MMS fetch a reply's files by URL: stored files go out as signed links.
+        self.storage = storage
         self.clients = ClientPool()
         self._connections: dict[str, tuple[float, Connection | None]] = {}
 
@@ -110,7 +119,7 @@ class TwilioChannel(Channel):
             return await self._template(route, base)
         text = buttons_as_text(message.text, message.buttons)
         parts = split_text(text, self.max_text) or [""]
-        media = [a.ref for a in message.attachments if a.ref and a.ref.startswith("https://")]
+        media = [url for url in map(self._media_url, message.attachments) if url]
         sids: list[str] = []
         for index, part in enumerate(parts):
             extra: dict[str, Any] = {"body": part}
@@ -125,6 +134,13 @@ class TwilioChannel(Channel):
                     raise SendError(f"{exc} (after {len(sids)} of {len(parts)} parts)", retryable=False) from exc
                 raise
         return DeliveryReceipt(external_ids=tuple(sids), status="queued", detail={"parts": len(sids)})
+
+    def _media_url(self, attachment: Attachment) -> str | None:
+        if attachment.key and self.storage is not None:
+            return self.storage.signed_url(attachment.key, expires_in=24 * 3600)
+        if attachment.ref and attachment.ref.startswith("https://"):
+            return attachment.ref
+        return None
 
     async def _template(self, route: Route, base: dict[str, Any]) -> DeliveryReceipt:
         content_sid = route.config.get("template_content_sid")

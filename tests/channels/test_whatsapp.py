@@ -460,3 +460,27 @@ async def test_a_whatsapp_voice_note_reaches_staff_as_text(
     (note,) = row.attachments
     assert note["kind"] == "voice" and note["transcript"] == row.text and note["language"] == "en"
     assert fake.media_requests[-1]["authorization"] is None  # storage got no credentials
+
+
+async def test_a_stored_file_goes_out_as_a_signed_link(
+    runtime: Runtime, web: httpx.AsyncClient, fake: FakeTwilio
+) -> None:
+    from core.messages import OutboundMessage
+    from core.outbox import enqueue
+
+    new = await new_workspace(runtime.db, approval_policy="approve_all")
+    conn = await connect(runtime, new.workspace.id, fake)
+    await post(web, f"/webhooks/twilio/{conn.id}", whatsapp("whatsapp_text"))
+    await deliver(runtime)  # the holding reply goes first: one conversation's replies go in order
+    stored = await runtime.storage.put(b"%PDF-1.4 price list")
+    price_list = Attachment(kind=AttachmentKind.document, key=stored.key, name="prices.pdf")
+    async with runtime.db.session() as s:
+        conversation = await s.get(Conversation, await _conversation(runtime))
+        assert conversation is not None
+        reply = OutboundMessage(conversation_id=conversation.id, text="Here are our prices.",
+                                attachments=(price_list,), idempotency_key="staff-prices")  # fmt: skip
+        await enqueue(s, conversation=conversation, message=reply, author="staff")
+    await runtime.sender().run_once()
+    (sent,) = [m for m in fake.sent() if m.get("Body") == "Here are our prices."]
+    (link,) = sent["MediaUrl"]
+    assert link.startswith(f"http://127.0.0.1:8000/media/{stored.key}?") and "signature=" in link
