@@ -123,6 +123,7 @@ class Runtime:
                 self.inbox.accept,
                 poll_rescan_seconds=s.telegram_poll_rescan_seconds,
                 poll_timeout=s.telegram_poll_timeout,
+                storage=self.storage,
             )
         )
         self.channels.register(

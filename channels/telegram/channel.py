@@ -20,7 +20,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from channels.telegram.bots import BotPool
 from channels.telegram.normalize import BotIdentity
@@ -28,6 +28,7 @@ from channels.telegram.ratelimit import SendLimiter
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route, SendError
 from core.crypto import SecretBox
 from core.db import Database
+from core.media.storage import Storage
 from core.messages import Attachment, AttachmentKind, OutboundMessage, QuickReply, buttons_as_text, split_text
 from core.models import ChannelConnection
 
@@ -84,6 +85,7 @@ class TelegramChannel(Channel):
         *,
         poll_rescan_seconds: float = 15.0,
         poll_timeout: int = 25,
+        storage: Storage | None = None,
     ) -> None:
         self.db = db
         self.box = box
@@ -92,6 +94,7 @@ class TelegramChannel(Channel):
         self.limiter = SendLimiter()
         self.poll_rescan_seconds = poll_rescan_seconds
         self.poll_timeout = poll_timeout
+        self.storage = storage  # a reply's stored files are uploaded from here
         self._connections: dict[str, tuple[float, Connection | None]] = {}
         self._polling: Any = None  # channels.telegram.polling.PollingSupervisor once started
 
@@ -139,6 +142,12 @@ class TelegramChannel(Channel):
 
     # --- outbound ------------------------------------------------------------------------------
 
+    async def _send_file(self, bot: Bot, chat_id: int, attachment: Attachment) -> Any:
+        file = await _upload(self.storage, attachment)
+        if attachment.kind is AttachmentKind.image:
+            return await bot.send_photo(chat_id, file)
+        return await bot.send_document(chat_id, file)
+
     async def send(self, route: Route, message: OutboundMessage) -> DeliveryReceipt:
         bot = self._route_bot(route)
         chat_id = int(route.thread)
@@ -160,7 +169,7 @@ class TelegramChannel(Channel):
             sent.append(f"{chat_id}:{result.message_id}")
         for attachment in message.attachments:
             result = await self._call(
-                bot, route.thread, first=not sent, call=lambda a=attachment: _send_file(bot, chat_id, a)
+                bot, route.thread, first=not sent, call=lambda a=attachment: self._send_file(bot, chat_id, a)
             )
             sent.append(f"{chat_id}:{result.message_id}")
         return DeliveryReceipt(external_ids=tuple(sent), status="sent", detail={"parts": len(sent)})
@@ -227,12 +236,19 @@ def _keyboard(buttons: tuple[QuickReply, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def _send_file(bot: Bot, chat_id: int, attachment: Attachment) -> Any:
-    if not attachment.ref:
-        raise SendError("an attachment without a file id or URL cannot be sent", retryable=False, code="bad_attachment")
-    if attachment.kind is AttachmentKind.image:
-        return await bot.send_photo(chat_id, attachment.ref)
-    return await bot.send_document(chat_id, attachment.ref)
+async def _upload(storage: Storage | None, attachment: Attachment) -> str | BufferedInputFile:
+    """A Telegram file_id or URL is passed on; a stored file is uploaded."""
+    if attachment.key and storage is not None:
+        try:
+            data = await storage.get(attachment.key)
+        except Exception as exc:
+            raise SendError(f"the stored file is gone: {exc}", retryable=False, code="bad_attachment") from exc
+        return BufferedInputFile(data, filename=attachment.name or f"{attachment.kind.value}-{attachment.key[:8]}")
+    if attachment.ref:
+        return attachment.ref
+    raise SendError(
+        "an attachment without a file, file id or URL cannot be sent", retryable=False, code="bad_attachment"
+    )
 
 
 def _send_error(exc: Exception) -> SendError:

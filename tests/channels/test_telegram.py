@@ -207,6 +207,13 @@ async def test_long_text_is_split_buttons_become_an_inline_keyboard_and_files_ar
     assert fake.sent("sendPhoto")[0]["photo"] == "https://bellas-salon.example/price-list.jpg"
     assert fake.sent("sendDocument")[0]["document"] == "BQACAgQAAxkBAAIBdocument"
     assert len(receipt.external_ids) == 4
+    # A file of ours (stored, no Telegram file id) is uploaded.
+    stored = await runtime.storage.put(b"%PDF-1.4 Bella's prices")
+    upload = Attachment(kind=AttachmentKind.document, key=stored.key, name="prices.pdf")
+    await channel.send(
+        route, OutboundMessage(conversation_id=conversation_id, attachments=(upload,), idempotency_key="k2")
+    )
+    assert fake.sent("sendDocument")[-1]["document"] == "%PDF-1.4 Bella's prices"
 
 
 async def test_rate_limited_reply_is_retried_by_the_outbox_after_retry_after(

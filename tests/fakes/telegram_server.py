@@ -187,6 +187,10 @@ async def _params(request: Request) -> dict[str, Any]:
     for key, value in form.multi_items():
         text = value if isinstance(value, str) else (await value.read()).decode(errors="replace")
         params[key] = json.loads(text) if text[:1] in "[{" else text
+    # An uploaded file travels as its own part, named by "attach://<part>" in the field.
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = params.pop(value.removeprefix("attach://"), value)
     return params
 
 
