@@ -3,10 +3,16 @@ from settings."""
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from core.media.stage import MediaLimits
 from core.media.storage import LinkSigner, LocalStorage, Storage
-from core.media.transcribe import OpenAITranscriber, Transcriber, WhisperOptions, WhisperTranscriber
+from core.media.transcribe import (
+    OpenAITranscriber,
+    Transcriber,
+    WhisperOptions,
+    WhisperTranscriber,
+    local_model_dir,
+)
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -35,9 +41,15 @@ def build_transcriber(settings: Settings) -> Transcriber | None:
             language=settings.whisper_language,
             max_seconds=settings.media_max_voice_seconds,
         )
+    model = settings.whisper_model
+    if model:  # a wrong path fails at start-up, not on the first customer's voice note
+        try:
+            model = local_model_dir(model)
+        except FileNotFoundError as exc:
+            raise SettingsError(f"FRONTDESK_WHISPER_MODEL: {exc}") from None
     return WhisperTranscriber(
         WhisperOptions(
-            model=settings.whisper_model,
+            model=model,
             compute_type=settings.whisper_compute_type,
             beam_size=settings.whisper_beam_size,
             language=settings.whisper_language,

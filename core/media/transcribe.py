@@ -70,7 +70,7 @@ class Transcriber(ABC):
 
 @dataclass(frozen=True)
 class WhisperOptions:
-    model: str | None = None  # a CTranslate2 model directory; None: the packaged tiny.en
+    model: str | None = None  # a CTranslate2 model directory or a cached size name; None: the packaged tiny.en
     compute_type: str = "int8"
     beam_size: int = 1
     language: str | None = None
@@ -98,15 +98,30 @@ def load_model(options: WhisperOptions) -> WhisperModel:
         if model is None:
             from faster_whisper import WhisperModel
 
-            if not Path(path).is_dir():
-                raise FileNotFoundError(
-                    f"no Whisper model directory at {path!r}: give a CTranslate2 model directory "
-                    "(models are never fetched by name at run time)"
-                )
+            path = local_model_dir(path)
             model = WhisperModel(path, device="cpu", compute_type=options.compute_type, cpu_threads=options.cpu_threads)
             _MODELS[key] = model
             log.info("whisper model loaded", extra={"model": path, "compute_type": options.compute_type})
         return model
+
+
+def local_model_dir(path_or_size: str) -> str:
+    """A model directory as given, or a size name ("base.en", "small") already in the local
+    faster-whisper cache. Nothing is ever downloaded: without internet a hub fetch would hang or fail
+    on the first voice note, so a model not on disk is a configuration error at once."""
+    if Path(path_or_size).is_dir():
+        return path_or_size
+    from faster_whisper.utils import available_models, download_model
+
+    if path_or_size in available_models():
+        try:
+            return str(download_model(path_or_size, local_files_only=True))
+        except Exception as exc:
+            raise FileNotFoundError(
+                f"the Whisper model {path_or_size!r} is not in the local cache; download it once "
+                "(or convert one) and set FRONTDESK_WHISPER_MODEL to its directory"
+            ) from exc
+    raise FileNotFoundError(f"no Whisper model directory at {path_or_size!r}")
 
 
 class WhisperTranscriber(Transcriber):

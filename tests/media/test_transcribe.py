@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from core.media.audio import AudioProblem
-from core.media.transcribe import OpenAITranscriber, WhisperOptions, WhisperTranscriber
+from core.media.transcribe import OpenAITranscriber, WhisperOptions, WhisperTranscriber, packaged_model_path
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import serve
 from tests.media.support import JFK, JFK_TEXT, encode, jfk_samples, voice_note, word_error_rate
@@ -78,3 +79,15 @@ async def test_openai_backend_sends_the_voice_note_and_keeps_the_limits() -> Non
             assert len(fake.transcriptions) == 1
         finally:
             await transcriber.aclose()
+
+
+def test_a_model_that_is_not_on_disk_stops_start_up(tmp_path: Path) -> None:
+    from bot.media import build_transcriber
+    from bot.settings import SettingsError
+    from tests.conftest import make_settings
+
+    with pytest.raises(SettingsError, match="FRONTDESK_WHISPER_MODEL"):
+        build_transcriber(make_settings("sqlite+aiosqlite://", tmp_path, whisper_model=str(tmp_path / "no-model")))
+    packaged = str(packaged_model_path())
+    transcriber = build_transcriber(make_settings("sqlite+aiosqlite://", tmp_path, whisper_model=packaged))
+    assert isinstance(transcriber, WhisperTranscriber) and transcriber.options.model == packaged
