@@ -27,7 +27,7 @@ from channels.slack.replies import staff_reply
 
 log = logging.getLogger(__name__)
 RETRY_HEADER = "x-slack-retry-num"
-BUTTONS = (cards.APPROVE, cards.EDIT, cards.REJECT, cards.TAKE_OVER, cards.HAND_BACK)
+BUTTONS = (cards.APPROVE, cards.EDIT, cards.REJECT, cards.TAKE_OVER, cards.HAND_BACK, cards.SAVE_ANSWER)
 
 
 def build_app(connection: Connection, console: Console) -> AsyncApp:

@@ -20,6 +20,7 @@ from core.db import Database
 from core.models import Contact, Conversation, Draft, Message, User
 
 APPROVE, EDIT, REJECT, TAKE_OVER, HAND_BACK = "fd_approve", "fd_edit", "fd_reject", "fd_take_over", "fd_hand_back"
+SAVE_ANSWER = "fd_save_answer"
 EDIT_VIEW, REJECT_VIEW = "fd_edit_submit", "fd_reject_submit"
 CHANNEL_NAMES = {"web": "Web chat", "telegram": "Telegram", "whatsapp": "WhatsApp", "sms": "SMS", "slack": "Slack"}
 
@@ -35,6 +36,7 @@ class CardView:
     reviewer: str | None = None  # a Slack mention or a name
     taken_over_by: str | None = None  # set while the conversation is taken over in Slack
     note: str | None = None
+    saved_by: str | None = None  # who saved the reply as an answer for next time
 
 
 async def load_view(db: Database, *, connection_id: str, draft_id: str) -> CardView | None:
@@ -71,6 +73,7 @@ async def load_view(db: Database, *, connection_id: str, draft_id: str) -> CardV
             note=card.note if card else None,
         )
         view.reviewer = await _who(s, connection_id, draft.reviewed_by)
+        view.saved_by = await _who(s, connection_id, card.saved_by if card else None)
         if thread is not None and thread.taken_over_by and conversation.bot_paused:
             view.taken_over_by = await _who(s, connection_id, thread.taken_over_by)
     return view
@@ -216,7 +219,22 @@ def _outcome(view: CardView) -> list[dict[str, Any]]:
         "superseded": "⏭ Superseded: the customer wrote again, and a newer card answers the latest message.",
         "sent": f"✅ Sent{when}: {sent}",
     }.get(draft.state, f"This draft is {draft.state}.")
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    out: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if draft.state in ("approved", "edited"):
+        out.append(_saved(view))
+    return out
+
+
+def _saved(view: CardView) -> dict[str, Any]:
+    """Answer memory: the sent reply can become the answer the assistant gives next time."""
+    if view.saved_by:
+        saved = f"📚 Saved as an answer by {view.saved_by}: the next customer who asks this gets it."
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": saved}]}
+    return {
+        "type": "actions",
+        "block_id": "fd_answer",
+        "elements": [_button("Save as answer", SAVE_ANSWER, view.draft.id)],
+    }
 
 
 def fallback_text(view: CardView) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select, update
 
-from channels.slack import cards, mrkdwn
+from channels.slack import cards
 from channels.slack.connection import Connection
 from channels.slack.models import SlackCard, SlackThread
 from channels.slack.services import Services
@@ -86,6 +86,9 @@ class Console:
         if draft is None:
             await self.services.ephemeral(client, channel=where["channel"], user=user, text="That draft is gone.")
             return
+        if action_id == cards.SAVE_ANSWER:
+            await self.save_answer(connection, client, staff, draft, where=where)
+            return
         if draft.state != "pending":
             text = await self._decided(connection, draft)
             await self.services.ephemeral(client, channel=where["channel"], user=user, text=text)
@@ -116,6 +119,43 @@ class Console:
         except (drafts.Conflict, drafts.NotFound) as exc:
             await self.services.ephemeral(client, channel=where["channel"], user=staff.slack_user_id, text=str(exc))
         await self.services.refresh(connection, conversation_id=draft.conversation_id, draft_ids=[draft.id])
+
+    async def save_answer(
+        self, connection: Connection, client: AsyncWebClient, staff: Staff, draft: Draft, *, where: dict[str, str]
+    ) -> None:
+        """The knowledge base's answer memory: the customer's question and the reply sent to it."""
+        from kb import memory
+
+        async with self.services.db.reader() as s:
+            card = (
+                await s.execute(
+                    select(SlackCard).where(SlackCard.connection_id == connection.id, SlackCard.draft_id == draft.id)
+                )
+            ).scalar_one_or_none()
+        answer = (draft.final_text or "").strip()
+        if draft.state not in ("approved", "edited") or not answer:
+            text = "Only a reply that was sent can be saved as an answer."
+        elif card is not None and card.saved_by:
+            text = "This answer is already saved."
+        else:
+            question = await memory.last_question(
+                self.services.db, conversation_id=draft.conversation_id, inbox_id=draft.inbox_id
+            )
+            if not question:
+                text = "There is no customer question to save this answer for."
+            else:
+                await memory.save_answer(
+                    self.services.db, workspace_id=connection.workspace_id, question=question, answer=answer
+                )
+                async with self.services.db.session() as s:
+                    await s.execute(
+                        update(SlackCard)
+                        .where(SlackCard.connection_id == connection.id, SlackCard.draft_id == draft.id)
+                        .values(saved_by=staff.user_id)
+                    )
+                await self.services.refresh(connection, conversation_id=draft.conversation_id, draft_ids=[draft.id])
+                return
+        await self.services.ephemeral(client, channel=where["channel"], user=staff.slack_user_id, text=text)
 
     async def take_over(
         self, connection: Connection, client: AsyncWebClient, staff: Staff, draft: Draft, *, where: dict[str, str]
@@ -245,6 +285,3 @@ class Console:
                     )
                 )
             ).scalar_one_or_none()
-
-
-__all__ = ["Console", "mrkdwn"]

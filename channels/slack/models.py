@@ -61,6 +61,8 @@ class SlackCard(_Row, Base):
     shown_state: Mapped[str] = mapped_column(String(16))
     # Why staff rejected it, if they said.
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Who saved the sent reply as an answer for next time (the knowledge base's answer memory).
+    saved_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class SlackJob(_Queued, Base):

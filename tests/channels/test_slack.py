@@ -135,7 +135,7 @@ async def test_approve_on_the_card_reaches_the_web_chat_customer_once(
     # The card is updated in place: who approved, and what was sent; no buttons any more.
     update = (await eventually(lambda: _async(fake.of("chat.update"))))[-1]
     assert update["ts"] == card["_ts"] and "Approved by <@UANN1>" in card_text(update) and DRAFT in card_text(update)
-    assert card_buttons(update["blocks"]) == {}
+    assert card_buttons(update["blocks"]) == {cards.SAVE_ANSWER: buttons[cards.APPROVE]}  # nothing else to do
 
     # A double click: the customer still has one copy, and the clicker a polite notice.
     await post_form(client, conn, click(cards.APPROVE, buttons[cards.APPROVE], user=ANN, message_ts=card["_ts"]))
@@ -301,3 +301,40 @@ async def test_the_frontdesk_slash_command(
     assert "back with the assistant" in await command(f"resume {conversation}")
     assert "Taken over" not in await command("status")
     assert "No conversation" in await command("pause ffffffff")
+
+
+async def test_a_reply_written_in_slack_saved_as_an_answer_answers_the_next_customer(
+    client: httpx.AsyncClient, runtime: Runtime, fake: FakeSlack
+) -> None:
+    """No LLM: the assistant cannot answer, staff write the reply from the card and save it; the next
+    customer asking the same gets it at once, with no card."""
+    new = await new_workspace(runtime.db, approval_policy="autopilot")
+    conn = (await connect(runtime, new.workspace.id, fake)).id
+    await add_staff(runtime, new.workspace.id, fake, ANN, "ann@bella.example")
+    first = Customer(client, new.assistant.slug)
+    await first.say("Is there parking nearby?")
+    card = await card_for(fake)
+    assert "No draft" in card_text(card) and cards.APPROVE not in card_buttons(card["blocks"])
+    await post_form(client, conn, click(cards.EDIT, card_buttons(card["blocks"])[cards.EDIT], user=ANN))
+    view = (await eventually(lambda: _async(fake.of("views.open"))))[-1]["view"]
+    assert "initial_value" not in view["blocks"][0]["element"]  # nothing to prefill: staff write it
+    words = "Yes! Free parking behind the salon, entrance on Mill Lane."
+    await post_form(client, conn, submit(view, user=ANN, values={"reply": words}))
+    assert await eventually(lambda: _has(first, words))
+
+    update = (await eventually(lambda: _async(fake.of("chat.update"))))[-1]
+    await post_form(client, conn, click(cards.SAVE_ANSWER, card_buttons(update["blocks"])[cards.SAVE_ANSWER], user=ANN))
+    saved = await eventually(
+        lambda: _async([u for u in fake.of("chat.update") if "Saved as an answer" in card_text(u)])
+    )
+    assert cards.SAVE_ANSWER not in card_buttons(saved[-1]["blocks"])
+
+    second = Customer(client, new.assistant.slug)
+    await second.say("is there parking nearby?")
+
+    async def answered() -> bool:
+        return any(words in m for m in await second.received())  # quoted from the saved answer, with its source
+
+    assert await eventually(answered)
+    await asyncio.sleep(0.5)
+    assert len(await card_list(fake)) == 1  # answered by the assistant: no card for staff

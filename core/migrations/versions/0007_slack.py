@@ -168,6 +168,7 @@ def upgrade() -> None:
         sa.Column("ts", sa.String(length=32), nullable=False),
         sa.Column("shown_state", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("saved_by", sa.String(length=36), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
