@@ -7,6 +7,7 @@ Damaged files raise DocumentProblem; the libraries raise many kinds of error on 
 from __future__ import annotations
 
 import io
+import zipfile
 
 
 class DocumentProblem(Exception):
@@ -50,9 +51,15 @@ def _pdf(data: bytes, max_chars: int) -> str:
     return "\n\n".join(parts)
 
 
+MAX_DOCX_XML_BYTES = 50 * 1024 * 1024  # a DOCX is a zip: refuse one that would inflate past this
+
+
 def _docx(data: bytes, max_chars: int) -> str:
     from docx import Document
 
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_XML_BYTES:
+            raise DocumentProblem("the DOCX inflates to more than 50 MB")
     document = Document(io.BytesIO(data))
     parts: list[str] = []
     size = 0
