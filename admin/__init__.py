@@ -18,6 +18,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     from admin.assistants.routes import build_router as assistants
     from admin.auth.routes import build_router as auth
     from admin.connections.routes import build_router as connections
+    from admin.context.routes import build_router as context
     from admin.conversations.routes import build_router as conversations
     from admin.deps import authenticator
     from admin.drafts.routes import build_router as drafts
@@ -28,7 +29,7 @@ def build_router(runtime: Runtime) -> APIRouter:
 
     current_caller = authenticator(runtime)
     router = APIRouter()
-    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, rules):
+    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, rules, context):
         router.include_router(build(runtime, current_caller))
     router.include_router(knowledge_base(runtime, current_caller))
     return router

@@ -25,7 +25,7 @@ from core.inbox import Inbox
 from core.media.stage import MediaStage
 from core.notify import StaffNotifier
 from core.outbox import OutboxSender, route_for
-from core.pipeline import Pipeline, passthrough
+from core.pipeline import Pipeline
 from core.pipeline.decide import Decide
 from core.pipeline.draft import DraftStage
 from core.pipeline.resolve import Resolve
@@ -40,6 +40,7 @@ from kb.retrieve import Retrieve
 from kb.search import KnowledgeBase
 from rules.hours import Clock, system_clock
 from rules.runtime import RuleEngine
+from understanding.wiring import understand_stage
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +99,12 @@ class Runtime:
         )
         self.storage = build_storage(s)
         self.transcriber = build_transcriber(s)
+        self.understanding = understand_stage(s, self.db, self.box, defaults=default_model_settings(s))
         self.pipeline = Pipeline(
             {
                 "resolve": Resolve(self.db),
                 "media": MediaStage(self.db, self.box, self.channels, self.storage, self.transcriber, media_limits(s)),
-                "understand": passthrough.understand,
+                "understand": self.understanding,
                 "rules": self.rules.stage,
                 "retrieve": Retrieve(self.knowledge),
                 "draft": DraftStage(
@@ -219,6 +221,7 @@ class Runtime:
         await self.kb_refresher.stop()
         await self.kb_jobs.close()
         await self.llms.aclose()
+        await self.understanding.aclose()
         if self.transcriber is not None:
             await self.transcriber.aclose()
         await self.wakeup.close()

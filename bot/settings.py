@@ -112,6 +112,32 @@ class Settings(BaseSettings):
         300.0, gt=0, description="How often the worker looks for websites due a scheduled re-crawl."
     )
 
+    understanding_llm: bool = Field(
+        True,
+        description="Read intent, sentiment and context fields with the assistant's LLM when it has one (one "
+        "JSON-schema call per message, plus a summary call now and then); off, the offline readers always answer.",
+    )
+    understanding_intent_threshold: float = Field(
+        0.45,
+        ge=0,
+        le=1,
+        description="Below this calibrated confidence the intent is \"unknown\" (offline classifier and LLM alike).",
+    )
+    understanding_min_similarity: float = Field(
+        0.30,
+        ge=-1,
+        le=1,
+        description="A message whose nearest intent example is less similar than this (cosine) is \"unknown\".",
+    )
+    understanding_phone_region: str | None = Field(
+        None,
+        description="Country (ISO code, e.g. GB) in which phone numbers without +country are read, unless the "
+        "context schema's phone field names its own region.",
+    )
+    understanding_summary_every: int = Field(
+        3, ge=1, description="With an LLM, refresh a conversation's summary once this many messages were added."
+    )
+
     media_dir: Path | None = Field(None, description="Where voice notes and files are kept. Default <data_dir>/media.")
     media_max_voice_seconds: float = Field(
         300.0, gt=0, description="Longest voice note transcribed; longer ones get a short reply asking to type it."

@@ -1,0 +1,79 @@
+"""The context API: schemas and intents for owners, each conversation's context for staff, with
+refusals that say what to fix."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.runtime import Runtime
+from core.models import Membership
+from tests.admin.conftest import register
+from tests.rules.conftest import Clock
+from tests.understanding.conftest import DEMO, says, the_conversation
+
+API = "/api/v1"
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_owner_sets_a_schema_staff_work_the_context(
+    client: httpx.AsyncClient, runtime: Runtime, clock: Clock
+) -> None:
+    owner = await register(client, workspace_name="Bella's Salon")
+    ws = owner["workspace"]["id"]
+    staff = await register(client, workspace_name="Staff's own")
+    async with runtime.db.session() as s:
+        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="staff"))
+    base = f"{API}/context/workspaces/{ws}"
+
+    bad = await client.put(
+        f"{base}/schema", json={"fields": [{"name": "service", "type": "enum"}]}, headers=auth(owner["token"])
+    )
+    assert bad.status_code == 422 and "needs options" in str(bad.json()["detail"]["problems"])
+    assert (
+        await client.put(f"{base}/schema", json={"template": "front_desk"}, headers=auth(staff["token"]))
+    ).status_code == 403
+    saved = await client.put(f"{base}/schema", json={"template": "front_desk"}, headers=auth(owner["token"]))
+    assert saved.status_code == 200 and saved.json()["workflow"]["initial"] == "new"
+
+    intents = (await client.get(f"{base}/intents", headers=auth(staff["token"]))).json()
+    assert intents["template"] is True and "complaint" in [i["name"] for i in intents["intents"]]
+
+    assistant = (await client.get(f"{API}/assistants", headers=auth(owner["token"]))).json()
+    account = (assistant[0] if isinstance(assistant, list) else assistant["items"][0])["id"]
+    await says(runtime, ws, account, DEMO.replace("07700 900123", "+44 7700 900123"))
+    conv = await the_conversation(runtime, ws)
+    url = f"{base}/conversations/{conv.id}"
+
+    seen = (await client.get(url, headers=auth(staff["token"]))).json()
+    assert seen["fields"]["phone"] == "+447700900123" and seen["status"] == "new"
+    assert seen["intent"]["name"] in ("complaint", "cancel") and seen["sentiment"]["label"] == "negative"
+    assert seen["summary"]["needs_llm"] is True and "LLM" in seen["summary"]["note"]
+    assert seen["next_statuses"] == ["booked", "waiting_on_customer", "resolved"]
+
+    wrong = await client.patch(
+        url, json={"fields": {"email": "not-an-email", "party_size": 3}}, headers=auth(staff["token"])
+    )
+    assert wrong.status_code == 422 and "email" in wrong.json()["detail"]["problems"]
+    fixed = await client.patch(url, json={"fields": {"service": "colour"}}, headers=auth(staff["token"]))
+    assert fixed.status_code == 200 and fixed.json()["fields"]["service"] == "colour"
+
+    refused = await client.post(f"{url}/status", json={"status": "cancelled"}, headers=auth(staff["token"]))
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "a conversation cannot go from 'new' to 'cancelled'; "
+        "from 'new' it can go to booked, waiting_on_customer, resolved"
+    )
+    moved = await client.post(f"{url}/status", json={"status": "booked"}, headers=auth(staff["token"]))
+    assert moved.status_code == 200 and moved.json()["status"] == "booked"
+
+    trail = [(h["field"], h["new_value"], h["source"]) for h in moved.json()["history"]]
+    assert ("phone", "+447700900123", "ai") in trail
+    assert ("service", "colour", "staff") in trail and ("status", "booked", "staff") in trail
+    assert trail.index(("status", "new", "rule")) < trail.index(("status", "booked", "staff"))
+    assert ("email", "not-an-email", "staff") not in trail  # the refused edit left no trace
+
+    other = await register(client, workspace_name="Someone else")
+    assert (await client.get(url, headers=auth(other["token"]))).status_code == 404

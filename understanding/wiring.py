@@ -1,0 +1,42 @@
+"""Building the understand stage from the settings (kept here so bot/runtime.py gains one line)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.assistants import LLMProvider, ModelSettings
+from core.crypto import SecretBox
+from core.db import Database
+from understanding.intents import Classifiers
+from understanding.stage import Settings, UnderstandStage
+
+if TYPE_CHECKING:
+    from bot.settings import Settings as AppSettings
+
+# Understanding has an offline answer to fall back on: a malformed or failed LLM answer is retried
+# once, then the offline readers answer, rather than holding the turn through a longer retry budget.
+LLM_RETRIES = 1
+
+
+def understand_stage(s: AppSettings, db: Database, box: SecretBox, *, defaults: ModelSettings) -> UnderstandStage:
+    from kb.embeddings import local_encoder
+
+    class _Lazy:
+        """The ONNX model loads on the first message classified offline, not at start-up."""
+
+        def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+            return local_encoder().encode(texts, batch_size)
+
+    llms = LLMProvider(box, defaults=defaults, timeout=s.llm_timeout_seconds, max_retries=LLM_RETRIES)
+    classifiers = Classifiers(
+        _Lazy(), threshold=s.understanding_intent_threshold, min_similarity=s.understanding_min_similarity
+    )
+    settings = Settings(
+        threshold=s.understanding_intent_threshold,
+        phone_region=s.understanding_phone_region,
+        summary_every=s.understanding_summary_every,
+        use_llm=s.understanding_llm,
+    )
+    return UnderstandStage(db, llms, classifiers, settings)
