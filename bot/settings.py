@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     kb_max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1024, description="Largest document accepted by the knowledge-base upload."
     )
+    kb_upload_wait_seconds: float = Field(
+        8.0, ge=0, description="How long an upload request waits for its embedding job before answering 202."
+    )
     kb_crawl_delay_seconds: float = Field(0.5, ge=0, description="Pause between requests to a crawled site.")
     kb_crawl_max_page_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Larger pages are skipped.")
     kb_crawl_allow_private: bool = Field(

@@ -39,7 +39,6 @@ from kb.sites import crawl_site
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-UPLOAD_WAIT_SECONDS = 8.0
 MAX_QUERY = 1000
 
 
@@ -158,7 +157,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             )
             return {"document_id": stored.document.id, "outcome": stored.outcome, "embedded": stored.embedded}
 
-        finished = await jobs.wait(jobs.start(job.id, work), UPLOAD_WAIT_SECONDS)
+        finished = await jobs.wait(jobs.start(job.id, work), settings.kb_upload_wait_seconds)
         if finished is None:
             body = UploadPublic(job=JobPublic.of(await get_job(db, job_id=job.id)))
             return JSONResponse(body.model_dump(mode="json"), 202, headers={"Location": f"jobs/{job.id}"})
@@ -216,7 +215,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             return {"document_id": document_id, "embedded": count}
 
         task = jobs.start(job.id, work)
-        return JobPublic.of(await jobs.wait(task, UPLOAD_WAIT_SECONDS) or await get_job(db, job_id=job.id))
+        return JobPublic.of(await jobs.wait(task, settings.kb_upload_wait_seconds) or await get_job(db, job_id=job.id))
 
     # --- websites ----------------------------------------------------------------------------
 

@@ -164,3 +164,67 @@ async def test_private_addresses_are_refused_by_default(client: httpx.AsyncClien
     new = await new_workspace(runtime.db)
     r = await client.post(f"{KB}/sites", headers=bearer(new.token), json={"url": "http://127.0.0.1:9/help/"})
     assert r.status_code == 422 and "private network" in r.json()["detail"]
+
+
+async def test_a_long_upload_answers_202_and_its_job_reports_progress(tmp_path: Path, db_url: str) -> None:
+    from bot.app import create_app
+    from tests.conftest import make_settings
+
+    runtime = Runtime.build(make_settings(db_url, tmp_path, kb_upload_wait_seconds=0))
+    app = create_app(runtime, worker=False)
+    manual = "# Salon manual\n\n" + "\n\n".join(
+        f"## Treatment {i}\n\nTreatment {i} takes {i + 20} minutes and costs ${i + 30}; book it a day ahead."
+        for i in range(120)
+    )
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            new = await new_workspace(runtime.db)
+            r = await upload(client, new.token, "manual.md", manual.encode())
+            assert r.status_code == 202 and r.json()["document"] is None
+            job = r.json()["job"]
+            assert job["state"] in ("pending", "running") and job["percent"] < 100
+            seen = []
+            for _ in range(400):
+                job = (await client.get(f"{KB}/jobs/{job['id']}", headers=bearer(new.token))).json()
+                seen.append(job["percent"])
+                if job["state"] == "done":
+                    break
+                await asyncio.sleep(0.05)
+            assert job["state"] == "done" and job["percent"] == 100 and job["result"]["embedded"] == 120
+            assert seen == sorted(seen)  # progress only goes forward
+            listed = (await client.get(f"{KB}/documents", headers=bearer(new.token))).json()
+            assert [d["chunk_count"] for d in listed["items"]] == [120]
+    finally:
+        await runtime.close()
+
+
+async def test_an_assistants_own_collection_is_searched_only_for_it(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    new = await new_workspace(runtime.db)
+    other = await client.post(f"{API}/assistants", headers=bearer(new.token), json={"name": "Nail bar"})
+    assert other.status_code == 201
+    nails = await client.post(
+        f"{KB}/collections", headers=bearer(new.token), json={"name": "Nails", "assistant_id": other.json()["id"]}
+    )
+    assert nails.status_code == 201
+    r = await client.post(
+        f"{KB}/documents",
+        headers=bearer(new.token),
+        files={"file": ("nails.md", b"# Nails\n\n### Do you do gel nails?\nYes, gel manicures are $40.\n")},
+        data={"collection_id": nails.json()["id"]},
+    )
+    assert r.status_code == 201
+    q = {"q": "do you do gel nails?"}
+    for_nail_bar = await client.get(
+        f"{KB}/search", params={**q, "assistant_id": other.json()["id"]}, headers=bearer(new.token)
+    )
+    assert for_nail_bar.json()["results"][0]["answer"] == "Yes, gel manicures are $40."
+    for_salon = await client.get(
+        f"{KB}/search", params={**q, "assistant_id": new.assistant.id}, headers=bearer(new.token)
+    )
+    assert for_salon.json()["results"] == []
+    wrong = await client.post(
+        f"{KB}/collections", headers=bearer(new.token), json={"name": "X", "assistant_id": "not-an-assistant"}
+    )
+    assert wrong.status_code == 422
