@@ -117,8 +117,6 @@ def make_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
         "outbox_backoff_seconds": 0.05,
         "llm_timeout_seconds": 2.0,
         "llm_max_retries": 0,
-        # Off here so the fake LLM's scripted answers go to the draft; tests/understanding turn it on.
-        "understanding_llm": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -143,4 +141,13 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     await runtime.start(worker=True)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+async def web(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGI without its background loops: the test drives the worker and the outbox
+    (`runtime.worker().drain()`, `runtime.sender().run_once()`), so every step is deterministic."""
+    app = create_app(runtime, worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,6 +25,7 @@ from channels.telegram.bots import BotPool
 from channels.telegram.normalize import BotIdentity
 from channels.telegram.ratelimit import SendLimiter
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route, SendError
+from core.connections import ConnectionCache
 from core.crypto import SecretBox
 from core.db import Database
 from core.media.storage import Storage
@@ -60,7 +60,10 @@ class Connection:
 
 
 def load_connection(row: ChannelConnection, box: SecretBox) -> Connection:
-    config = box.open(row.config)
+    return _connection(row, box.open(row.config))
+
+
+def _connection(row: ChannelConnection, config: dict[str, Any]) -> Connection:
     identity = BotIdentity(
         workspace_id=row.workspace_id,
         connection_id=row.id,
@@ -74,8 +77,6 @@ class TelegramChannel(Channel):
     kind: ClassVar[str] = "telegram"
     max_text: ClassVar[int] = 4096
     supports_buttons: ClassVar[bool] = True
-    # How long a webhook reuses a looked-up connection before reading it again.
-    connection_ttl: ClassVar[float] = 5.0
 
     def __init__(
         self,
@@ -95,23 +96,13 @@ class TelegramChannel(Channel):
         self.poll_rescan_seconds = poll_rescan_seconds
         self.poll_timeout = poll_timeout
         self.storage = storage  # a reply's stored files are uploaded from here
-        self._connections: dict[str, tuple[float, Connection | None]] = {}
+        self._connections = ConnectionCache(db, box, kinds=frozenset({self.kind}), build=_connection)
         self._polling: Any = None  # channels.telegram.polling.PollingSupervisor once started
 
     # --- connections -------------------------------------------------------------------------
 
     async def connection(self, connection_id: str) -> Connection | None:
-        now = time.monotonic()
-        cached = self._connections.get(connection_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        async with self.db.reader() as s:
-            row = await s.get(ChannelConnection, connection_id)
-        found = load_connection(row, self.box) if row is not None and row.kind == self.kind else None
-        if len(self._connections) > 1000:
-            self._connections.clear()
-        self._connections[connection_id] = (now + self.connection_ttl, found)
-        return found
+        return await self._connections.get(connection_id)
 
     def bot_for(self, connection: Connection) -> Bot:
         return self.bots.bot(connection.id, connection.config)

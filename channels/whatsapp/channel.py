@@ -9,7 +9,6 @@ reply fails as "outside the 24 h window" and the conversation goes back to staff
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,11 +19,11 @@ from twilio.base.exceptions import TwilioRestException
 from channels.whatsapp.client import ClientPool
 from channels.whatsapp.normalize import TwilioIdentity
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route, SendError
+from core.connections import ConnectionCache
 from core.crypto import SecretBox
 from core.db import Database
 from core.media.storage import Storage
 from core.messages import Attachment, OutboundMessage, buttons_as_text, split_text, utcnow
-from core.models import ChannelConnection
 from core.notify import StaffNotifier
 
 if TYPE_CHECKING:
@@ -53,7 +52,6 @@ class Connection:
 class TwilioChannel(Channel):
     kind: ClassVar[str] = "whatsapp"
     max_text: ClassVar[int] = 1600  # Twilio's Body limit; longer SMS replies are sent in parts
-    connection_ttl: ClassVar[float] = 5.0
 
     def __init__(
         self,
@@ -71,22 +69,15 @@ class TwilioChannel(Channel):
         # WhatsApp and MMS fetch a reply's files by URL: stored files go out as signed links.
         self.storage = storage
         self.clients = ClientPool()
-        self._connections: dict[str, tuple[float, Connection | None]] = {}
+        self._connections = ConnectionCache(
+            db,
+            box,
+            kinds=frozenset({"whatsapp", "sms"}),
+            build=lambda row, config: Connection(row.id, row.workspace_id, config, row.enabled),
+        )
 
     async def connection(self, connection_id: str) -> Connection | None:
-        now = time.monotonic()
-        cached = self._connections.get(connection_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        async with self.db.reader() as s:
-            row = await s.get(ChannelConnection, connection_id)
-        found = None
-        if row is not None and row.kind in ("whatsapp", "sms"):
-            found = Connection(row.id, row.workspace_id, self.box.open(row.config), row.enabled)
-        if len(self._connections) > 1000:
-            self._connections.clear()
-        self._connections[connection_id] = (now + self.connection_ttl, found)
-        return found
+        return await self._connections.get(connection_id)
 
     def router(self, accept: AcceptFn) -> APIRouter:
         from channels.whatsapp.webhook import build_router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +13,6 @@ import pytest
 from aiogram.types import Update
 from sqlalchemy import func, select, update
 
-from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
 from channels.telegram import TelegramChannel
@@ -38,14 +37,6 @@ HEADER = "X-Telegram-Bot-Api-Secret-Token"
 def fake() -> Iterator[FakeTelegram]:
     with fake_telegram() as f:
         yield f
-
-
-@pytest.fixture
-async def web(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """The app without its background loops: tests drive the worker and the outbox themselves."""
-    app = create_app(runtime, worker=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        yield client
 
 
 async def post(

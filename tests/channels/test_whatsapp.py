@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
-from bot.app import create_app
 from bot.commands import CHANNEL_SECRETS
 from bot.runtime import Runtime
 from core import drafts
@@ -63,13 +62,6 @@ def sms(text: str, sid_number: int, sender: str = "+15005550099") -> dict[str, s
 def fake() -> Iterator[FakeTwilio]:
     with fake_twilio() as f:
         yield f
-
-
-@pytest.fixture
-async def web(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(runtime, worker=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        yield client
 
 
 async def connect(runtime: Runtime, workspace_id: str, fake: FakeTwilio, **extra: str) -> ChannelConnection:
