@@ -111,6 +111,10 @@ def table(results: dict[str, Any]) -> str:
             f"{'MET' if tg['ratio'] >= 1.0 and frontdesk['latency']['p99'] <= 25 else 'NOT MET'} "
             f"({tg['ratio']:.2f}x, p99 {frontdesk['latency']['p99']:.1f} ms; CPU per update {tg['cpu_ratio']:.2f}x)"
         )
+    if results.get("understanding"):
+        from bench import understanding
+
+        lines.append(understanding.target_line(results["understanding"]))
     if results.get("kb"):
         from bench import kb_eval
 
@@ -125,6 +129,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     print("== knowledge base (retrieval quality, answer threshold, latency at 10k passages) ...", flush=True)
     results["kb"] = kb_eval.run()
     print(kb_eval.report(results["kb"]), flush=True)
+    print("== understanding (BANKING77 intents, context extraction) ...", flush=True)
+    from bench import understanding
+
+    results["understanding"] = understanding.run(quick=args.quick)
+    print(understanding.report(results["understanding"]), flush=True)
     print("== rule engine ...", flush=True)
     results["rules"] = await rule_engine.run(1000 if args.quick else 5000)
     print(rule_engine.report(results["rules"]), flush=True)

@@ -136,6 +136,10 @@ def _register_commands() -> None:
 
     for command in commands_kb.COMMANDS:
         main.add_command(command)
+    from bot import commands_context
+
+    for command in commands_context.COMMANDS:
+        main.add_command(command)
 
 
 _register_commands()

@@ -16,6 +16,7 @@ from core.models import Assistant, Draft, Message, Workspace
 from core.wakeup import Wakeup
 
 DEMO_NAME = "Bella's Salon"
+DEMO_COMPLAINT = "hi I'm furious, my booking for tomorrow 3pm was cancelled, call me on 07700 900123"
 DEMO_INSTRUCTIONS = (
     "You are the friendly front desk of Bella's Salon, a hair and beauty salon. Help "
     "customers with opening hours, services, prices and bookings."
@@ -167,6 +168,7 @@ def demo(as_json: bool) -> None:
         data["api_drafts"] = f"curl -H 'Authorization: Bearer {token}' {data['api_url']}/drafts?state=pending"
         data["llm"] = settings.llm_base_url or None
         data["rules"] = await _install_salon_rules(s, settings, ws.id, data, token)
+        data["context"] = await _install_context_schema(s, ws.id, f"{cli} context show --workspace {ws.slug}")
         return data
 
     data = with_db(go)
@@ -186,9 +188,25 @@ def demo(as_json: bool) -> None:
   Admin API token:          {data["token"]}   (shown once)
   Admin API:                {data["api_url"]}  (docs at {data["api_url"].rsplit("/api", 1)[0]}/docs)
   LLM:                      {llm}
+  Understanding:            try "{DEMO_COMPLAINT}",
+                            then see its intent, sentiment, context and history: {data["context"]["show_command"]}
   Rules:                    the salon pack (after-hours reply, escalation, bookings, SLA nudge);
                             why the after-hours reply fires at night: {data["rules"]["test_command"]}
 """)
+
+
+async def _install_context_schema(s: AsyncSession, workspace_id: str, show_command: str) -> dict[str, Any]:
+    """The front-desk context schema (once), reading phone numbers as UK ones (the salon's)."""
+    from understanding import context
+    from understanding.schema import SchemaSpec
+    from understanding.templates import FRONT_DESK_SCHEMA
+
+    installed = await context.schema_for(s, workspace_id) is None
+    if installed:
+        data = dict(FRONT_DESK_SCHEMA)
+        data["fields"] = [dict(f, region="GB") if f["type"] == "phone" else f for f in data["fields"]]
+        await context.save_schema(s, workspace_id=workspace_id, spec=SchemaSpec.model_validate(data))
+    return {"installed": installed, "show_command": show_command}
 
 
 async def _seed_faq(db: Database, workspace_id: str) -> dict[str, Any]:

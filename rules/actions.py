@@ -30,6 +30,7 @@ from rules.facts import Situation, variables
 from rules.models import ConversationContext, RuleJob
 from rules.service import seal_secret
 from rules.templating import render
+from understanding.models import ContextChange
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,13 @@ async def _set_context(svc: Services, run: Run, action: schema.SetContext, key: 
         old_value = row.fields.get(action.field)
         row.fields = {**row.fields, action.field: value}
         row.updated_at = run.now
+        if old_value != value:  # the context history (understanding/) says which rule set it
+            s.add(
+                ContextChange(
+                    workspace_id=run.workspace_id, conversation_id=conversation.id, field=action.field,
+                    old_value=old_value, new_value=value, source="rule", actor=run.rule_name[:200], created_at=run.now,
+                )
+            )  # fmt: skip
     if run.situation.context is not None:
         run.situation.context[action.field] = value
     if old_value != value:

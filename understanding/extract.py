@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import dateparser
 import phonenumbers
 import regex
 from dateparser.search import search_dates
@@ -30,6 +31,10 @@ _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2,
 }  # fmt: skip
+_AT_INSIDE = re.compile(r"\bat\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\s|$|[,.?!])", re.IGNORECASE)
+_HOUR_BEFORE = re.compile(r"\bat\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
+_DURATIONS = ("minute", "min ", "mins", "hour", "hr", "sec")
+MIN_PHONE_DIGITS = 7  # "my card ends 4242" is not a phone number
 BUSINESS_PM_BELOW = 8  # "at 3" at a front desk is 15:00, not 03:00
 
 
@@ -109,7 +114,7 @@ def _phone(text: str, region: str | None, taken: list[tuple[int, int]]) -> tuple
     for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
         for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
             span = (m.start, m.end)
-            if _overlaps(span, taken):
+            if _overlaps(span, taken) or len(str(m.number.national_number)) < MIN_PHONE_DIGITS:
                 continue
             return m.raw_string, span, phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
     return None
@@ -133,18 +138,54 @@ def _when(text: str, *, now: datetime, timezone: str, taken: list[tuple[int, int
             continue
         if start >= 0 and _overlaps((start, start + len(raw)), taken):
             continue
+        if any(unit in words for unit in _DURATIONS):
+            continue  # "10 minutes late" is a delay, not an appointment
+        at = _day_then_hour(raw, at, settings)
+        if at.time() == local_now.time() and _AT_INSIDE.search(raw) is None:
+            at = at.replace(hour=0, minute=0)  # "tomorrow" carries the clock's time: no time was said
         if start >= 0 and at.hour == 0 and at.minute == 0:
             at, raw = _hour_after(text, start + len(raw), at, raw)
+        if start >= 0 and at.hour == 0 and at.minute == 0:
+            at, raw = _hour_before(text, start, at, raw)
         return raw, at.replace(tzinfo=ZoneInfo(timezone))
     return None
 
 
-def _hour_after(text: str, end: int, at: datetime, raw: str) -> tuple[datetime, str]:
-    """dateparser reads "next Tuesday at 3" as next Tuesday, midnight: take the hour that follows."""
-    m = _AT_HOUR.match(text[end:])
-    if m is None or (not m.group(0).strip().lower().startswith("at") and m.group(3) is None):
+def _day_then_hour(raw: str, at: datetime, settings: dict[str, Any]) -> datetime:
+    """dateparser misreads "Sunday at 10" (October) and drops the hour of "tomorrow at 12": read the
+    day without the "at <hour>", then put the hour on it."""
+    m = _AT_INSIDE.search(raw)
+    if m is None:
+        return at
+    rest = (raw[: m.start()] + " " + raw[m.end() :]).strip()
+    if not rest:
+        return at
+    day = dateparser.parse(rest, languages=["en"], settings=settings)
+    if day is None:
+        return at
+    half = (m.group(3) or "").lower().replace(".", "")
+    return _with_hour(day.replace(hour=0, minute=0), int(m.group(1)), int(m.group(2) or 0), half, raw, "")[0]
+
+
+def _hour_before(text: str, start: int, at: datetime, raw: str) -> tuple[datetime, str]:
+    """ "at 3 tomorrow": the hour comes first."""
+    m = _HOUR_BEFORE.search(text[:start])
+    if m is None:
         return at, raw
-    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower().replace(".", "")
+    return _with_hour(
+        at,
+        int(m.group(1)),
+        int(m.group(2) or 0),
+        (m.group(3) or "").lower().replace(".", ""),
+        raw,
+        m.group(0).strip(),
+        before=True,
+    )
+
+
+def _with_hour(
+    at: datetime, hour: int, minute: int, half: str, raw: str, said: str, *, before: bool = False
+) -> tuple[datetime, str]:
     if hour > 23 or minute > 59:
         return at, raw
     if half == "pm" and hour < 12:
@@ -153,7 +194,16 @@ def _hour_after(text: str, end: int, at: datetime, raw: str) -> tuple[datetime, 
         hour = 0
     elif not half and hour < BUSINESS_PM_BELOW:
         hour += 12
-    return at.replace(hour=hour, minute=minute), raw + m.group(0).rstrip()
+    return at.replace(hour=hour, minute=minute), (f"{said} {raw}" if before else raw + said)
+
+
+def _hour_after(text: str, end: int, at: datetime, raw: str) -> tuple[datetime, str]:
+    """dateparser reads "next Tuesday at 3" as next Tuesday, midnight: take the hour that follows."""
+    m = _AT_HOUR.match(text[end:])
+    if m is None or (not m.group(0).strip().lower().startswith("at") and m.group(3) is None):
+        return at, raw
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower().replace(".", "")
+    return _with_hour(at, hour, minute, half, raw, m.group(0).rstrip())
 
 
 def _enum(text: str, spec: FieldSpec) -> tuple[str, str] | None:

@@ -71,7 +71,10 @@ async def test_rules_see_the_intent_sentiment_and_context(runtime: Runtime, cloc
                     {"variable": "context.phone", "operator": "is_not_empty"},
                 ]
             },
-            "actions": [{"type": "add_tags", "tags": ["call-back"]}],
+            "actions": [
+                {"type": "add_tags", "tags": ["call-back"]},
+                {"type": "set_context", "field": "callback", "value": "{{ context.phone }}"},
+            ],
         },
     )
     await says(runtime, ws, assistant, DEMO)
@@ -81,6 +84,8 @@ async def test_rules_see_the_intent_sentiment_and_context(runtime: Runtime, cloc
         matched = (await s.execute(select(RuleExecution.matched))).scalars().all()
         priority = (await s.execute(select(Conversation.priority))).scalar_one()
     assert matched == [True] and priority == "urgent"
+    by_rule = [(c.field, c.new_value, c.source, c.actor) for c in await history(runtime, conv.id) if c.source == "rule"]
+    assert ("callback", "+447700900123", "rule", "angry complaint with a phone") in by_rule
 
 
 async def test_a_workspace_without_a_schema_still_gets_intent_and_sentiment(runtime: Runtime, clock: Clock) -> None:
