@@ -7,11 +7,12 @@ carries its own token in the URL, so nothing global is mutated per request.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+if TYPE_CHECKING:  # aiogram is imported when a bot is first needed: it takes a second or more to load
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 # What the bot asks Telegram for; anything else is acknowledged and counted as unsupported.
@@ -19,6 +20,8 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 def api_server(api_base: str | None) -> TelegramAPIServer:
+    from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+
     if not api_base or api_base.rstrip("/") == DEFAULT_API_BASE:
         return PRODUCTION
     return TelegramAPIServer.from_base(api_base)
@@ -36,6 +39,8 @@ class BotPool:
         key = (api_base or DEFAULT_API_BASE).rstrip("/")
         session = self._sessions.get(key)
         if session is None:
+            from aiogram.client.session.aiohttp import AiohttpSession
+
             session = AiohttpSession(api=api_server(api_base), timeout=self.timeout)
             self._sessions[key] = session
         return session
@@ -45,6 +50,8 @@ class BotPool:
         cached = self._bots.get(connection_id)
         if cached is not None and cached[0] == (token, api_base):
             return cached[1]
+        from aiogram import Bot
+
         bot = Bot(token=token, session=self.session(api_base or None))
         self._bots[connection_id] = ((token, api_base), bot)
         return bot
@@ -59,4 +66,7 @@ class BotPool:
 
 def standalone_bot(token: str, api_base: str | None, *, timeout: float = 30.0) -> Bot:
     """A bot with its own session, for one-off CLI calls (getMe, setWebhook). Close its session."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+
     return Bot(token=token, session=AiohttpSession(api=api_server(api_base), timeout=timeout))

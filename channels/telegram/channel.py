@@ -5,24 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-
 from channels.telegram.bots import BotPool
-from channels.telegram.normalize import BotIdentity
+from channels.telegram.connection import Connection, from_row
 from channels.telegram.ratelimit import SendLimiter
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route, SendError
 from core.connections import ConnectionCache
@@ -30,47 +16,16 @@ from core.crypto import SecretBox
 from core.db import Database
 from core.media.storage import Storage
 from core.messages import Attachment, AttachmentKind, OutboundMessage, QuickReply, buttons_as_text, split_text
-from core.models import ChannelConnection
 
 if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
     from fastapi import APIRouter
 
 log = logging.getLogger(__name__)
 
 CALLBACK_DATA_MAX = 64  # bytes, Telegram's limit for inline button data
 MID_MESSAGE_RETRIES = 3  # a 429 on the second part of a long reply is waited out, not re-queued
-
-
-@dataclass(frozen=True)
-class Connection:
-    """A Telegram connection as the webhook and poller need it, secrets opened in memory."""
-
-    id: str
-    identity: BotIdentity
-    config: dict[str, Any]
-    enabled: bool
-
-    @property
-    def webhook_secret(self) -> str:
-        return str(self.config.get("webhook_secret") or "")
-
-    @property
-    def polling(self) -> bool:
-        return self.config.get("mode", "polling") == "polling"
-
-
-def load_connection(row: ChannelConnection, box: SecretBox) -> Connection:
-    return _connection(row, box.open(row.config))
-
-
-def _connection(row: ChannelConnection, config: dict[str, Any]) -> Connection:
-    identity = BotIdentity(
-        workspace_id=row.workspace_id,
-        connection_id=row.id,
-        bot_id=row.account or str(config.get("token", "")).split(":")[0],
-        username=str(config.get("username") or ""),
-    )
-    return Connection(id=row.id, identity=identity, config=config, enabled=row.enabled)
 
 
 class TelegramChannel(Channel):
@@ -96,7 +51,7 @@ class TelegramChannel(Channel):
         self.poll_rescan_seconds = poll_rescan_seconds
         self.poll_timeout = poll_timeout
         self.storage = storage  # a reply's stored files are uploaded from here
-        self._connections = ConnectionCache(db, box, kinds=frozenset({self.kind}), build=_connection)
+        self._connections = ConnectionCache(db, box, kinds=frozenset({self.kind}), build=from_row)
         self._polling: Any = None  # channels.telegram.polling.PollingSupervisor once started
 
     # --- connections -------------------------------------------------------------------------
@@ -169,6 +124,8 @@ class TelegramChannel(Channel):
         """One Bot API call under the rate limiter. Before anything of this reply went out, a long
         wait or a 429 goes back to the outbox (which retries later); once a part has gone, the rest
         waits here, so the customer never gets the first part twice."""
+        from aiogram.exceptions import TelegramRetryAfter
+
         bot_key = str(bot.id)
         for attempt in range(MID_MESSAGE_RETRIES + 1):
             wait = self.limiter.reserve(bot_key, chat, force=not first)
@@ -195,6 +152,8 @@ class TelegramChannel(Channel):
         refusing anything over max_bytes before and while reading it."""
         if not attachment.ref:
             raise MediaError("the attachment has no file id", code="missing")
+        from aiogram.exceptions import TelegramAPIError
+
         bot = self._route_bot(route)
         try:
             file = await bot.get_file(attachment.ref)
@@ -223,12 +182,16 @@ def _keyboard(buttons: tuple[QuickReply, ...]) -> InlineKeyboardMarkup | None:
     for Telegram's callback data (they are then sent as a numbered list)."""
     if not buttons or any(len(b.payload.encode()) > CALLBACK_DATA_MAX for b in buttons):
         return None
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
     rows = [[InlineKeyboardButton(text=b.title, callback_data=b.payload)] for b in buttons]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def _upload(storage: Storage | None, attachment: Attachment) -> str | BufferedInputFile:
     """A Telegram file_id or URL is passed on; a stored file is uploaded."""
+    from aiogram.types import BufferedInputFile
+
     if attachment.key and storage is not None:
         try:
             data = await storage.get(attachment.key)
@@ -243,6 +206,15 @@ async def _upload(storage: Storage | None, attachment: Attachment) -> str | Buff
 
 
 def _send_error(exc: Exception) -> SendError:
+    from aiogram.exceptions import (
+        TelegramBadRequest,
+        TelegramForbiddenError,
+        TelegramNetworkError,
+        TelegramNotFound,
+        TelegramServerError,
+        TelegramUnauthorizedError,
+    )
+
     if isinstance(exc, SendError):
         return exc
     if isinstance(exc, TelegramForbiddenError):

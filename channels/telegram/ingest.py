@@ -12,7 +12,7 @@ from core.channels import AcceptFn
 from core.metrics import UNSUPPORTED
 
 if TYPE_CHECKING:
-    from channels.telegram.channel import Connection
+    from channels.telegram.connection import Connection
 
 log = logging.getLogger(__name__)
 

@@ -14,17 +14,8 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message, MessageEntity, Update, User
 
+from channels.telegram.connection import BotIdentity
 from core.messages import Attachment, AttachmentKind, ChannelKind, InboundMessage, MessageKind, Sender
-
-
-@dataclass(frozen=True)
-class BotIdentity:
-    """The connection an update arrived on, and the bot it belongs to."""
-
-    workspace_id: str
-    connection_id: str
-    bot_id: str
-    username: str
 
 
 @dataclass(frozen=True)

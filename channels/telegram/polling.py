@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from channels.telegram.bots import ALLOWED_UPDATES
-from channels.telegram.channel import Connection, load_connection
+from channels.telegram.connection import Connection, load_connection
 from channels.telegram.ingest import ingest
 from core.metrics import UNSUPPORTED
 from core.models import ChannelConnection
