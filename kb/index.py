@@ -8,6 +8,7 @@ passages. It is the seam for very large knowledge bases: any LlamaIndex retrieve
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +21,9 @@ from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle, Te
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from kb.embeddings import LocalEmbedding
+
+# bm25s logs every index build at DEBUG with its own level set: keep it to warnings.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 Mode = Literal["hybrid", "bm25", "vector"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "vector")
