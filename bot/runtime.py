@@ -207,6 +207,7 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.slack.jobs.run(self._stop), name="slack-staff"))
             self.rules.start()
             self.kb_refresher.start()
+            self._tasks.append(asyncio.create_task(self.knowledge.warm_up(), name="kb-warm-up"))
 
     async def close(self) -> None:
         self._stop.set()

@@ -39,6 +39,17 @@ class KnowledgeBase:
             self._model = local_model()
         return self._model
 
+    async def warm_up(self) -> None:
+        """Load the embedding model before the first customer's question needs it (~1-2 s), if any
+        workspace has knowledge; never fails the process."""
+        try:
+            async with self.db.reader() as r:
+                if (await r.execute(select(KnowledgeChunk.id).limit(1))).first() is None:
+                    return
+            await asyncio.to_thread(lambda: self.model)
+        except Exception:
+            log.warning("could not load the embedding model ahead of time", exc_info=True)
+
     async def _versions(self, workspace_id: str, assistant_id: str | None) -> Versions:
         query = select(KnowledgeCollection.id, KnowledgeCollection.version).where(
             KnowledgeCollection.workspace_id == workspace_id
