@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.messages import Attachment, ChannelKind, InboundMessage, Sender
-from core.models import Contact, Conversation, Message, Workspace
+from core.models import Contact, Conversation, Draft, Message, Workspace
 from rules import hours
 from rules.actions import Services
 from rules.engine import compile_rule, evaluate
@@ -194,4 +194,52 @@ async def replay(
         "conversations": len(conversations),
         "examples": fired,
         "note": "a dry run: nothing was sent or changed. Context fields are not replayed (as of now: empty).",
+    }
+
+
+async def replay_draft_pending(
+    svc: Services, spec: RuleSpec, *, workspace: Workspace, rule_id: str, days: int, now: datetime
+) -> dict[str, Any]:
+    """An SLA rule over the drafts of the last `days` days: which waited for staff longer than its
+    minutes, and what it would have done then (with the conversation as it is now)."""
+    minutes = timedelta(minutes=spec.trigger.minutes or 0)
+    async with svc.db.reader() as s:
+        rows = (
+            await s.execute(
+                select(Draft, Conversation, Contact)
+                .join(Conversation, Conversation.id == Draft.conversation_id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Draft.workspace_id == workspace.id, Draft.created_at >= now - timedelta(days=days))
+                .order_by(Draft.created_at)
+                .limit(MAX_REPLAY_MESSAGES)
+            )
+        ).all()
+    rule = compile_rule(rule_id, spec)
+    fired: list[dict[str, Any]] = []
+    count = 0
+    for draft, conversation, contact in rows:
+        answered = draft.reviewed_at or (now if draft.state == "pending" else draft.created_at)
+        if answered - draft.created_at < minutes:
+            continue
+        sit = Situation(workspace=workspace, now=draft.created_at + minutes, conversation=conversation, contact=contact)
+        [result] = await evaluate(svc, [rule], sit, trigger="draft_pending", key="replay", dry_run=True)
+        if result.matched:
+            count += 1
+            if len(fired) < MAX_REPLAY_REPORTED:
+                fired.append(
+                    {
+                        "conversation_id": conversation.id,
+                        "draft_id": draft.id,
+                        "at": sit.now.isoformat(),
+                        "waited_minutes": round((answered - draft.created_at).total_seconds() / 60),
+                        "actions": [a.get("detail") or a.get("error") for a in result.actions],
+                    }
+                )
+    return {
+        "rule": spec.name,
+        "days": days,
+        "drafts_examined": len(rows),
+        "would_fire": count,
+        "examples": fired,
+        "note": "a dry run: nothing was sent or changed.",
     }

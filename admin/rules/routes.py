@@ -227,9 +227,16 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         if ws is None or rule is None:
             raise not_found("rule")
         spec = schema.RuleSpec.model_validate(rule.spec)
-        if spec.trigger.type != "message_received":
-            raise unprocessable("replay covers rules triggered by a customer message; test others with /rules/test")
-        return await trial.replay(engine.services, spec, workspace=ws, rule_id=rule.id, days=days, now=engine.clock())
+        now = engine.clock()
+        if spec.trigger.type == "message_received":
+            return await trial.replay(engine.services, spec, workspace=ws, rule_id=rule.id, days=days, now=now)
+        if spec.trigger.when == "draft_pending":
+            return await trial.replay_draft_pending(
+                engine.services, spec, workspace=ws, rule_id=rule.id, days=days, now=now
+            )
+        raise unprocessable(
+            "replay covers rules triggered by a customer message and draft SLA rules; test others with /rules/test"
+        )
 
     @router.get("/rules/vocabulary", summary="Variables, operators per type, triggers and actions, for an editor")
     async def vocab() -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
+from core.messages import utcnow
 from core.models import Draft, Message
 from tests.rules.conftest import SALON_HOURS, Clock, customer_says, salon
 from tests.rules.test_stage import AFTER_HOURS
@@ -193,3 +194,28 @@ async def test_staff_read_rules_but_only_owners_change_them(client: httpx.AsyncC
     refused = await client.post(url, json={**AFTER_HOURS, "name": "mine"}, headers=auth(staff["token"]))
     assert refused.status_code == 403
     assert (await client.get(f"{API}/context/workspaces/bellas-salon/rules/", headers=auth(owner["token"]))).json()
+
+
+async def test_replay_an_sla_rule_over_past_drafts(client: httpx.AsyncClient, runtime: Runtime, clock: Clock) -> None:
+    ws, assistant = await salon(runtime)
+    for n in range(2):
+        await customer_says(runtime, ws, assistant, f"question {n}", thread=f"c{n}")
+    await wait_for(lambda: _drafts(runtime), 2)
+    # Three days ago: staff answered the first in 5 minutes; the second is still waiting.
+    then = utcnow() - timedelta(days=3)
+    async with runtime.db.session() as s:
+        first, second = (await s.execute(select(Draft).order_by(Draft.created_at, Draft.id))).scalars().all()
+        first.created_at, first.state, first.reviewed_at = then, "rejected", then + timedelta(minutes=5)
+        second.created_at = then
+    token = await _owner_token(runtime, ws)
+    sla = {
+        "name": "SLA",
+        "trigger": {"type": "scheduled", "when": "draft_pending", "minutes": 15},
+        "actions": [{"type": "notify_staff", "message": "{{ contact.name }} waited"}],
+    }
+    r = await client.post(f"{API}/context/workspaces/{ws}/rules/", json=sla, headers=auth(token))
+    clock.now = utcnow()
+    report = (await client.post(f"{API}/rules/{r.json()['id']}/replay?days=30", headers=auth(token))).json()
+    assert (report["drafts_examined"], report["would_fire"]) == (2, 1)
+    assert report["examples"][0]["draft_id"] == second.id
+    assert report["examples"][0]["actions"] == ["would tell staff: Ana waited"]
