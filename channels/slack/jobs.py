@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.slack import cards, mrkdwn
 from channels.slack.connection import Connection, Connections, send_error
-from channels.slack.models import SlackCard, SlackJob, SlackThread
+from channels.slack.models import SlackCard, SlackEvent, SlackJob, SlackThread
 from core.db import Database, insert_for
 from core.messages import utcnow
 from core.models import ChannelConnection, Draft
@@ -99,11 +99,14 @@ class StaffJobs:
     # --- writing jobs --------------------------------------------------------------------------
 
     async def on_alert(self, alert: StaffAlert) -> None:
-        """The StaffNotifier hook: a card for a draft, a notice for a failed reply."""
+        """The StaffNotifier hook: a card for a draft, a notice for a failed reply. A workspace without
+        Slack costs one read, never a write (on SQLite every write waits for the one writer)."""
+        async with self.db.reader() as r:
+            connections = [c for c in await staff_connections(r, alert.workspace_id) if c.config.get("staff_channel")]
+        if not connections:
+            return
         async with self.db.session() as s:
-            for connection in await staff_connections(s, alert.workspace_id):
-                if not (connection.config or {}).get("staff_channel"):
-                    continue
+            for connection in connections:
                 if alert.draft_id is not None:
                     await add_job(
                         s,
@@ -123,17 +126,16 @@ class StaffJobs:
 
     async def sweep(self) -> None:
         """Cards for pending drafts the hook missed, updates for cards decided elsewhere, and old jobs
-        cleared away."""
+        cleared away. Without a Slack staff channel anywhere it is one read."""
+        async with self.db.reader() as r:
+            rows = await r.execute(
+                select(ChannelConnection).where(ChannelConnection.kind == "slack", ChannelConnection.enabled.is_(True))
+            )
+            connections = [c for c in rows.scalars() if (c.config or {}).get("staff_channel")]
+        if not connections:
+            return
         async with self.db.session() as s:
-            for connection in (
-                await s.execute(
-                    select(ChannelConnection).where(
-                        ChannelConnection.kind == "slack", ChannelConnection.enabled.is_(True)
-                    )
-                )
-            ).scalars():
-                if not (connection.config or {}).get("staff_channel"):
-                    continue
+            for connection in connections:
                 missing = await s.execute(
                     select(Draft.id, Draft.conversation_id)
                     .where(
@@ -163,6 +165,8 @@ class StaffJobs:
             await s.execute(
                 delete(SlackJob).where(SlackJob.state.in_(("done", "failed")), SlackJob.created_at < week_ago)
             )
+            # Slack retries an event for about an hour; a day of ids is plenty to recognise them.
+            await s.execute(delete(SlackEvent).where(SlackEvent.created_at < utcnow() - timedelta(days=1)))
         self.wake.set()
 
     # --- running them --------------------------------------------------------------------------
@@ -188,10 +192,18 @@ class StaffJobs:
                 stopper.cancel()
 
     async def run_once(self) -> int:
+        if not await self._due():
+            return 0
         rows = await self.queue.claim(self.worker_id, 8)
         if rows:
             await asyncio.gather(*(self._run(row) for row in rows))
         return len(rows)
+
+    async def _due(self) -> bool:
+        """A read before the claim: an idle queue costs no write transaction per poll."""
+        live = SlackJob.state.in_(("pending", "running"))
+        async with self.db.reader() as r:
+            return (await r.execute(select(SlackJob.id).where(live).limit(1))).first() is not None
 
     async def drain(self) -> None:
         """Run until nothing is due (tests)."""
