@@ -4,7 +4,6 @@ per request)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.channels import SendError
+from core.connections import ConnectionCache
 from core.crypto import SecretBox
 from core.db import Database
 from core.models import ChannelConnection
@@ -73,28 +73,20 @@ def load(row: ChannelConnection, box: SecretBox) -> Connection:
 
 
 class Connections:
-    """Connections by id, read again after a few seconds (an edited or removed one takes effect)."""
-
-    ttl = 5.0
+    """Connections by id (core.connections' short cache: an edited or removed one takes effect within
+    seconds), and each one's Web API client."""
 
     def __init__(self, db: Database, box: SecretBox) -> None:
-        self.db = db
-        self.box = box
-        self._cache: dict[str, tuple[float, Connection | None]] = {}
+        self._cache: ConnectionCache[Connection] = ConnectionCache(
+            db,
+            box,
+            kinds=frozenset({"slack"}),
+            build=lambda row, config: Connection(row.id, row.workspace_id, row.account, dict(config), row.enabled),
+        )
         self._clients: dict[str, tuple[tuple[str, str], AsyncWebClient]] = {}
 
     async def get(self, connection_id: str) -> Connection | None:
-        now = time.monotonic()
-        cached = self._cache.get(connection_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        async with self.db.reader() as s:
-            row = await s.get(ChannelConnection, connection_id)
-        found = load(row, self.box) if row is not None and row.kind == "slack" else None
-        if len(self._cache) > 1000:
-            self._cache.clear()
-        self._cache[connection_id] = (now + self.ttl, found)
-        return found
+        return await self._cache.get(connection_id)
 
     def client(self, connection: Connection) -> AsyncWebClient:
         """This connection's client: its own token and API base, rebuilt when either changes."""
