@@ -88,7 +88,13 @@ async def staff_set_fields(s: AsyncSession, conversation_id: str) -> set[str]:
 
 
 def check(
-    schema: SchemaSpec | None, current: dict[str, Any], proposed: list[Proposed], *, timezone: str, strict: bool
+    schema: SchemaSpec | None,
+    current: dict[str, Any],
+    proposed: list[Proposed],
+    *,
+    timezone: str,
+    strict: bool,
+    region: str | None = None,
 ) -> tuple[list[Proposed], dict[str, str]]:
     """The proposals as they would be stored, and the problems of those refused."""
     ok: list[Proposed] = []
@@ -108,7 +114,7 @@ def check(
                 spec = schema.field(p.field)
                 if spec is None:
                     raise InvalidValue(f"the context schema has no field {p.field!r}")
-                value = coerce(spec, p.value, timezone=timezone)
+                value = coerce(spec, p.value, timezone=timezone, region=region)
         except InvalidValue as exc:
             problems[p.field] = str(exc)
             continue
@@ -127,6 +133,7 @@ async def change(
     schema: SchemaSpec | None,
     timezone: str = "UTC",
     now: datetime | None = None,
+    region: str | None = None,
 ) -> list[ContextChange]:
     """Apply the changes that pass their checks; staff's are all-or-nothing (ContextRefused), the
     AI's that fail are dropped (a misheard phone number is no reason to lose the date)."""
@@ -135,7 +142,7 @@ async def change(
     now = now or utcnow()
     row = await _row(s, workspace_id=workspace_id, conversation_id=conversation_id, now=now)
     current = dict(row.fields or {})
-    ok, problems = check(schema, current, proposed, timezone=timezone, strict=source == "staff")
+    ok, problems = check(schema, current, proposed, timezone=timezone, strict=source == "staff", region=region)
     if problems and source == "staff":
         raise ContextRefused(problems)
     if source == "ai" and ok:

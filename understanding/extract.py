@@ -99,9 +99,9 @@ def extract(
     return found
 
 
-def _valid(spec: FieldSpec, value: Any, timezone: str) -> Any:
+def _valid(spec: FieldSpec, value: Any, timezone: str, region: str | None = None) -> Any:
     try:
-        return coerce(spec, value, timezone=timezone)
+        return coerce(spec, value, timezone=timezone, region=region)
     except InvalidValue:
         return None
 

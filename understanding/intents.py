@@ -140,6 +140,11 @@ def fingerprint(intents: dict[str, list[str]]) -> str:
     return hashlib.sha256(json.dumps(intents, sort_keys=True).encode()).hexdigest()
 
 
+# One cache per process, shared by every runtime in it (tests build many): training is the slow part.
+_CACHE: OrderedDict[str, IntentClassifier] = OrderedDict()
+_LOCK = threading.Lock()
+
+
 class Classifiers:
     """Trained classifiers by examples' fingerprint: one per distinct intent set in this process."""
 
@@ -147,8 +152,8 @@ class Classifiers:
         self.encoder = encoder
         self.threshold = threshold
         self.min_similarity = min_similarity
-        self._cache: OrderedDict[str, IntentClassifier] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = _CACHE
+        self._lock = _LOCK
 
     def get(self, intents: dict[str, list[str]]) -> IntentClassifier | None:
         """The classifier for these intents (trained now if new; call it off the event loop)."""
@@ -156,7 +161,7 @@ class Classifiers:
         usable = {name: examples for name, examples in usable.items() if examples}
         if len(usable) < 2:
             return None
-        key = fingerprint(usable)
+        key = f"{fingerprint(usable)}:{self.threshold}:{self.min_similarity}"
         with self._lock:
             found = self._cache.get(key)
             if found is not None:

@@ -190,7 +190,7 @@ class SchemaSpec(BaseModel):
         return max(found, key=PRIORITIES.index) if found else None
 
 
-def coerce(spec: FieldSpec, value: Any, *, timezone: str = "UTC") -> Any:
+def coerce(spec: FieldSpec, value: Any, *, timezone: str = "UTC", region: str | None = None) -> Any:
     """The value as stored for its field (E.164 phone, normalised email, ISO date-time, a number…),
     or InvalidValue. None clears the field unless it is required."""
     if value is None or value == "":
@@ -245,15 +245,15 @@ def coerce(spec: FieldSpec, value: Any, *, timezone: str = "UTC") -> Any:
         except EmailNotValidError as exc:
             raise InvalidValue(f"{spec.name} is not an email address ({exc})") from None
     if kind == "phone":
-        return _phone(spec, str(value))
+        return _phone(spec, str(value), spec.region or region)
     if kind == "datetime":
         return _datetime(spec, value, timezone)
     raise InvalidValue(f"{spec.name} has an unknown type {kind}")  # pragma: no cover - Literal guards it
 
 
-def _phone(spec: FieldSpec, raw: str) -> str:
+def _phone(spec: FieldSpec, raw: str, region: str | None) -> str:
     try:
-        number = phonenumbers.parse(raw, spec.region)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise InvalidValue(f"{spec.name} is not a phone number ({raw!r})") from None
     # "Possible" rather than "valid": a new number range is possible long before our metadata knows it.

@@ -135,7 +135,7 @@ class UnderstandStage:
         async with self.db.session() as s:
             changes = await context.change(
                 s, workspace_id=ws.id, conversation_id=conv.id, proposed=proposed, source="ai", actor=actor,
-                schema=schema, timezone=tz, now=now,
+                schema=schema, timezone=tz, now=now, region=self.settings.phone_region,
             )  # fmt: skip
             values = await _values(s, conv.id)
             if schema is not None and schema.workflow is not None and STATUS not in values:
@@ -220,7 +220,10 @@ class UnderstandStage:
             stored = reading.summary if reading is not None else None
             done = reading.summarized_messages if reading is not None else 0
             if count - done < self.settings.summary_every:
-                return stored or {"needs_llm": False, "note": "A summary comes once the conversation has a few messages."}
+                return stored or {
+                    "needs_llm": False,
+                    "note": "A summary comes once the conversation has a few messages.",
+                }
             rows = await s.execute(
                 select(Message.direction, Message.text)
                 .where(Message.conversation_id == conv.id)

@@ -217,6 +217,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                     s, workspace_id=ws.id, conversation_id=conv.id, proposed=proposed, source="staff",
                     actor=caller.user_id or f"api token {caller.token_id[:8]}",
                     schema=await context.schema_for(s, ws.id), timezone=ws.timezone or "UTC",
+                    region=runtime.settings.understanding_phone_region,
                 )  # fmt: skip
         except context.ContextRefused as exc:
             raise refused(exc) from None

@@ -112,3 +112,11 @@ def test_priority_comes_from_intent_sentiment_and_fields() -> None:
 def test_offline_extraction_finds_the_fields(text: str, expected: dict[str, object]) -> None:
     found = {f.field: f.value for f in extract(text, salon_schema(), now=NOW, timezone="Europe/London")}
     assert found == expected
+
+
+def test_a_national_phone_number_needs_a_region_from_the_field_or_the_settings() -> None:
+    phone = FieldSpec.model_validate({"name": "phone", "type": "phone"})
+    with pytest.raises(InvalidValue, match="not a phone number"):
+        coerce(phone, "07700 900123")
+    assert coerce(phone, "07700 900123", region="GB") == "+447700900123"
+    assert coerce(phone, "+1 415 555 2671", region="GB") == "+14155552671"
