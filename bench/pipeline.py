@@ -397,6 +397,9 @@ async def run(
             "database_url": url,
             "log_json": False,
             "secret_key": "bench-secret-key-0123456789",
+            # The fake answers one fixed draft, which is no reading: understanding reads offline here
+            # (its own LLM call, when on, is one more round trip like the draft's).
+            "understanding_llm": False,
             **overrides,
         }
         settings = Settings(_env_file=None, **values)
