@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from slack_bolt.async_app import AsyncApp
@@ -51,6 +51,7 @@ class SlackChannel(Channel):
         self.services = Services(db, wakeup, self.connections, self.jobs, on_rejected=on_rejected)
         self.console = Console(self.services)
         self._apps: dict[str, tuple[tuple[str, ...], AsyncApp]] = {}
+        self._socket: Any = None  # channels.slack.socket.SocketMode once started
 
     def app_for(self, connection: Connection) -> AsyncApp:
         """The connection's bolt app, rebuilt when its settings change."""
@@ -78,7 +79,17 @@ class SlackChannel(Channel):
         self.services.accept = accept
         return build_router(self)
 
+    async def start(self) -> None:
+        """Socket Mode for connections that have an app token (`frontdesk serve` only)."""
+        from channels.slack.socket import SocketMode
+
+        self._socket = SocketMode(self)
+        await self._socket.start()
+
     async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.stop()
+            self._socket = None
         await self.services.settle()
 
     # --- outbound --------------------------------------------------------------------------------

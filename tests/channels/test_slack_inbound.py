@@ -4,6 +4,7 @@ outbox to the fake Slack Web API (threads, mrkdwn escaping, 429 Retry-After)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,7 +24,7 @@ from tests.channels.slack_support import connect, event_payload, fixture, post_j
 from tests.core.test_pipeline import answer
 from tests.fakes.openai_server import FakeOpenAI, Step
 from tests.fakes.server import serve
-from tests.fakes.slack_server import BOT_ID, BOT_USER_ID, STAFF_CHANNEL, TEAM_ID, FakeSlack, fake_slack
+from tests.fakes.slack_server import APP_TOKEN, BOT_ID, BOT_USER_ID, STAFF_CHANNEL, TEAM_ID, FakeSlack, fake_slack
 from tests.support import new_workspace
 
 CUSTOMERS = "C111"  # the fixtures' channel
@@ -210,3 +211,29 @@ async def test_replies_go_to_the_thread_escaped_and_wait_out_429(
         state = (await s.execute(select(OutboxItem.state))).scalar_one()
         attempts = (await s.execute(select(func.max(OutboxItem.attempts)))).scalar_one()
     assert state == "sent" and attempts == 2
+
+
+# --- Socket Mode ------------------------------------------------------------------------------------
+
+
+async def test_socket_mode_takes_events_over_the_websocket_without_a_public_url(
+    web: httpx.AsyncClient, runtime: Runtime, fake: FakeSlack
+) -> None:
+    new = await new_workspace(runtime.db)
+    await connect(runtime, new.workspace.id, fake, customer_channels=[CUSTOMERS], app_token=APP_TOKEN)
+    await runtime.slack.start()
+    try:
+        assert fake.sockets == 1
+        fake.push("events_api", event_payload("message_channel_hello_world"), envelope_id="env-1")
+
+        async def acked() -> bool:
+            return any(a.get("envelope_id") == "env-1" for a in fake.acks)
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while not (await acked() and await inbox(runtime)):
+            assert asyncio.get_running_loop().time() < deadline, (fake.acks, await inbox(runtime))
+            await asyncio.sleep(0.05)
+        [got] = await inbox(runtime)
+        assert got.text == "Hello World!" and got.thread == f"{CUSTOMERS}:1596183880.004200"
+    finally:
+        await runtime.slack.stop()

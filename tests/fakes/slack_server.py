@@ -4,25 +4,30 @@ Speaks what the SDK sends: POST /api/<method> with a JSON or form body (GET with
 for users.info), the bot token as `Authorization: Bearer`, and answers {"ok": true, …} or
 {"ok": false, "error": …}. Serves auth.test, chat.postMessage, chat.update, chat.postEphemeral,
 views.open and users.info; records every call; can answer a method with 429 and Retry-After.
+Socket Mode too: apps.connections.open (with the app-level token) hands out a websocket on which
+tests push envelopes, and the acknowledgements the client sends back are recorded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, Response
 
 from tests.fakes.server import serve
 
 TEAM_ID = "T111"
 BOT_TOKEN = "xoxb-111-222-fakebottokenfortests"
+APP_TOKEN = "xapp-1-A111-222-fakeapptokenfortests"
 BOT_USER_ID = "UBOT1"
 BOT_ID = "BBOT1"
 STAFF_CHANNEL = "CSTAFF1"
@@ -42,6 +47,9 @@ class FakeSlack:
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    envelopes: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    sockets: int = 0
 
     # --- what tests use ----------------------------------------------------------------------
 
@@ -62,6 +70,11 @@ class FakeSlack:
         with self._lock:
             self.failures.setdefault(method, []).extend([(200, error, None)] * times)
 
+    def push(self, kind: str, payload: dict[str, Any], envelope_id: str) -> None:
+        """Deliver an envelope over Socket Mode (events_api, interactive or slash_commands)."""
+        self.envelopes.put({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                            "accepts_response_payload": kind != "events_api"})  # fmt: skip
+
     def of(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [c.params for c in self.calls if c.method == method]
@@ -79,12 +92,16 @@ class FakeSlack:
                 params.update(json.loads(await request.body() or b"{}"))
             elif "form" in content_type:
                 params.update({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
-            token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            token = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or params.get("token", "")
             with self._lock:
                 queued = self.failures.get(method) or []
                 failure = queued.pop(0) if queued else None
                 call = Call(method, {**params, "_token": token, "_failed": failure is not None})
                 self.calls.append(call)
+            if method == "apps.connections.open":
+                if token != APP_TOKEN:
+                    return JSONResponse({"ok": False, "error": "invalid_auth"})
+                return JSONResponse({"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"})
             if token != BOT_TOKEN:
                 return JSONResponse({"ok": False, "error": "invalid_auth"})
             if failure is not None:
@@ -94,6 +111,32 @@ class FakeSlack:
             answer = self._answer(method, params)
             call.params["_ts"] = answer.get("ts")  # the posted message's ts, as Slack returned it
             return JSONResponse(answer)
+
+        @app.websocket("/socket")
+        async def socket(ws: WebSocket) -> None:
+            await ws.accept()
+            self.sockets += 1
+            await ws.send_text(json.dumps({"type": "hello", "num_connections": 1, "debug_info": {}}))
+
+            async def relay() -> None:
+                while True:
+                    try:
+                        envelope = self.envelopes.get_nowait()
+                    except queue.Empty:
+                        await asyncio.sleep(0.02)
+                        continue
+                    await ws.send_text(json.dumps(envelope))
+
+            sender = asyncio.create_task(relay())
+            try:
+                while True:
+                    message = await ws.receive_text()
+                    with self._lock:
+                        self.acks.append(json.loads(message))
+            except WebSocketDisconnect:
+                pass
+            finally:
+                sender.cancel()
 
         return app
 
