@@ -114,6 +114,7 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_one_per_kill(db_
             "FRONTDESK_OUTBOX_CONCURRENCY": "1",
             "FRONTDESK_WORKER_POLL_SECONDS": "0.2",
             "FRONTDESK_LOG_LEVEL": "WARNING",
+            "FRONTDESK_UNDERSTANDING_LLM": "false",  # the fake answers drafts only; understanding reads offline
         }
         env.pop("FRONTDESK_LLM_BASE_URL", None)
         for kill in range(1, KILLS + 1):
