@@ -18,6 +18,8 @@ from channels.slack import mrkdwn
 from channels.slack.models import SlackCard, SlackStaff, SlackThread
 from core.db import Database
 from core.models import Contact, Conversation, Draft, Message, User
+from rules.models import ConversationContext
+from understanding.models import ConversationReading
 
 APPROVE, EDIT, REJECT, TAKE_OVER, HAND_BACK = "fd_approve", "fd_edit", "fd_reject", "fd_take_over", "fd_hand_back"
 SAVE_ANSWER = "fd_save_answer"
@@ -96,16 +98,19 @@ async def _who(s: Any, connection_id: str, user_id: str | None) -> str | None:
 
 
 async def _context(s: Any, conversation: Conversation) -> dict[str, Any]:
-    """Key context: priority, tags, and the fields a conversation has gathered (where rules keep them)."""
+    """Key context: what understanding read (intent, sentiment), priority, tags, and the fields the
+    conversation has gathered (understanding's and the rules' tables)."""
     context: dict[str, Any] = {}
+    reading = await s.get(ConversationReading, conversation.id)
+    if reading is not None and reading.intent and reading.intent != "unknown":
+        confidence = f" ({reading.intent_confidence:.2f})" if reading.intent_confidence is not None else ""
+        context["intent"] = f"{reading.intent}{confidence}"
+    if reading is not None and reading.sentiment:
+        context["sentiment"] = reading.sentiment
     if conversation.priority and conversation.priority != "normal":
         context["priority"] = conversation.priority
     if conversation.tags:
         context["tags"] = ", ".join(conversation.tags)
-    try:
-        from rules.models import ConversationContext
-    except ImportError:  # the rule engine is optional to this card
-        return context
     row = await s.get(ConversationContext, conversation.id)
     if row is not None:
         context.update({k: v for k, v in row.fields.items() if isinstance(v, str | int | float | bool)})

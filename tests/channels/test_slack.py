@@ -124,6 +124,7 @@ async def test_approve_on_the_card_reaches_the_web_chat_customer_once(
     assert card["channel"] == STAFF_CHANNEL and "thread_ts" not in card  # the conversation's parent message
     shown = card_text(card)
     assert "When are you open?" in shown and DRAFT in shown and "Web chat" in shown
+    assert "sentiment: " in shown and "Confidence 0.90" in shown  # what understanding read; the draft's confidence
     buttons = card_buttons(card["blocks"])
     assert set(buttons) == {cards.APPROVE, cards.EDIT, cards.REJECT, cards.TAKE_OVER}
     assert await customer.received() == []  # nothing goes out before staff approve
