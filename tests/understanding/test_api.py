@@ -77,3 +77,27 @@ async def test_owner_sets_a_schema_staff_work_the_context(
 
     other = await register(client, workspace_name="Someone else")
     assert (await client.get(url, headers=auth(other["token"]))).status_code == 404
+
+
+async def test_an_owners_own_intents_replace_the_shipped_ones(
+    client: httpx.AsyncClient, runtime: Runtime, clock: Clock
+) -> None:
+    owner = await register(client, workspace_name="Bella's Salon")
+    ws = owner["workspace"]["id"]
+    url = f"{API}/context/workspaces/{ws}/intents"
+    lonely = [{"name": "parking", "examples": ["where do I park"]}]
+    assert (await client.put(url, json=lonely, headers=auth(owner["token"]))).status_code == 422
+    own = [
+        {"name": "parking", "examples": ["where do I park", "is there a car park", "can I leave my car nearby"]},
+        {"name": "gift_card", "examples": ["do you sell gift cards", "can I buy a voucher", "gift voucher please"]},
+    ]
+    saved = await client.put(url, json=own, headers=auth(owner["token"]))
+    assert saved.status_code == 200 and saved.json()["template"] is False
+    assert [i["name"] for i in saved.json()["intents"]] == ["gift_card", "parking"]
+
+    assistant = (await client.get(f"{API}/assistants", headers=auth(owner["token"]))).json()
+    account = (assistant[0] if isinstance(assistant, list) else assistant["items"][0])["id"]
+    await says(runtime, ws, account, "is there somewhere to park the car?")
+    conv = await the_conversation(runtime, ws)
+    seen = await client.get(f"{API}/context/workspaces/{ws}/conversations/{conv.id}", headers=auth(owner["token"]))
+    assert seen.json()["intent"]["name"] == "parking"
