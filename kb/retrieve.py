@@ -28,7 +28,7 @@ class Retrieve:
         self.top_k = top_k
 
     async def __call__(self, turn: Turn) -> None:
-        if turn.draft_id is not None or turn.draft is not None:
+        if turn.draft_id is not None or (turn.draft is not None and not turn.draft.fallback):
             return  # decided on an earlier attempt, or the owner's rules already wrote the reply
         if turn.conversation is None or turn.conversation.bot_paused:
             return  # staff are answering: nothing to draft

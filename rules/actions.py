@@ -120,7 +120,12 @@ async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str
             return f"not used: {run.turn.draft.reason or 'an earlier rule'} already answers this message"
         # The turn's draft: decide sends it (or asks staff), keyed by the inbox row like any draft.
         run.turn.draft = DraftResult(
-            text=text, source="rule", confidence=1.0, grounded=True, reason=f"rule: {run.rule_name}"
+            text=text,
+            source="rule",
+            confidence=1.0,
+            grounded=True,
+            reason=f"rule: {run.rule_name}",
+            fallback=action.unless_answered,
         )
         return f"reply drafted: {text}"
     conversation = _need_conversation(run)

@@ -90,6 +90,9 @@ class Trigger(_Data):
 class Reply(_Data):
     type: Literal["reply"]
     template: str = Field(min_length=1, max_length=4000)
+    # Say this only if the assistant cannot answer from the knowledge base itself: an after-hours
+    # note should not stop "are you open on Sunday?" from getting the FAQ's answer.
+    unless_answered: bool = False
 
 
 class Flag(_Data):

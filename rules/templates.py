@@ -29,7 +29,7 @@ def after_hours(text: str) -> Spec:
         "priority": 200,
         "trigger": {"type": "message_received"},
         "conditions": {"variable": "time.within_business_hours", "operator": "is_false"},
-        "actions": [{"type": "reply", "template": text}, {"type": "send_automatically"}],
+        "actions": [{"type": "reply", "template": text, "unless_answered": True}, {"type": "send_automatically"}],
     }
 
 

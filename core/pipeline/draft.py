@@ -68,6 +68,10 @@ OnDrafting = Callable[[Turn], Awaitable[None]]
 WithoutLLM = Callable[[Turn], DraftResult]
 
 
+def _answers(draft: DraftResult | None) -> bool:
+    return draft is not None and draft.grounded and bool(draft.text) and not draft.needs_staff
+
+
 class DraftStage:
     def __init__(
         self,
@@ -98,8 +102,14 @@ class DraftStage:
     async def __call__(self, turn: Turn) -> None:
         if turn.draft_id is not None:
             return  # decided on an earlier attempt (resolve found its draft): decide re-reads the outcome
-        if turn.draft is not None:
+        if turn.draft is not None and not turn.draft.fallback:
             return  # the owner's rules already wrote this reply (rules/)
+        fallback, turn.draft = turn.draft, None
+        await self._draft(turn)
+        if fallback is not None and not _answers(turn.draft):
+            turn.draft = fallback  # the rule's words, since the assistant has no grounded answer
+
+    async def _draft(self, turn: Turn) -> None:
         if turn.message.kind is MessageKind.help:
             # HELP must be answered (carrier rules), with the business's help text, even during a takeover.
             turn.draft = DraftResult(text=turn.message.payload or DEFAULT_HELP, source="channel", confidence=1.0)

@@ -46,6 +46,8 @@ class DraftResult:
     needs_staff: bool = False
     model: str | None = None
     reason: str | None = None
+    # A rule's reply meant only for when the assistant has no grounded answer of its own.
+    fallback: bool = False
 
 
 @dataclass
