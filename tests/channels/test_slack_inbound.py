@@ -237,3 +237,26 @@ async def test_socket_mode_takes_events_over_the_websocket_without_a_public_url(
         assert got.text == "Hello World!" and got.thread == f"{CUSTOMERS}:1596183880.004200"
     finally:
         await runtime.slack.stop()
+
+
+async def test_a_card_rate_limited_by_slack_waits_out_retry_after(
+    web: httpx.AsyncClient, runtime: Runtime, fake: FakeSlack
+) -> None:
+    from channels.slack.models import SlackJob
+
+    llm = FakeOpenAI(default=Step(content=answer("We are open 9 to 6.")))
+    with serve(llm.app) as url:
+        conn = await connected(runtime, fake, model_settings={"base_url": f"{url}/v1"})
+        await post_json(web, conn, event_payload("message_channel_hello_world"))
+        await runtime.worker().drain()  # a draft waits for approval: the alert queues its card
+    fake.rate_limit("chat.postMessage", retry_after=7)
+    assert await runtime.slack.jobs.run_once() == 1
+    async with runtime.db.reader() as s:
+        job = (await s.execute(select(SlackJob))).scalar_one()
+    assert job.state == "pending" and job.next_attempt_at >= utcnow() + timedelta(seconds=5)
+    assert await runtime.slack.jobs.run_once() == 0  # not before Slack said
+    async with runtime.db.session() as s:
+        (await s.get(SlackJob, job.id)).next_attempt_at = utcnow()  # type: ignore[union-attr]
+    await runtime.slack.jobs.run_once()
+    posted = [c for c in fake.of("chat.postMessage") if not c["_failed"]]
+    assert len(posted) == 1 and posted[0]["channel"] == STAFF_CHANNEL and "We are open 9 to 6." in json.dumps(posted[0])
