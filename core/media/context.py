@@ -19,7 +19,9 @@ def attachment_context(attachments: Iterable[Attachment]) -> str:
     for a in attachments:
         if a.kind in VOICE and a.caption:
             parts.append(f"[Written with the voice note] {a.caption}")
-        if a.extracted_text:
+        if a.extracted_text and a.kind is AttachmentKind.image:
+            parts.append(f"[The customer attached a photo; it shows:] {a.extracted_text}")
+        elif a.extracted_text:
             parts.append(f"[The customer attached {a.name or 'a document'}; its text:]\n{a.extracted_text}")
         elif a.kind is AttachmentKind.image and a.key:
             parts.append("[The customer attached a photo; staff can see it]")

@@ -38,6 +38,8 @@ VOICE = frozenset({AttachmentKind.voice, AttachmentKind.audio})
 HANDLED = VOICE | {AttachmentKind.image, AttachmentKind.document}
 MB = 1024 * 1024
 Fetch = Callable[[Attachment, int], Awaitable[bytes]]
+# What a vision model makes of a photo (bytes, sniffed type) for the draft; none ships by default.
+Vision = Callable[[bytes, str], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class MediaStage:
         storage: Storage,
         transcriber: Transcriber | None,
         limits: MediaLimits | None = None,
+        *,
+        vision: Vision | None = None,
     ) -> None:
         self.db = db
         self.box = box
@@ -99,6 +103,7 @@ class MediaStage:
         self.storage = storage
         self.transcriber = transcriber
         self.limits = limits or MediaLimits()
+        self.vision = vision
 
     async def __call__(self, turn: Turn) -> None:
         msg = turn.message
@@ -179,7 +184,14 @@ class MediaStage:
             except DocumentProblem as exc:
                 raise MediaProblem("corrupt", str(exc), key=stored.key) from exc
             return kept.model_copy(update={"extracted_text": text or None})
-        return kept  # photos are kept for staff; a vision model would describe them here
+        if attachment.kind is AttachmentKind.image and self.vision is not None:
+            try:
+                seen = await self.vision(data, detected or "")
+            except Exception:  # a vision model is a nicety: the photo is kept for staff either way
+                log.warning("describing a photo failed", exc_info=True)
+                seen = None
+            return kept.model_copy(update={"extracted_text": seen or None})
+        return kept  # photos are kept for staff
 
     async def _hear(self, attachment: Attachment, data: bytes, container: str | None) -> Attachment:
         if self.transcriber is None:

@@ -219,3 +219,39 @@ async def test_a_text_message_is_untouched_by_the_media_stage(
     await send(runtime, web, conn.id, text_update(9100, "Do you open on Sundays?"))
     (row,) = await stored_messages(runtime)
     assert row.text == "Do you open on Sundays?" and row.attachments == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_vision_model_plugged_in_describes_photos_for_the_draft(
+    runtime: Runtime, web: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    from core.media.stage import MediaStage
+
+    seen: list[str] = []
+
+    async def vision(data: bytes, kind: str) -> str | None:  # stands in for a vision model's API
+        seen.append(kind)
+        if len(seen) > 1:
+            raise TimeoutError("the vision model is down")
+        return "a receipt from Bella's Salon for 45 euros"
+
+    stage = next(s.run for s in runtime.pipeline.stages if s.name == "media")
+    assert isinstance(stage, MediaStage)
+    stage.vision = vision
+    llm = FakeOpenAI(default=Step(content=answer("Thanks, we got it.")))
+    photo = adapted("photo_with_caption")
+    file_id = max(photo["message"]["photo"], key=lambda p: p["width"] * p["height"])["file_id"]
+    fake.files[f"files/{file_id}"] = b"\xff\xd8\xff\xe0" + b"\x00" * 500
+    with serve(llm.app) as url:
+        new = await new_workspace(runtime.db, model_settings={"base_url": f"{url}/v1"})
+        conn = await connect(runtime, new.workspace.id, fake)
+        await send(runtime, web, conn.id, photo)
+        assert "a receipt from Bella's Salon for 45 euros" in llm.requests[-1].body["messages"][-1]["content"]
+        again = copy.deepcopy(photo)
+        again["update_id"] += 1
+        again["message"]["message_id"] += 1
+        await send(runtime, web, conn.id, again)  # the model fails: the photo is still kept, the turn goes on
+    assert seen == ["jpeg", "jpeg"]
+    kept = (await stored_messages(runtime))[-1].attachments[0]
+    assert kept["key"] and kept["problem"] is None and kept["extracted_text"] is None
+    assert len(llm.requests) == 2
