@@ -206,6 +206,7 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.sender().run(self._stop), name="outbox"))
             self._tasks.append(asyncio.create_task(self.slack.jobs.run(self._stop), name="slack-staff"))
             self.rules.start()
+            self._tasks.append(asyncio.create_task(self.understanding.warm_up(), name="understanding-warm-up"))
             self.kb_refresher.start()
             self._tasks.append(asyncio.create_task(self.knowledge.warm_up(), name="kb-warm-up"))
 
