@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from channels.slack.cards import short_id
 from channels.slack.connection import Connection
 from channels.slack.console import NOT_STAFF, Console
+from channels.slack.services import BEFORE_ACK, BUSY, Busy
 from channels.slack.staff import Staff
 from core import drafts
 from core.models import Conversation, Draft
@@ -82,7 +83,10 @@ async def run(console: Console, connection: Connection, client: AsyncWebClient, 
     verb = words[0].lower() if words else "help"
     if verb not in ("status", "pause", "resume"):
         return HELP
-    staff = await console.services.staff(connection, client, str(body.get("user_id") or ""))
+    try:
+        staff = await console.services.staff(connection, client, str(body.get("user_id") or ""), budget=BEFORE_ACK)
+    except Busy:
+        return BUSY
     if staff is None:
         return NOT_STAFF
     if verb == "status":

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from channels.slack import cards
 from channels.slack.connection import Connection
 from channels.slack.models import SlackCard, SlackThread
-from channels.slack.services import Services
+from channels.slack.services import BEFORE_ACK, BUSY, Busy, Services
 from channels.slack.staff import Staff
 from core import drafts
 from core.messages import utcnow
@@ -231,8 +231,11 @@ class Console:
         meta = json.loads(view.get("private_metadata") or "{}")
         values = (view.get("state") or {}).get("values") or {}
         user = str((body.get("user") or {}).get("id") or "")
-        staff = await self.services.staff(connection, client, user) if user else None
         field = "reply" if view.get("callback_id") == cards.EDIT_VIEW else "reason"
+        try:
+            staff = await self.services.staff(connection, client, user, budget=BEFORE_ACK) if user else None
+        except Busy:
+            return {"response_action": "errors", "errors": {field: BUSY[:150]}}
         if staff is None:
             return {"response_action": "errors", "errors": {field: NOT_STAFF[:150]}}
         draft = await self._draft(connection, str(meta.get("draft_id") or ""))

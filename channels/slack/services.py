@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 OnRejected = Callable[[str, str, str], Coroutine[Any, Any, None]]  # workspace_id, conversation_id, draft_id
 
 
+class Busy(Exception):
+    """Slack's 3 seconds ran out before we knew who the user is: they should try again."""
+
+
+BUSY = "frontdesk is busy and could not check who you are in time. Nothing was done: please try again."
+BEFORE_ACK = 2.0  # seconds of Slack's 3 a lookup may take before its acknowledgement
+
+
 @dataclass
 class Services:
     db: Database
@@ -56,12 +64,18 @@ class Services:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def staff(self, connection: Connection, client: AsyncWebClient, slack_user_id: str) -> Staff | None:
+    async def staff(
+        self, connection: Connection, client: AsyncWebClient, slack_user_id: str, *, budget: float | None = None
+    ) -> Staff | None:
+        """The Slack user's staff member, or None. Work before an ack passes a `budget` (Slack waits 3 s)
+        and gets `Busy` when it runs out, which is not the same as "not staff"."""
+        if budget is None:
+            return await staff_for(self.db, client, connection, slack_user_id)
         try:
-            return await asyncio.wait_for(staff_for(self.db, client, connection, slack_user_id), 2.5)
+            return await asyncio.wait_for(staff_for(self.db, client, connection, slack_user_id), budget)
         except TimeoutError:
-            log.warning("slack staff lookup timed out", extra={"slack_user": slack_user_id})
-            return None
+            log.warning("slack staff lookup ran out of time", extra={"slack_user": slack_user_id})
+            raise Busy from None
 
     async def ephemeral(self, client: AsyncWebClient, *, channel: str, user: str, text: str, **extra: Any) -> None:
         with contextlib.suppress(SlackApiError):
