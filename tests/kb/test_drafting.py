@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 
@@ -11,7 +12,7 @@ from kb.demo import seed_demo_faq
 from tests.support import new_workspace
 
 
-async def chat(client: httpx.AsyncClient, agent: str, text: str) -> dict[str, object]:
+async def chat(client: httpx.AsyncClient, agent: str, text: str) -> dict[str, Any]:
     r = await client.post("/api/v1/chat", json={"agent": agent, "message": text, "session_id": str(uuid.uuid4())})
     assert r.status_code == 200, r.text
     body: dict[str, object] = r.json()
@@ -29,7 +30,7 @@ async def test_demo_answers_its_faq_with_citations_and_hands_off_the_rest(
     assert sunday["status"] == "sent"
     assert "closed on Sundays and Mondays" in str(sunday["response"])
     assert str(sunday["response"]).startswith("From Bella's Salon FAQ:")
-    [citation] = sunday["citations"]  # type: ignore[misc]
+    [citation] = sunday["citations"]
     assert citation["title"] == "Bella's Salon FAQ" and "opening hours" in citation["snippet"]
 
     haircut = await chat(client, agent, "how much is a haircut?")
@@ -47,7 +48,7 @@ async def test_a_draft_waiting_for_approval_already_shows_its_citations(
     await seed_demo_faq(runtime.db, workspace_id=new.workspace.id)
     reply = await chat(client, new.assistant.slug, "What's your cancellation policy?")
     assert reply["status"] == "pending_approval" and reply["response"] is None
-    assert [c["title"] for c in reply["citations"]] == ["Bella's Salon FAQ"]  # type: ignore[union-attr]
+    assert [c["title"] for c in reply["citations"]] == ["Bella's Salon FAQ"]
     r = await client.get("/api/v1/drafts", headers={"Authorization": f"Bearer {new.token}"})
     [draft] = r.json()["items"]
     assert draft["source"] == "extractive" and draft["grounded"] is True

@@ -26,7 +26,7 @@ async def test_an_approved_answer_saved_is_used_next_time(client: httpx.AsyncCli
 
     later = await chat(client, new.assistant.slug, "is there parking nearby?")
     assert later["status"] == "sent" and staff_words in str(later["response"])
-    assert [c["title"] for c in later["citations"]] == ["Bella's Salon team"]  # type: ignore[union-attr]
+    assert [c["title"] for c in later["citations"]] == ["Bella's Salon team"]
     # Without the flag nothing is remembered.
     other = await chat(client, new.assistant.slug, "Do you have wifi for customers?")
     [draft] = (await client.get(f"{API}/drafts", headers=auth)).json()["items"]
