@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
@@ -96,6 +97,9 @@ async def _counts(db_url: str) -> dict[str, object]:
         await db.dispose()
 
 
+# Three worker processes start and are killed in turn: on a busy 2-core machine that alone can take
+# minutes, so this test gets more than the suite's 120 s hang guard.
+@pytest.mark.timeout(360)
 def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_one_per_kill(db_url: str, tmp_path: Path) -> None:
     # The LLM takes a moment, so the kill lands while turns and sends are in flight.
     fake = FakeOpenAI(default=Step(content=REPLY, delay=0.03), record=False)
