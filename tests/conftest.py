@@ -117,6 +117,8 @@ def make_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
         "outbox_backoff_seconds": 0.05,
         "llm_timeout_seconds": 2.0,
         "llm_max_retries": 0,
+        # Off here so the fake LLM's scripted answers go to the draft; tests/understanding turn it on.
+        "understanding_llm": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
