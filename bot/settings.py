@@ -124,13 +124,13 @@ class Settings(BaseSettings):
         0.45,
         ge=0,
         le=1,
-        description="Below this calibrated confidence the intent is \"unknown\" (offline classifier and LLM alike).",
+        description='Below this calibrated confidence the intent is "unknown" (offline classifier and LLM alike).',
     )
     understanding_min_similarity: float = Field(
         0.30,
         ge=-1,
         le=1,
-        description="A message whose nearest intent example is less similar than this (cosine) is \"unknown\".",
+        description='A message whose nearest intent example is less similar than this (cosine) is "unknown".',
     )
     understanding_phone_region: str | None = Field(
         None,
