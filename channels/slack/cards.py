@@ -162,10 +162,18 @@ def blocks(view: CardView) -> list[dict[str, Any]]:
                 "text": f"*{channel}* · {who} · conversation `{short_id(conversation.id)}`",
             },
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Customer*\n" + mrkdwn.quote(view.question or "…")}},
     ]
+    # A voice note's transcript is the message text: say so once, rather than show it twice.
+    spoken = bool(view.question) and view.question in view.transcripts
+    label = "*Customer* 🎙 _voice note, transcribed_" if spoken else "*Customer*"
+    out.append(
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{label}\n" + mrkdwn.quote(view.question or "…")}}
+    )
     for transcript in view.transcripts:
-        out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "🎙 " + mrkdwn.clip(transcript, 2000)}]})
+        if transcript != view.question:
+            out.append(
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": "🎙 " + mrkdwn.clip(transcript, 2000)}]}
+            )
     if view.context:
         facts = " · ".join(f"{mrkdwn.escape(str(k))}: {mrkdwn.clip(str(v), 200)}" for k, v in view.context.items())
         out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": facts[:2900]}]})
