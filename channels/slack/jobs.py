@@ -205,11 +205,6 @@ class StaffJobs:
         async with self.db.reader() as r:
             return (await r.execute(select(SlackJob.id).where(live).limit(1))).first() is not None
 
-    async def drain(self) -> None:
-        """Run until nothing is due (tests)."""
-        while await self.run_once():
-            pass
-
     async def _run(self, job: SlackJob) -> None:
         try:
             connection = await self.connections.get(job.connection_id)

@@ -88,17 +88,3 @@ async def _email(client: AsyncWebClient, slack_user_id: str) -> str | None:
         return None
     email = (user.get("profile") or {}).get("email")
     return str(email) if email else None
-
-
-async def slack_user_of(db: Database, *, connection_id: str, user_id: str | None) -> str | None:
-    """The Slack user linked to a staff member, to mention them on a card."""
-    if not user_id:
-        return None
-    async with db.reader() as s:
-        return (
-            await s.execute(
-                select(SlackStaff.slack_user_id)
-                .where(SlackStaff.connection_id == connection_id, SlackStaff.user_id == user_id)
-                .limit(1)
-            )
-        ).scalar_one_or_none()

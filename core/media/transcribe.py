@@ -133,9 +133,6 @@ class WhisperTranscriber(Transcriber):
         super().__init__(max_seconds=max_seconds, workers=workers)
         self.options = options
 
-    def warm(self) -> None:
-        load_model(self.options)
-
     async def _transcribe(self, data: bytes, samples: npt.NDArray[np.float32], *, container: str | None) -> Transcript:
         result: Transcript = await self.run(self._hear, samples)
         return result

@@ -1,7 +1,7 @@
 """The pipeline: an ordered list of stages over one turn.
 
-resolve → media → understand → rules → retrieve → draft → decide. Later features replace the
-pass-through stages (media, understand, rules, retrieve) by registering their own under the same name.
+resolve → media → understand → rules → retrieve → draft → decide. Each feature
+(media, understand, rules, retrieve) is a stage of its own, wired in bot/runtime.py.
 """
 
 from __future__ import annotations
