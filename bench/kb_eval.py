@@ -2,6 +2,9 @@
 
     .venv/bin/python -m bench.kb_eval            # ~2 min: quality, calibration, latency at 10k passages
     .venv/bin/python -m bench.kb_eval --json out.json
+    FRONTDESK_EMBEDDING_API_KEY=… .venv/bin/python -m bench.kb_eval --embedding-url URL --embedding-model NAME
+        # the same evaluation with an OpenAI-compatible endpoint: its own answer threshold, to give
+        # `frontdesk kb embedding --threshold` (similarities are on each model's own scale)
 
 1. Quality on ASAPP's ABCD agent guidelines (../shared/datasets/abcd/guidelines.json, MIT): every flow
    becomes a Markdown document (a heading per subflow), ingested with the product's readers and chunker.
@@ -33,7 +36,7 @@ import numpy as np
 
 from bench.kb_questions import ABCD, OUT_OF_SCOPE, SALON
 from kb.demo import FAQ, FAQ_NAME
-from kb.embeddings import LocalEmbedding, local_model
+from kb.embeddings import Embedder, local_model
 from kb.index import MODES, KnowledgeIndex, Mode, Passage, search_text
 from kb.ingest.chunking import chunk_sections
 from kb.ingest.readers import parse
@@ -84,7 +87,7 @@ def passages_of(documents: Sequence[tuple[str, str]]) -> list[Passage]:
     return passages
 
 
-def build(passages: list[Passage], model: LocalEmbedding) -> KnowledgeIndex:
+def build(passages: list[Passage], model: Embedder) -> KnowledgeIndex:
     matrix = model.encode([search_text(p.title, p.heading, p.text) for p in passages])
     return KnowledgeIndex(passages, matrix, model)
 
@@ -152,7 +155,7 @@ def first_hits(index: KnowledgeIndex, questions: Sequence[tuple[str, Sequence[st
     return out
 
 
-def filler(passages: list[Passage], count: int, seed: int = 7) -> tuple[list[Passage], np.ndarray]:
+def filler(passages: list[Passage], count: int, dim: int, seed: int = 7) -> tuple[list[Passage], np.ndarray]:
     rng = random.Random(seed)
     words = " ".join(p.text for p in passages).split()
     extra = [
@@ -167,7 +170,7 @@ def filler(passages: list[Passage], count: int, seed: int = 7) -> tuple[list[Pas
         )
         for i in range(count)
     ]
-    vectors = np.random.default_rng(seed).standard_normal((count, 384)).astype(np.float32)
+    vectors = np.random.default_rng(seed).standard_normal((count, dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return extra, vectors
 
@@ -190,8 +193,8 @@ def latency(index: KnowledgeIndex, questions: Sequence[str], rounds: int = 3) ->
     }
 
 
-def run() -> dict[str, Any]:
-    model = local_model()
+def run(model: Embedder | None = None) -> dict[str, Any]:
+    model = model or local_model()
     abcd = passages_of(guideline_documents())
     started = time.perf_counter()
     abcd_index = build(abcd, model)
@@ -209,12 +212,13 @@ def run() -> dict[str, Any]:
     out_scope = [max(i.search(q, k=1)[0].similarity for i in (abcd_index, salon_index)) for q in OUT_OF_SCOPE]
     _, table, summary = calibration(answered, out_scope)
 
-    extra, vectors = filler(abcd, LATENCY_PASSAGES - len(abcd))
+    extra, vectors = filler(abcd, LATENCY_PASSAGES - len(abcd), model.dimension)
     base = model.encode([search_text(p.title, p.heading, p.text) for p in abcd])
     started = time.perf_counter()
     big = KnowledgeIndex(abcd + extra, np.vstack([base, vectors]), model)
     big_build = time.perf_counter() - started
     return {
+        "model": model.model_name,
         "corpus": {"documents": len(guideline_documents()), "passages": len(abcd), "questions": len(ABCD)},
         "quality": quality(abcd_index, ABCD),
         "salon_quality": quality(salon_index, [(q, (f"Bella's Salon FAQ > {_section(t)} > {t}",)) for q, t in SALON]),
@@ -242,7 +246,8 @@ def _section(faq_question: str) -> str:
 def report(r: dict[str, Any]) -> str:
     c, q, lat = r["corpus"], r["quality"], r["latency"]
     lines = [
-        f"ABCD guidelines: {c['documents']} documents, {c['passages']} passages, {c['questions']} questions",
+        f"ABCD guidelines: {c['documents']} documents, {c['passages']} passages, {c['questions']} questions; "
+        f"embedding model {r['model']}",
         "",
         "| retriever | hit@1 | hit@3 | MRR |",
         "|---|---|---|---|",
@@ -289,8 +294,28 @@ def target_line(r: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.kb_eval", description=__doc__)
     parser.add_argument("--json", metavar="PATH", help="Also write every figure as JSON.")
+    parser.add_argument("--embedding-url", metavar="URL", help="An OpenAI-compatible API instead of the local model.")
+    parser.add_argument("--embedding-model", metavar="NAME", help="Its embedding model.")
+    parser.add_argument("--dimensions", type=int, help="Ask the endpoint for shorter vectors.")
     args = parser.parse_args()
-    results = run()
+    model = None
+    if args.embedding_url:
+        import asyncio
+        import os
+
+        from kb.remote import RemoteEmbedding
+
+        if not args.embedding_model:
+            parser.error("--embedding-url needs --embedding-model")
+        remote = RemoteEmbedding(
+            base_url=args.embedding_url,
+            model=args.embedding_model,
+            api_key=os.environ.get("FRONTDESK_EMBEDDING_API_KEY"),
+            dimensions=args.dimensions,
+        )
+        asyncio.run(remote.probe())
+        model = remote
+    results = run(model)
     print(report(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

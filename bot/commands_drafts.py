@@ -172,7 +172,7 @@ def demo(as_json: bool) -> None:
         return data
 
     data = with_db(go)
-    data["knowledge_base"] = with_database(lambda _s, db: _seed_faq(db, data["workspace"]["id"]))
+    data["knowledge_base"] = with_database(lambda s, db: _seed_faq(s, db, data["workspace"]["id"]))
     if as_json:
         _out(data)
         return
@@ -209,10 +209,15 @@ async def _install_context_schema(s: AsyncSession, workspace_id: str, show_comma
     return {"installed": installed, "show_command": show_command}
 
 
-async def _seed_faq(db: Database, workspace_id: str) -> dict[str, Any]:
+async def _seed_faq(settings: Settings, db: Database, workspace_id: str) -> dict[str, Any]:
+    from bot.commands_kb import embedders_for
     from kb.demo import seed_demo_faq
 
-    stored = await seed_demo_faq(db, workspace_id=workspace_id)
+    embedders = embedders_for(settings, db)
+    try:
+        stored = await seed_demo_faq(db, workspace_id=workspace_id, embedders=embedders)
+    finally:
+        await embedders.aclose()
     return {"document": stored.document.title, "chunks": stored.document.chunk_count, "outcome": stored.outcome}
 
 

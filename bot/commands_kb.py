@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import select
@@ -12,6 +12,9 @@ from sqlalchemy import select
 from bot.commands import _out, _workspace, with_database
 from bot.settings import Settings
 from core.db import Database
+
+if TYPE_CHECKING:
+    from kb.embedders import Embedders
 
 _workspace_opt = click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
 
@@ -40,6 +43,14 @@ class Bar:
 async def _workspace_id(db: Database, ref: str) -> str:
     async with db.reader() as r:
         return (await _workspace(r, ref)).id
+
+
+def embedders_for(settings: Settings, db: Database) -> Embedders:
+    """Each workspace's embedding model, able to read a stored api key."""
+    from core.crypto import SecretBox
+    from kb.embedders import Embedders
+
+    return Embedders(db, SecretBox(settings.key), timeout=settings.llm_timeout_seconds)
 
 
 @click.group()
@@ -75,6 +86,7 @@ def kb_add(source: str, workspace_ref: str, collection_id: str | None, as_json: 
             data=content,
             collection_id=collection_id,
             max_bytes=settings.kb_max_upload_bytes,
+            embedders=embedders_for(settings, db),
             progress=bar,
         )
         d = stored.document
@@ -110,7 +122,9 @@ def _crawl(url: str, workspace_ref: str, collection_id: str | None, as_json: boo
         site = await add_site(
             db, workspace_id=workspace_id, start_url=url, collection_id=collection_id, max_pages=50, max_depth=3
         )
-        return await crawl_site(db, site_id=site.id, limits=crawl_limits(settings), progress=bar)
+        return await crawl_site(
+            db, site_id=site.id, limits=crawl_limits(settings), embedders=embedders_for(settings, db), progress=bar
+        )
 
     try:
         data = with_database(go)
@@ -179,12 +193,15 @@ def kb_search(query: str, workspace_ref: str, k: int, mode: str, as_json: bool) 
 
     async def go(settings: Settings, db: Database) -> list[dict[str, Any]]:
         workspace_id = await _workspace_id(db, workspace_ref)
-        hits = await KnowledgeBase(db).search(workspace_id, query, k=k, mode=mode)  # type: ignore[arg-type]
+        knowledge = KnowledgeBase(db, embedders=embedders_for(settings, db))
+        hits = await knowledge.search(workspace_id, query, k=k, mode=mode)  # type: ignore[arg-type]
+        own = knowledge.answer_threshold(workspace_id)
+        threshold = settings.kb_answer_threshold if own is None else own
         return [
             {
                 "score": round(h.score, 4),
                 "similarity": round(h.similarity, 3),
-                "answers": h.similarity >= settings.kb_answer_threshold,
+                "answers": h.similarity >= threshold,
                 "source": h.passage.label,
                 "file_or_url": h.passage.url or h.passage.source,
                 "text": h.passage.text,
@@ -202,6 +219,85 @@ def kb_search(query: str, workspace_ref: str, k: int, mode: str, as_json: bool) 
         click.echo("   " + " ".join(h["text"].split())[:200])
     if not rows:
         click.echo("nothing found")
+
+
+@kb.command("embedding")
+@_workspace_opt
+@click.option("--local", "use_local", is_flag=True, help="Use the packaged offline model (the default).")
+@click.option(
+    "--base-url", help="An OpenAI-compatible API, e.g. https://api.openai.com/v1 or http://localhost:11434/v1."
+)
+@click.option("--model", "model", help="The embedding model, e.g. text-embedding-3-small or nomic-embed-text.")
+@click.option("--api-key", envvar="FRONTDESK_EMBEDDING_API_KEY", help="Or set FRONTDESK_EMBEDDING_API_KEY.")
+@click.option("--dimensions", type=click.IntRange(1, 8192), help="Ask for shorter vectors (text-embedding-3 models).")
+@click.option("--threshold", type=click.FloatRange(0, 1), help="The similarity an answer without an LLM needs.")
+@click.option("--json", "as_json", is_flag=True)
+def kb_embedding(
+    workspace_ref: str,
+    use_local: bool,
+    base_url: str | None,
+    model: str | None,
+    api_key: str | None,
+    dimensions: int | None,
+    threshold: float | None,
+    as_json: bool,
+) -> None:
+    """Show the workspace's embedding model, or choose one (checked first, then every passage is
+    embedded again with it)."""
+    from kb.embedders import ChoiceRefused, EmbeddingChoice, public
+    from kb.remote import EmbeddingUnavailable
+    from kb.store import reembed_workspace
+
+    choosing = use_local or base_url or model
+    if use_local and (base_url or model):
+        raise click.UsageError("--local takes no --base-url or --model")
+    bar = Bar("embedding passages again")
+
+    async def go(settings: Settings, db: Database) -> dict[str, Any]:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        embedders = embedders_for(settings, db)
+        embedded, error = 0, None
+        try:
+            if choosing:
+                choice = EmbeddingChoice(
+                    provider="local" if use_local else "openai",
+                    base_url=base_url,
+                    model=model,
+                    api_key=api_key,
+                    dimensions=dimensions,
+                    answer_threshold=threshold,
+                )
+                await embedders.choose(workspace_id, choice)
+                try:
+                    embedded = await reembed_workspace(db, workspace_id=workspace_id, embedders=embedders, progress=bar)
+                except EmbeddingUnavailable as exc:
+                    error = f"{exc}; the worker will try again"
+            async with db.reader() as r:
+                view = public(await embedders.row(r, workspace_id))
+                view["waiting_passages"] = await embedders.stale_passages(r, workspace_id, view["embed_model"])
+        finally:
+            await embedders.aclose()
+        return {**view, "embedded": embedded, "error": error}
+
+    try:
+        data = with_database(go)
+    except ChoiceRefused as exc:
+        raise click.ClickException(f"not changed: {exc}") from exc
+    finally:
+        bar.close()
+    if as_json:
+        _out(data)
+        return
+    where = "packaged, offline" if data["provider"] == "local" else data["base_url"]
+    click.echo(f"{data['embed_model']} ({data['embed_dim']} dimensions, {where})")
+    if data["answer_threshold"] is not None:
+        click.echo(f"answers without an LLM from similarity {data['answer_threshold']}")
+    if data["embedded"]:
+        click.echo(f"embedded {data['embedded']} passage{'' if data['embedded'] == 1 else 's'} again")
+    if data["error"]:
+        click.echo(f"not finished: {data['error']}")
+    if data["waiting_passages"]:
+        click.echo(f"{data['waiting_passages']} passages wait to be embedded with this model")
 
 
 COMMANDS: list[click.Command] = [kb]

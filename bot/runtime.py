@@ -33,6 +33,7 @@ from core.pipeline.turn import Turn
 from core.wakeup import Wakeup
 from core.worker import Worker
 from kb.crawl import Limits
+from kb.embedders import Embedders
 from kb.extractive import ExtractiveDrafter
 from kb.jobs import JobRunner
 from kb.refresh import SiteRefresher
@@ -78,11 +79,12 @@ class Runtime:
     def __post_init__(self) -> None:
         s = self.settings
         self.inbox = Inbox(self.db, self.wakeup)
-        self.knowledge = KnowledgeBase(self.db)
+        self.embedders = Embedders(self.db, self.box, timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries)
+        self.knowledge = KnowledgeBase(self.db, embedders=self.embedders)
         self.kb_jobs = JobRunner(self.db)
         self.crawl_limits = crawl_limits(s)
         self.kb_refresher = SiteRefresher(
-            self.db, self.kb_jobs, self.crawl_limits, every_seconds=s.kb_refresh_scan_seconds
+            self.db, self.kb_jobs, self.crawl_limits, self.embedders, every_seconds=s.kb_refresh_scan_seconds
         )
         self.rules = RuleEngine(
             self.db,
@@ -135,7 +137,7 @@ class Runtime:
         )
         self.slack = SlackChannel(
             self.db, self.box, self.wakeup, worker_id=self.worker_id, poll_seconds=s.worker_poll_seconds,
-            on_rejected=self._draft_rejected,
+            on_rejected=self._draft_rejected, embedders=self.embedders,
         )  # fmt: skip
         self.channels.register(self.slack)
         self.notifier.register(self.slack.jobs.on_alert)  # approval cards, through a durable queue
@@ -222,6 +224,7 @@ class Runtime:
         await self.rules.close()
         await self.kb_refresher.stop()
         await self.kb_jobs.close()
+        await self.embedders.aclose()
         await self.llms.aclose()
         await self.understanding.aclose()
         if self.transcriber is not None:

@@ -112,7 +112,10 @@ class Settings(BaseSettings):
         False, description="Allow crawling loopback and private-network addresses (an intranet; tests)."
     )
     kb_refresh_scan_seconds: float = Field(
-        300.0, gt=0, description="How often the worker looks for websites due a scheduled re-crawl."
+        300.0,
+        gt=0,
+        description="How often the worker looks for websites due a scheduled re-crawl, and for passages "
+        "still to be embedded with their workspace's embedding model.",
     )
 
     understanding_llm: bool = Field(

@@ -24,6 +24,11 @@ STAGE_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 LLM_ERRORS = Counter("frontdesk_llm_errors_total", "LLM calls that failed", ["endpoint", "reason"], registry=REGISTRY)
+KB_EMBEDDING_FAILURES = Counter(
+    "frontdesk_kb_embedding_failures_total",
+    "Questions the workspace's embeddings endpoint could not embed (searched by keyword instead)",
+    registry=REGISTRY,
+)
 DECISIONS = Counter("frontdesk_decisions_total", "What the pipeline decided per turn", ["decision"], registry=REGISTRY)
 UNSUPPORTED = Counter(
     "frontdesk_unsupported_updates_total",

@@ -7,6 +7,7 @@ Kept as text in code (not a data file) so every kind of install ships it.
 from __future__ import annotations
 
 from core.db import Database
+from kb.embedders import Embedders
 from kb.ingest.readers import parse
 from kb.store import Stored, content_hash, store_document
 
@@ -72,7 +73,7 @@ Cash, all major cards, Apple Pay and Google Pay. Gift vouchers are sold at the d
 """
 
 
-async def seed_demo_faq(db: Database, *, workspace_id: str) -> Stored:
+async def seed_demo_faq(db: Database, *, workspace_id: str, embedders: Embedders | None = None) -> Stored:
     """Add the FAQ to the workspace's knowledge base (a no-op when it is already there)."""
     data = FAQ.encode()
     return await store_document(
@@ -84,4 +85,5 @@ async def seed_demo_faq(db: Database, *, workspace_id: str) -> Stored:
         parsed=parse(FAQ_NAME, data),
         digest=content_hash(data),
         size=len(data),
+        embedders=embedders,
     )

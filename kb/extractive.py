@@ -52,13 +52,14 @@ class ExtractiveDrafter:
 
     def __call__(self, turn: Turn) -> DraftResult:
         best = turn.sources[0] if turn.sources else None
-        if best is None or best.score < self.threshold:
+        threshold = self.threshold if turn.answer_threshold is None else turn.answer_threshold
+        if best is None or best.score < threshold:
             found = f"best match {best.score:.2f}" if best else "the knowledge base is empty"
             return DraftResult(
                 text="",
                 source="extractive",
                 needs_staff=True,
-                reason=f"no passage answers this ({found}, threshold {self.threshold:.2f})",
+                reason=f"no passage answers this ({found}, threshold {threshold:.2f})",
             )
         return DraftResult(
             text=answer_text(best),

@@ -20,7 +20,7 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from kb.embeddings import LocalEmbedding
+from kb.embeddings import Embedder
 
 # bm25s logs every index build at DEBUG with its own level set: keep it to warnings.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -91,18 +91,28 @@ class KeywordRetriever(BM25Retriever):
 
 
 class MatrixRetriever(BaseRetriever):
-    """Exact cosine search over unit vectors (a dot product)."""
+    """Exact cosine search over unit vectors (a dot product). Rows not in `valid` (passages waiting to
+    be embedded by the workspace's current model) are never returned."""
 
-    def __init__(self, matrix: np.ndarray, nodes: list[TextNode], embed: LocalEmbedding, top_k: int) -> None:
+    def __init__(
+        self, matrix: np.ndarray, nodes: list[TextNode], embed: Embedder, top_k: int, valid: np.ndarray | None = None
+    ) -> None:
         super().__init__()
-        self.matrix, self.nodes, self.embed, self.top_k = matrix, nodes, embed, top_k
+        self.matrix, self.nodes, self.embed, self.top_k, self.valid = matrix, nodes, embed, top_k, valid
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        vector = np.asarray(query_bundle.embedding or self.embed.get_query_embedding(query_bundle.query_str))
+        if query_bundle.embedding is not None:
+            vector = np.asarray(query_bundle.embedding, dtype=np.float32)
+        else:
+            vector = self.embed.encode([query_bundle.query_str])[0]
         # einsum, not `@`: BLAS fans a matrix-vector product out over threads, which on a busy
         # 2-core machine made the p95 39 ms instead of 2 ms (measured at 10k passages).
         scores = np.einsum("ij,j->i", self.matrix, vector.astype(np.float32))
-        k = min(self.top_k, len(scores))
+        if self.valid is not None:
+            scores = np.where(self.valid, scores, -np.inf)
+        k = min(self.top_k, int(np.isfinite(scores).sum()))
+        if k == 0:
+            return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [NodeWithScore(node=self.nodes[i], score=float(scores[i])) for i in top]
@@ -111,15 +121,18 @@ class MatrixRetriever(BaseRetriever):
 class KnowledgeIndex:
     """Immutable once built: a changed collection gets a new index, so searches never see half an update."""
 
-    def __init__(self, passages: list[Passage], matrix: np.ndarray, embed: LocalEmbedding) -> None:
+    def __init__(
+        self, passages: list[Passage], matrix: np.ndarray, embed: Embedder, valid: np.ndarray | None = None
+    ) -> None:
         if not passages:
             raise ValueError("an index needs at least one passage")
         self.passages = passages
         self.matrix = matrix.astype(np.float32, copy=False)
         self.embed = embed
+        self.valid = None if valid is None or valid.all() else valid
         self.row = {p.id: i for i, p in enumerate(passages)}
         nodes = [search_node(p.title, p.heading, p.text, p.id) for p in passages]
-        self.vector = MatrixRetriever(self.matrix, nodes, embed, CANDIDATES)
+        self.vector = MatrixRetriever(self.matrix, nodes, embed, CANDIDATES, self.valid)
         self.bm25 = KeywordRetriever(
             nodes=nodes, stemmer=Stemmer.Stemmer("english"), similarity_top_k=min(CANDIDATES, len(nodes))
         )
@@ -137,11 +150,12 @@ class KnowledgeIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid", vector: np.ndarray | None = None) -> list[Hit]:
+        """`vector` is the question's embedding when the caller has it already (computed here if not)."""
         query = query.strip()
         if not query:
             return []
-        vector = np.asarray(self.embed.get_query_embedding(query), dtype=np.float32)
+        vector = np.asarray(self.embed.encode([query])[0] if vector is None else vector, dtype=np.float32)
         bundle = QueryBundle(query_str=query, embedding=vector.tolist())
         retrievers: dict[str, BaseRetriever] = {"hybrid": self.hybrid, "bm25": self.bm25, "vector": self.vector}
         retriever = retrievers[mode]

@@ -19,6 +19,7 @@ from core.db import Database
 from core.messages import utcnow
 from kb.ingest.guard import BadDocument
 from kb.models import KnowledgeJob
+from kb.remote import EmbeddingUnavailable
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.5
@@ -72,7 +73,8 @@ async def run_job(db: Database, job_id: str, work: Work) -> KnowledgeJob:
     try:
         result = await work(tracker)
         values: dict[str, Any] = {"state": "done", "result": result, "done": tracker.total, "total": tracker.total}
-    except BadDocument as exc:
+    except (BadDocument, EmbeddingUnavailable) as exc:
+        log.warning("knowledge-base job failed", extra={"job_id": job_id, "why": str(exc)})
         values = {"state": "failed", "error": str(exc)}
     except Exception as exc:
         log.exception("knowledge-base job failed", extra={"job_id": job_id})

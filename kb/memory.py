@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.models import Message, Workspace
+from kb.embedders import Embedders
 from kb.store import Stored, content_hash, faq_document, store_document
 
 MAX_QUESTION_CHARS = 1000
@@ -27,7 +28,9 @@ def _key(question: str) -> str:
     return "answer:" + hashlib.sha256(normal.encode()).hexdigest()[:16]
 
 
-async def save_answer(db: Database, *, workspace_id: str, question: str, answer: str) -> Stored:
+async def save_answer(
+    db: Database, *, workspace_id: str, question: str, answer: str, embedders: Embedders | None = None
+) -> Stored:
     question, answer = question.strip()[:MAX_QUESTION_CHARS], answer.strip()
     if not question or not answer:
         raise NothingToSave("both the customer's question and the answer are needed")
@@ -44,6 +47,7 @@ async def save_answer(db: Database, *, workspace_id: str, question: str, answer:
         parsed=parsed,
         digest=content_hash(f"{question}\n{answer}"),
         size=len(answer.encode()),
+        embedders=embedders,
     )
 
 

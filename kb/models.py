@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime
@@ -34,6 +34,26 @@ class KnowledgeCollection(_Row, Base):
     embed_model: Mapped[str] = mapped_column(String(200))
     embed_dim: Mapped[int] = mapped_column(Integer)
     refresh: Mapped[str] = mapped_column(String(16), default="off")  # off | daily | weekly (crawled pages)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnowledgeSettings(_Row, Base):
+    """A workspace's choice of embedding model; no row means the local model (kb/embedders.py).
+
+    `embed_model`/`embed_dim` name the vectors this choice makes: passages recorded with another name
+    are embedded again. `endpoint` holds base_url, model, dimensions and the api key (encrypted).
+    """
+
+    __tablename__ = "kb_settings"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+    workspace_id: Mapped[str] = _ws_fk()
+    provider: Mapped[str] = mapped_column(String(16), default="local")  # local | openai
+    endpoint: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    embed_model: Mapped[str] = mapped_column(String(200))
+    embed_dim: Mapped[int] = mapped_column(Integer)
+    # The similarity an extractive answer needs; the scale differs per model. Unset: the instance's
+    # kb_answer_threshold (calibrated for the local model).
+    answer_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

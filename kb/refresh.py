@@ -1,7 +1,8 @@
 """Scheduled knowledge-base work: re-crawls, and re-embedding after a change of embedding model.
 
 Each collection's `refresh` (off, daily, weekly) applies to its websites. Passages embedded by another
-model than the current one are not comparable (the index leaves them out), so they are embedded again.
+model than their workspace's current one (kb/embedders.py) are not comparable (the index searches
+them by keyword only), so they are embedded again.
 
 APScheduler only wakes the scan; what is due is read from the database (a site's last crawl and its
 collection's refresh). A site is claimed by moving its `last_crawled_at` with a guarded UPDATE, so
@@ -15,26 +16,30 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from core.db import Database
 from core.messages import utcnow
 from kb.crawl import Limits
+from kb.embedders import Embedders
 from kb.embeddings import LOCAL_MODEL
 from kb.jobs import JobRunner, Tracker, create_job
-from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeSite
+from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeSettings, KnowledgeSite
 from kb.sites import crawl_site
-from kb.store import reembed_document
+from kb.store import reembed_workspace
 
 log = logging.getLogger(__name__)
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
 class SiteRefresher:
-    def __init__(self, db: Database, jobs: JobRunner, limits: Limits, *, every_seconds: float) -> None:
+    def __init__(
+        self, db: Database, jobs: JobRunner, limits: Limits, embedders: Embedders, *, every_seconds: float
+    ) -> None:
         self.db = db
         self.jobs = jobs
         self.limits = limits
+        self.embedders = embedders
         self.every_seconds = every_seconds
         self._aps: AsyncIOScheduler | None = None
         self._reembedding: set[str] = set()
@@ -64,33 +69,40 @@ class SiteRefresher:
             )
             return bool(getattr(result, "rowcount", 0))
 
-    async def stale(self, limit: int = 20) -> list[tuple[str, str, str]]:
-        """(workspace, collection, document) of documents with passages embedded by another model."""
+    async def stale(self, workspace_id: str | None = None) -> list[str]:
+        """The workspaces with passages embedded by another model than their current one."""
+        current = func.coalesce(KnowledgeSettings.embed_model, LOCAL_MODEL)
+        query = (
+            select(KnowledgeChunk.workspace_id)
+            .outerjoin(KnowledgeSettings, KnowledgeSettings.workspace_id == KnowledgeChunk.workspace_id)
+            .where(KnowledgeChunk.embed_model != current)
+            .distinct()
+        )
+        if workspace_id is not None:
+            query = query.where(KnowledgeChunk.workspace_id == workspace_id)
         async with self.db.reader() as r:
-            rows = await r.execute(
-                select(KnowledgeChunk.workspace_id, KnowledgeChunk.collection_id, KnowledgeChunk.document_id)
-                .where(KnowledgeChunk.embed_model != LOCAL_MODEL)
-                .distinct()
-                .limit(limit)
-            )
-            return [(w, c, d) for w, c, d in rows.all()]
+            return list((await r.execute(query)).scalars())
 
-    async def reembed_stale(self) -> list[str]:
+    async def reembed_stale(self, workspace_id: str | None = None) -> list[str]:
+        """Start a reindex job for each workspace with passages from another model (this process
+        runs at most one per workspace); returns the job ids."""
         started = []
-        for workspace_id, collection_id, document_id in await self.stale():
-            if document_id in self._reembedding:
+        for stale_workspace in await self.stale(workspace_id):
+            if stale_workspace in self._reembedding:
                 continue  # this process is on it already
-            self._reembedding.add(document_id)
+            self._reembedding.add(stale_workspace)
             job = await create_job(
-                self.db, workspace_id=workspace_id, kind="reindex", target=document_id, collection_id=collection_id
+                self.db, workspace_id=stale_workspace, kind="reindex", target="passages from another embedding model"
             )
 
-            async def work(tracker: Tracker, document_id: str = document_id) -> dict[str, object]:
+            async def work(tracker: Tracker, workspace_id: str = stale_workspace) -> dict[str, object]:
                 try:
-                    embedded = await reembed_document(self.db, document_id=document_id, progress=tracker)
+                    embedded = await reembed_workspace(
+                        self.db, workspace_id=workspace_id, embedders=self.embedders, progress=tracker
+                    )
                 finally:
-                    self._reembedding.discard(document_id)
-                return {"document_id": document_id, "embedded": embedded}
+                    self._reembedding.discard(workspace_id)
+                return {"embedded": embedded}
 
             self.jobs.start(job.id, work)
             started.append(job.id)
@@ -121,7 +133,9 @@ class SiteRefresher:
                 )
 
                 async def work(tracker: Tracker, site_id: str = site_id) -> dict[str, object]:
-                    return await crawl_site(self.db, site_id=site_id, limits=self.limits, progress=tracker)
+                    return await crawl_site(
+                        self.db, site_id=site_id, limits=self.limits, embedders=self.embedders, progress=tracker
+                    )
 
                 self.jobs.start(job.id, work)
                 started.append(job.id)

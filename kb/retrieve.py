@@ -42,3 +42,4 @@ class Retrieve:
             k=self.top_k,
         )
         turn.sources = [as_source(hit) for hit in hits]
+        turn.answer_threshold = self.knowledge.answer_threshold(turn.message.workspace_id)

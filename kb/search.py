@@ -4,6 +4,10 @@ Each process keeps one in-memory index per workspace (per assistant, when an ass
 collection), built from the database. Before every search it reads the collections' versions (one
 small query) and rebuilds the index only when one changed, so a document added through any process
 is found by every other on its next search.
+
+The index is built with the workspace's embedding model (kb/embedders.py). Passages embedded by an
+earlier model stay searchable by keyword until they are embedded again. If a remote model cannot
+embed the question, the search is a keyword search rather than a failure.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ import numpy as np
 from sqlalchemy import or_, select
 
 from core.db import Database
-from kb.embeddings import LocalEmbedding, local_model
+from core.metrics import KB_EMBEDDING_FAILURES
+from kb.embedders import Embedders, WorkspaceModel
+from kb.embeddings import Embedder, local_model
 from kb.index import MODES, Hit, KnowledgeIndex, Mode, Passage
 from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeDocument
+from kb.remote import EmbeddingUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +34,27 @@ Versions = tuple[tuple[str, int], ...]
 
 
 class KnowledgeBase:
-    def __init__(self, db: Database, model: LocalEmbedding | None = None) -> None:
+    """`model`, if given, is used for every workspace (benchmarks, tests); otherwise each workspace's
+    own choice, from `embedders`."""
+
+    def __init__(self, db: Database, model: Embedder | None = None, *, embedders: Embedders | None = None) -> None:
         self.db = db
+        self.embedders = embedders or Embedders(db)
         self._model = model
-        self._indexes: dict[tuple[str, str | None], tuple[Versions, KnowledgeIndex | None]] = {}
+        self._indexes: dict[tuple[str, str | None], tuple[Versions, str, KnowledgeIndex | None]] = {}
+        self._thresholds: dict[str, float | None] = {}
         self._locks: defaultdict[tuple[str, str | None], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     @property
-    def model(self) -> LocalEmbedding:
+    def model(self) -> Embedder:
+        """The local model (what the warm-up loads), or the one given for every workspace."""
         if self._model is None:
-            self._model = local_model()
+            return local_model()
         return self._model
+
+    def answer_threshold(self, workspace_id: str) -> float | None:
+        """The workspace's own answer threshold, as of its last search (None: the instance's)."""
+        return self._thresholds.get(workspace_id)
 
     async def warm_up(self) -> None:
         """Load the embedding model before the first customer's question needs it (~1-2 s), if any
@@ -50,7 +67,7 @@ class KnowledgeBase:
         except Exception:
             log.warning("could not load the embedding model ahead of time", exc_info=True)
 
-    async def _versions(self, workspace_id: str, assistant_id: str | None) -> Versions:
+    async def _versions(self, workspace_id: str, assistant_id: str | None) -> tuple[Versions, WorkspaceModel]:
         query = select(KnowledgeCollection.id, KnowledgeCollection.version).where(
             KnowledgeCollection.workspace_id == workspace_id
         )
@@ -59,48 +76,61 @@ class KnowledgeBase:
                 or_(KnowledgeCollection.assistant_id.is_(None), KnowledgeCollection.assistant_id == assistant_id)
             )
         async with self.db.reader() as r:
-            return tuple(sorted((cid, version) for cid, version in (await r.execute(query)).all()))
+            versions = tuple(sorted((cid, version) for cid, version in (await r.execute(query)).all()))
+            if self._model is not None:
+                return versions, WorkspaceModel(self._model, None)
+            return versions, await self.embedders.current(workspace_id, r)
 
     async def index(self, workspace_id: str, assistant_id: str | None = None) -> KnowledgeIndex | None:
-        """The current index, rebuilt if any collection changed since it was built; None if empty."""
+        """The current index, rebuilt if any collection (or the model) changed since it was built;
+        None if empty."""
+        return (await self._index(workspace_id, assistant_id))[0]
+
+    async def _index(self, workspace_id: str, assistant_id: str | None) -> tuple[KnowledgeIndex | None, Embedder]:
         key = (workspace_id, assistant_id)
-        versions = await self._versions(workspace_id, assistant_id)
+        versions, current = await self._versions(workspace_id, assistant_id)
+        model = current.embedder
+        self._thresholds[workspace_id] = current.answer_threshold
         cached = self._indexes.get(key)
-        if cached is not None and cached[0] == versions:
-            return cached[1]
+        if cached is not None and cached[:2] == (versions, model.model_name):
+            return cached[2], model
         async with self._locks[key]:
             cached = self._indexes.get(key)
-            if cached is not None and cached[0] == versions:
-                return cached[1]
+            if cached is not None and cached[:2] == (versions, model.model_name):
+                return cached[2], model
             started = time.perf_counter()
-            passages, matrix = await self._load([cid for cid, _ in versions])
-            index = await asyncio.to_thread(KnowledgeIndex, passages, matrix, self.model) if passages else None
-            self._indexes[key] = (versions, index)
+            passages, matrix, valid = await self._load([cid for cid, _ in versions], model)
+            index = await asyncio.to_thread(KnowledgeIndex, passages, matrix, model, valid) if passages else None
+            self._indexes[key] = (versions, model.model_name, index)
             log.info(
                 "knowledge index built",
                 extra={
                     "workspace_id": workspace_id,
                     "passages": len(passages),
                     "seconds": round(time.perf_counter() - started, 3),
+                    "waiting_for_embedding": 0 if valid is None else int((~valid).sum()),
                 },
             )
-            return index
+            return index, model
 
-    async def _load(self, collection_ids: list[str]) -> tuple[list[Passage], np.ndarray]:
+    async def _load(
+        self, collection_ids: list[str], model: Embedder
+    ) -> tuple[list[Passage], np.ndarray, np.ndarray | None]:
+        """The passages, their vectors, and which rows hold a vector of `model` (None: all do).
+        A passage embedded by another model is not comparable: it gets a zero row until its reindex."""
         if not collection_ids:
-            return [], np.zeros((0, 0), dtype=np.float32)  # no model load for an empty KB
+            return [], np.zeros((0, 0), dtype=np.float32), None  # no model load for an empty KB
         query = (
             select(KnowledgeChunk, KnowledgeDocument.title, KnowledgeDocument.source)
             .join(KnowledgeDocument, KnowledgeDocument.id == KnowledgeChunk.document_id)
-            .where(
-                KnowledgeChunk.collection_id.in_(collection_ids),
-                # A chunk embedded by another model is not comparable: it waits for its reindex.
-                KnowledgeChunk.embed_model == self.model.model_name,
-            )
+            .where(KnowledgeChunk.collection_id.in_(collection_ids))
             .order_by(KnowledgeChunk.document_id, KnowledgeChunk.position)
         )
         passages: list[Passage] = []
         vectors: list[bytes] = []
+        valid: list[bool] = []
+        dim = model.dimension
+        zero = bytes(4 * dim)
         async with self.db.reader() as r:
             for chunk, title, source in (await r.execute(query)).all():
                 meta = chunk.meta or {}
@@ -119,17 +149,27 @@ class KnowledgeBase:
                         answer=meta.get("answer"),
                     )
                 )
-                vectors.append(chunk.embedding)
-        matrix = np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), self.model.dimension)
-        return passages, matrix
+                usable = chunk.embed_model == model.model_name and len(chunk.embedding) == 4 * dim
+                vectors.append(chunk.embedding if usable else zero)
+                valid.append(usable)
+        matrix = np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), dim)
+        mask = np.array(valid, dtype=bool)
+        return passages, matrix, None if mask.all() else mask
 
     async def search(
         self, workspace_id: str, query: str, *, assistant_id: str | None = None, k: int = 5, mode: Mode = "hybrid"
     ) -> list[Hit]:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        index = await self.index(workspace_id, assistant_id)
+        index, model = await self._index(workspace_id, assistant_id)
         if index is None or not query.strip():
             return []
-        # Embedding the question is CPU work (~5 ms): off the event loop.
-        return await asyncio.to_thread(index.search, query, k, mode)
+        try:
+            vector = await model.aencode_query(query.strip())
+        except EmbeddingUnavailable as exc:
+            # The customer still gets an answer from the keywords (or an honest hand-off).
+            KB_EMBEDDING_FAILURES.inc()
+            why = {"workspace_id": workspace_id, "why": str(exc)}
+            log.warning("question not embedded, searching by keyword", extra=why)
+            mode, vector = "bm25", np.zeros(index.matrix.shape[1], dtype=np.float32)
+        return await asyncio.to_thread(index.search, query, k, mode, vector)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.db import Database
 from core.messages import utcnow
 from kb.crawl import Crawler, Limits, Report, scope_of
+from kb.embedders import Embedders
 from kb.ingest.readers import Parsed
 from kb.models import KnowledgeDocument, KnowledgeSite
 from kb.store import content_hash, delete_document, get_collection, store_document
@@ -44,13 +45,20 @@ async def add_site(
 
 
 async def crawl_site(
-    db: Database, *, site_id: str, limits: Limits, progress: Progress | None = None, transport: Any = None
+    db: Database,
+    *,
+    site_id: str,
+    limits: Limits,
+    embedders: Embedders | None = None,
+    progress: Progress | None = None,
+    transport: Any = None,
 ) -> dict[str, Any]:
     """Crawl the site and bring its pages in the knowledge base up to date."""
     async with db.reader() as r:
         site = await r.get(KnowledgeSite, site_id)
         if site is None:
             raise LookupError("site not found")
+    model = await (embedders or Embedders(db)).embedder(site.workspace_id)
     limits = Limits(**{**limits.__dict__, "max_pages": site.max_pages, "max_depth": site.max_depth})
     report = Report()
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
@@ -68,6 +76,7 @@ async def crawl_site(
                     digest=content_hash(page.markdown),
                     size=len(page.markdown.encode()),
                     url=page.url,
+                    model=model,
                 )
                 counts[stored.outcome] += 1
                 seen.add(page.url)

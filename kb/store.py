@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.messages import utcnow
-from kb.embeddings import LOCAL_DIM, LOCAL_MODEL, LocalEmbedding, local_model
+from kb.embedders import Embedders, recorded_model
+from kb.embeddings import Embedder
 from kb.index import search_text
 from kb.ingest.chunking import Chunk, chunk_sections
 from kb.ingest.readers import Parsed
@@ -59,8 +60,9 @@ async def default_collection(s: AsyncSession, *, workspace_id: str) -> Knowledge
     ).scalar_one_or_none()
     if found is not None:
         return found
+    embed_model, embed_dim = await recorded_model(s, workspace_id)
     collection = KnowledgeCollection(
-        workspace_id=workspace_id, name=DEFAULT_COLLECTION, embed_model=LOCAL_MODEL, embed_dim=LOCAL_DIM
+        workspace_id=workspace_id, name=DEFAULT_COLLECTION, embed_model=embed_model, embed_dim=embed_dim
     )
     s.add(collection)
     await s.flush()
@@ -92,7 +94,7 @@ async def bump_version(s: AsyncSession, collection_id: str) -> None:
 
 
 def _embed(
-    model: LocalEmbedding, title: str, chunks: Sequence[Chunk], known: dict[str, bytes], progress: Progress | None
+    model: Embedder, title: str, chunks: Sequence[Chunk], known: dict[str, bytes], progress: Progress | None
 ) -> list[bytes]:
     """Vectors for the chunks, reusing the stored vector of any chunk whose text is unchanged."""
     vectors: list[bytes | None] = [known.get(c.content_hash) for c in chunks]
@@ -119,11 +121,14 @@ async def store_document(
     digest: str,
     size: int,
     url: str | None = None,
-    model: LocalEmbedding | None = None,
+    model: Embedder | None = None,
+    embedders: Embedders | None = None,
     progress: Progress | None = None,
 ) -> Stored:
-    """Store a parsed document under `source` (its file name or URL), replacing an earlier version."""
-    model = model or local_model()
+    """Store a parsed document under `source` (its file name or URL), replacing an earlier version.
+    Its passages are embedded with `model`, by default the workspace's (from `embedders`)."""
+    if model is None:
+        model = await (embedders or Embedders(db)).embedder(workspace_id)
     async with db.reader() as r:
         collection = await find_collection(r, workspace_id, collection_id)
         existing = None
@@ -236,13 +241,16 @@ async def count_chunks(s: AsyncSession, *, workspace_id: str) -> int:
     return (await s.execute(query)).scalar_one()
 
 
-async def reembed_document(db: Database, *, document_id: str, progress: Progress | None = None) -> int:
-    """Embed a document's stored passages again with the current model (after a change of model)."""
-    model = local_model()
+async def reembed_document(
+    db: Database, *, document_id: str, embedders: Embedders | None = None, progress: Progress | None = None
+) -> int:
+    """Embed a document's stored passages again with its workspace's model (after a change of model)."""
     async with db.reader() as r:
         document = await r.get(KnowledgeDocument, document_id)
         if document is None:
             raise NotFound("document not found")
+    model = await (embedders or Embedders(db)).embedder(document.workspace_id)
+    async with db.reader() as r:
         chunks = (
             (await r.execute(select(KnowledgeChunk).where(KnowledgeChunk.document_id == document_id))).scalars().all()
         )
@@ -259,6 +267,34 @@ async def reembed_document(db: Database, *, document_id: str, progress: Progress
     return len(chunks)
 
 
+async def reembed_workspace(
+    db: Database, *, workspace_id: str, embedders: Embedders | None = None, progress: Progress | None = None
+) -> int:
+    """Embed again every document of the workspace with passages from another model than its current
+    one (after the owner chose another model); returns the passages embedded."""
+    embedders = embedders or Embedders(db)
+    model = await embedders.embedder(workspace_id)
+    async with db.reader() as r:
+        rows = await r.execute(
+            select(KnowledgeChunk.document_id, func.count())
+            .where(KnowledgeChunk.workspace_id == workspace_id, KnowledgeChunk.embed_model != model.model_name)
+            .group_by(KnowledgeChunk.document_id)
+        )
+        stale = rows.all()
+    total, finished = sum(n for _, n in stale), 0
+    for document_id, _ in stale:
+
+        def report(done: int, _total: int, base: int = finished) -> None:
+            if progress is not None:
+                progress(base + done, total)
+
+        try:
+            finished += await reembed_document(db, document_id=document_id, embedders=embedders, progress=report)
+        except NotFound:
+            continue  # deleted meanwhile
+    return finished
+
+
 async def ingest_file(
     db: Database,
     *,
@@ -267,6 +303,7 @@ async def ingest_file(
     data: bytes,
     collection_id: str | None = None,
     max_bytes: int = 20 * 1024 * 1024,
+    embedders: Embedders | None = None,
     progress: Progress | None = None,
 ) -> Stored:
     """An uploaded file into the knowledge base. Raises BadDocument (a 4xx) before storing anything."""
@@ -289,5 +326,6 @@ async def ingest_file(
         parsed=parsed,
         digest=content_hash(data),
         size=len(data),
+        embedders=embedders,
         progress=progress,
     )

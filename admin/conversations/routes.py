@@ -138,7 +138,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         if body.save_answer:
             question = await memory.last_question(db, conversation_id=conversation_id)
             if question:
-                await memory.save_answer(db, workspace_id=caller.workspace_id, question=question, answer=text)
+                await memory.save_answer(
+                    db, workspace_id=caller.workspace_id, question=question, answer=text, embedders=runtime.embedders
+                )
         return ReplyPublic(queued=outbox_id is not None, outbox_id=outbox_id)
 
     return router

@@ -87,7 +87,11 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             question = await memory.last_question(db, conversation_id=draft.conversation_id, inbox_id=draft.inbox_id)
             if question:
                 await memory.save_answer(
-                    db, workspace_id=caller.workspace_id, question=question, answer=draft.final_text
+                    db,
+                    workspace_id=caller.workspace_id,
+                    question=question,
+                    answer=draft.final_text,
+                    embedders=runtime.embedders,
                 )
         return DraftPublic.model_validate(draft)
 

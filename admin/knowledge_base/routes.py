@@ -21,6 +21,8 @@ from admin.knowledge_base.schemas import (
     CollectionPublic,
     CollectionUpdate,
     DocumentPublic,
+    EmbeddingPublic,
+    EmbeddingUpdate,
     JobPublic,
     SearchMode,
     SearchPublic,
@@ -31,6 +33,7 @@ from admin.knowledge_base.schemas import (
 )
 from kb import sites, store
 from kb.crawl import CrawlRefused, check_host
+from kb.embedders import ChoiceRefused, public
 from kb.ingest.guard import BadDocument
 from kb.jobs import Tracker, create_job, get_job
 from kb.models import KnowledgeSite
@@ -153,6 +156,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
                 parsed=parsed.parsed,
                 digest=store.content_hash(data),
                 size=len(data),
+                embedders=runtime.embedders,
                 progress=tracker,
             )
             return {"document_id": stored.document.id, "outcome": stored.outcome, "embedded": stored.embedded}
@@ -211,7 +215,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         )
 
         async def work(tracker: Tracker) -> dict[str, object]:
-            count = await store.reembed_document(db, document_id=document_id, progress=tracker)
+            count = await store.reembed_document(
+                db, document_id=document_id, embedders=runtime.embedders, progress=tracker
+            )
             return {"document_id": document_id, "embedded": count}
 
         task = jobs.start(job.id, work)
@@ -225,7 +231,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         )
 
         async def work(tracker: Tracker) -> dict[str, object]:
-            return await crawl_site(db, site_id=site.id, limits=runtime.crawl_limits, progress=tracker)
+            return await crawl_site(
+                db, site_id=site.id, limits=runtime.crawl_limits, embedders=runtime.embedders, progress=tracker
+            )
 
         jobs.start(job.id, work)
         return JobPublic.of(await get_job(db, job_id=job.id))
@@ -278,6 +286,34 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         await sites.remove_site(db, site_id=site.id)
         return Response(status_code=204)
 
+    # --- the embedding model ------------------------------------------------------------------
+
+    async def embedding_view(workspace_id: str, started: list[str] | None = None) -> EmbeddingPublic:
+        async with db.reader() as s:
+            row = await runtime.embedders.row(s, workspace_id)
+            view = public(row)
+            waiting = await runtime.embedders.stale_passages(s, workspace_id, view["embed_model"])
+        jobs_started = [JobPublic.of(await get_job(db, job_id=job_id)) for job_id in started or []]
+        return EmbeddingPublic(**view, waiting_passages=waiting, jobs=jobs_started)
+
+    @router.get("/embedding", response_model=EmbeddingPublic, summary="The embedding model the workspace uses")
+    async def get_embedding(caller: Caller = Depends(current_caller)) -> EmbeddingPublic:
+        return await embedding_view(caller.workspace_id)
+
+    @router.put(
+        "/embedding",
+        response_model=EmbeddingPublic,
+        summary="Choose the local model or an OpenAI-compatible endpoint (checked first; passages are re-embedded)",
+    )
+    async def put_embedding(body: EmbeddingUpdate, caller: Caller = Depends(current_caller)) -> EmbeddingPublic:
+        require_owner(caller)
+        try:
+            await runtime.embedders.choose(caller.workspace_id, body)
+        except ChoiceRefused as exc:
+            raise HTTPException(422, str(exc)) from exc
+        started = await runtime.kb_refresher.reembed_stale(caller.workspace_id)
+        return await embedding_view(caller.workspace_id, started)
+
     # --- jobs and search ---------------------------------------------------------------------
 
     @router.get("/jobs", response_model=list[JobPublic], summary="Recent jobs, newest first")
@@ -301,7 +337,8 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         caller: Caller = Depends(current_caller),
     ) -> SearchPublic:
         hits = await knowledge.search(caller.workspace_id, q, assistant_id=assistant_id, k=k, mode=mode)
-        threshold = settings.kb_answer_threshold
+        own = knowledge.answer_threshold(caller.workspace_id)
+        threshold = settings.kb_answer_threshold if own is None else own
         return SearchPublic(
             query=q, mode=mode, threshold=threshold, results=[SearchResult.of(h, threshold) for h in hits]
         )

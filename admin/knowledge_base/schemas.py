@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.common import Name, UpdateModel
+from admin.common import REDACTED, Name, UpdateModel
+from kb.embedders import EmbeddingChoice
 from kb.index import Hit
 from kb.models import KnowledgeJob
 
@@ -118,6 +119,34 @@ class SitePublic(BaseModel):
     last_crawled_at: datetime | None
     last_error: str | None
     created_at: datetime
+
+
+class EmbeddingUpdate(EmbeddingChoice):
+    """The workspace's embedding model. `local` is the packaged MiniLM (offline, the default);
+    `openai` is any OpenAI-compatible `/embeddings` endpoint, checked before it is saved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = Field(
+        None, max_length=2000, pattern=r"^https?://", description="e.g. https://api.openai.com/v1"
+    )
+    model: str | None = Field(None, max_length=150, description="e.g. text-embedding-3-small, nomic-embed-text")
+    api_key: str | None = Field(
+        None, max_length=2000, repr=False, description=f"Omitted or {REDACTED!r}: keep the stored key."
+    )
+
+
+class EmbeddingPublic(BaseModel):
+    provider: Literal["local", "openai"]
+    base_url: str | None
+    model: str | None
+    dimensions: int | None
+    api_key: str | None = Field(description=f"{REDACTED!r} when set; never shown.")
+    embed_model: str = Field(description="The name recorded with the vectors.")
+    embed_dim: int
+    answer_threshold: float | None = Field(description="Unset: the instance's kb_answer_threshold.")
+    waiting_passages: int = Field(description="Passages still to be embedded with this model.")
+    jobs: list[JobPublic] = Field(default_factory=list, description="The re-embedding this change started.")
 
 
 class SourcePublic(BaseModel):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin.knowledge_base.schemas import CollectionCreate
 from core.models import Assistant
 from kb import store
-from kb.embeddings import LOCAL_DIM, LOCAL_MODEL
+from kb.embedders import recorded_model
 from kb.ingest.guard import BadDocument
 from kb.ingest.readers import Parsed, parse
 from kb.models import KnowledgeCollection, KnowledgeDocument, KnowledgeJob, KnowledgeSite
@@ -60,13 +60,14 @@ async def _check_assistant(s: AsyncSession, workspace_id: str, assistant_id: str
 
 async def create_collection(s: AsyncSession, *, workspace_id: str, data: CollectionCreate) -> KnowledgeCollection:
     await _check_assistant(s, workspace_id, data.assistant_id)
+    embed_model, embed_dim = await recorded_model(s, workspace_id)
     row = KnowledgeCollection(
         workspace_id=workspace_id,
         name=data.name,
         assistant_id=data.assistant_id,
         refresh=data.refresh,
-        embed_model=LOCAL_MODEL,
-        embed_dim=LOCAL_DIM,
+        embed_model=embed_model,
+        embed_dim=embed_dim,
     )
     s.add(row)
     await s.flush()

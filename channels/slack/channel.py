@@ -27,6 +27,8 @@ from core.wakeup import Wakeup
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
+    from kb.embedders import Embedders
+
 log = logging.getLogger(__name__)
 MID_MESSAGE_RETRIES = 3
 
@@ -44,11 +46,12 @@ class SlackChannel(Channel):
         worker_id: str,
         poll_seconds: float = 2.0,
         on_rejected: OnRejected | None = None,
+        embedders: Embedders | None = None,
     ) -> None:
         self.db = db
         self.connections = Connections(db, box)
         self.jobs = StaffJobs(db, self.connections, worker_id, poll_seconds=poll_seconds)
-        self.services = Services(db, wakeup, self.connections, self.jobs, on_rejected=on_rejected)
+        self.services = Services(db, wakeup, self.connections, self.jobs, on_rejected=on_rejected, embedders=embedders)
         self.console = Console(self.services)
         self._apps: dict[str, tuple[tuple[str, ...], AsyncApp]] = {}
         self._socket: Any = None  # channels.slack.socket.SocketMode once started

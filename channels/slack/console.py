@@ -145,7 +145,11 @@ class Console:
                 text = "There is no customer question to save this answer for."
             else:
                 await memory.save_answer(
-                    self.services.db, workspace_id=connection.workspace_id, question=question, answer=answer
+                    self.services.db,
+                    workspace_id=connection.workspace_id,
+                    question=question,
+                    answer=answer,
+                    embedders=self.services.embedders,
                 )
                 async with self.services.db.session() as s:
                     await s.execute(

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,6 +22,9 @@ from core.channels import AcceptFn
 from core.db import Database, insert_for
 from core.messages import utcnow
 from core.wakeup import Wakeup
+
+if TYPE_CHECKING:
+    from kb.embedders import Embedders
 
 log = logging.getLogger(__name__)
 # Called when staff reject a draft from Slack (the rule engine's draft_rejected event).
@@ -44,6 +47,7 @@ class Services:
     jobs: StaffJobs
     accept: AcceptFn | None = None
     on_rejected: OnRejected | None = None
+    embedders: Embedders | None = None  # the knowledge base's, for answers staff save
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:

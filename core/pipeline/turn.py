@@ -63,6 +63,8 @@ class Turn:
     understanding: dict[str, Any] = field(default_factory=dict)
     rules: RuleOutcome = field(default_factory=RuleOutcome)
     sources: list[Source] = field(default_factory=list)
+    # The similarity an extractive answer needs, when the workspace's embedding model has its own.
+    answer_threshold: float | None = None
     draft: DraftResult | None = None
     # A stage's own words for the customer when it hands off (a voice note too long to hear), sent
     # instead of the holding reply even while the conversation already waits for staff.

@@ -60,3 +60,35 @@ def test_kb_add_url_crawls_the_site(cli: CliRunner, monkeypatch: pytest.MonkeyPa
     assert f"skipped {site.base}/help/private/staff.html: disallowed by robots.txt" in result.output
     sources = [d["source"] for d in run_json(cli, "kb", "list", "--workspace", "bellas-salon")]
     assert f"{site.base}/help/prices.html" in sources
+
+
+def test_kb_embedding_chooses_an_endpoint_and_embeds_again(cli: CliRunner, tmp_path: Path) -> None:
+    from tests.fakes.openai_server import FakeOpenAI
+    from tests.fakes.server import serve
+
+    run_json(cli, "workspace", "create", "Downtown Dental")
+    faq = tmp_path / "faq.csv"
+    faq.write_text("Question,Answer\nDo you take new patients?,Yes; call us to book a first check-up.\n")
+    run_json(cli, "kb", "add", str(faq), "--workspace", "downtown-dental")
+    shown = cli.invoke(main, ["kb", "embedding", "--workspace", "downtown-dental"])
+    assert shown.exit_code == 0 and "all-MiniLM-L6-v2-onnx-int8 (384 dimensions, packaged, offline)" in shown.output
+
+    fake = FakeOpenAI()
+    fake.embedding_key = "sk-cli-test-key"
+    with serve(fake.app) as url:
+        where = ["--workspace", "downtown-dental", "--base-url", f"{url}/v1", "--model", "fake-embed"]
+        wrong = cli.invoke(main, ["kb", "embedding", *where, "--api-key", "sk-wrong"])
+        assert wrong.exit_code == 1 and "not changed: the embeddings endpoint refused the api key" in wrong.output
+        chosen = cli.invoke(main, ["kb", "embedding", *where], env={"FRONTDESK_EMBEDDING_API_KEY": "sk-cli-test-key"})
+        assert chosen.exit_code == 0, chosen.output
+        assert "openai:fake-embed (64 dimensions" in chosen.output and "embedded 1 passage again" in chosen.output
+        assert "sk-cli-test-key" not in chosen.output
+        [hit] = run_json(cli, "kb", "search", "new patients?", "--workspace", "downtown-dental")
+        assert "first check-up" in hit["text"] and hit["similarity"] > 0
+        assert fake.embedding_requests[-1].body["input"] == ["new patients?"]
+    local = run_json(cli, "kb", "embedding", "--workspace", "downtown-dental", "--local", "--json")
+    assert (
+        local["embed_model"] == "all-MiniLM-L6-v2-onnx-int8"
+        and local["embedded"] == 1
+        and local["waiting_passages"] == 0
+    )

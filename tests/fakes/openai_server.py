@@ -9,8 +9,11 @@
 
 Each request consumes the next scripted `Step`; when none is left the default step is used (echo the
 last user message). `FakeOpenAI.instant()` answers a fixed text at once and records nothing, for
-benchmarks. `llama_cpp=True` answers 500 to any `response_format.type == "json_schema"` request without
-consuming a step, as llama.cpp's server does, and honours `json_object`.
+benchmarks. `POST /v1/embeddings` answers vectors of hashed word stems (texts sharing words point the
+same way; not unit length, as some servers answer), checks the bearer key when `embedding_key` is set,
+and fails with the statuses queued in `embedding_failures`. `llama_cpp=True` answers 500 to any
+`response_format.type == "json_schema"` request without consuming a step, as llama.cpp's server does,
+and honours `json_object`.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +64,12 @@ class FakeOpenAI:
         self.transcript = "hello from the fake transcriber"
         self.transcriptions: list[dict[str, Any]] = []
         self.app.post("/v1/audio/transcriptions")(self._transcriptions)
+        self.embedding_dim = 64
+        self.embedding_key: str | None = None
+        self.honour_dimensions = True  # False: a server that ignores `dimensions` (most local ones)
+        self.embedding_failures: deque[int] = deque()
+        self.embedding_requests: list[RecordedRequest] = []
+        self.app.post("/v1/embeddings")(self._embeddings)
 
     @classmethod
     def instant(cls, text: str = "OK") -> FakeOpenAI:
@@ -104,6 +115,33 @@ class FakeOpenAI:
         if not fields.get("file_bytes"):
             return _error(400, "no audio file")
         return JSONResponse({"text": self.transcript})
+
+    async def _embeddings(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        auth = request.headers.get("authorization")
+        with self._lock:
+            self.embedding_requests.append(RecordedRequest(body=body, authorization=auth))
+            failure = self.embedding_failures.popleft() if self.embedding_failures else None
+        if failure is not None:
+            return _error(failure, f"scripted HTTP {failure}")
+        if self.embedding_key is not None and auth != f"Bearer {self.embedding_key}":
+            return _error(401, "Incorrect API key provided")
+        texts = body.get("input")
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
+            return _error(400, "input must be a non-empty string or list of non-empty strings")
+        dim = int((self.honour_dimensions and body.get("dimensions")) or self.embedding_dim)
+        data = [{"object": "embedding", "index": i, "embedding": hashed_vector(t, dim)} for i, t in enumerate(texts)]
+        tokens = sum(len(t.split()) for t in texts)
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
 
     def _next_step(self) -> Step:
         with self._lock:
@@ -156,6 +194,18 @@ async def _read_transcription(request: Request) -> dict[str, Any]:
             fields["file_bytes"] = len(await upload.read())
         fields["authorization"] = request.headers.get("authorization")
         return fields
+
+
+def hashed_vector(text: str, dim: int) -> list[float]:
+    """Each word (lower-cased, a plural's s dropped) adds 3 to one hashed coordinate: a crude but
+    deterministic embedding under which texts sharing words are similar."""
+    vector = [0.0] * dim
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        stem = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        vector[zlib.crc32(stem.encode()) % dim] += 3.0
+    if not any(vector):
+        vector[0] = 1.0
+    return vector
 
 
 def _echo(body: dict[str, Any]) -> str:
