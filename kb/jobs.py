@@ -3,6 +3,10 @@ so the API can answer at once and the admin or CLI can show a percentage.
 
 Progress is reported from worker threads (embedding runs off the event loop); it is kept in memory
 and written to the job row at most twice a second, not once per batch.
+
+Jobs run in the process that started them. A running job's row gets a heartbeat every
+HEARTBEAT_SECONDS; `fail_interrupted` (run by the worker's refresh scan) marks a job whose heartbeat
+stopped as failed, with what to do about it, so no job shows `running` forever after a crash.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,6 +29,13 @@ from kb.remote import EmbeddingUnavailable
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.5
+HEARTBEAT_SECONDS = 10.0
+INTERRUPTED_AFTER = timedelta(seconds=6 * HEARTBEAT_SECONDS)
+INTERRUPTED = {
+    "ingest": "interrupted: the process embedding it stopped; upload the file again",
+    "crawl": "interrupted: the process crawling stopped; the pages stored so far are kept, crawl again for the rest",
+    "reindex": "interrupted: the process stopped; the refresh scan embeds the remaining passages",
+}
 
 
 class Tracker:
@@ -57,17 +70,23 @@ async def run_job(db: Database, job_id: str, work: Work) -> KnowledgeJob:
     """Run `work`, keeping the job row's progress and outcome current. Never raises for the work's
     own failure: the job records it (a BadDocument's message as is, anything else by its type)."""
     tracker = Tracker()
-    await _write(db, job_id, state="running")
+    await _write(db, job_id, state="running", heartbeat_at=utcnow())
     stop = asyncio.Event()
 
     async def flush() -> None:
-        seen = (-1, -1)
+        seen, beat = (-1, -1), time.monotonic()
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), FLUSH_SECONDS)
-            if (tracker.done, tracker.total) != seen and not stop.is_set():
-                seen = (tracker.done, tracker.total)
-                await _write(db, job_id, done=seen[0], total=seen[1])
+            if stop.is_set():
+                break
+            alive = time.monotonic() - beat >= HEARTBEAT_SECONDS
+            if (tracker.done, tracker.total) != seen or alive:
+                seen, beat = (tracker.done, tracker.total), time.monotonic()
+                try:
+                    await _write(db, job_id, done=seen[0], total=seen[1], heartbeat_at=utcnow())
+                except Exception:  # a busy database must not fail the job; the next beat tries again
+                    log.warning("could not record a job's progress", exc_info=True, extra={"job_id": job_id})
 
     flusher = asyncio.create_task(flush())
     try:
@@ -84,6 +103,27 @@ async def run_job(db: Database, job_id: str, work: Work) -> KnowledgeJob:
         await flusher
     await _write(db, job_id, finished_at=utcnow(), **values)
     return await get_job(db, job_id=job_id)
+
+
+async def fail_interrupted(db: Database, *, now: datetime | None = None) -> int:
+    """Mark failed the jobs whose heartbeat stopped (their process was killed); returns how many."""
+    now = now or utcnow()
+    failed = 0
+    async with db.session() as s:
+        for kind, error in INTERRUPTED.items():
+            result = await s.execute(
+                update(KnowledgeJob)
+                .where(
+                    KnowledgeJob.state.in_(("pending", "running")),
+                    KnowledgeJob.kind == kind,
+                    KnowledgeJob.heartbeat_at < now - INTERRUPTED_AFTER,
+                )
+                .values(state="failed", error=error, finished_at=now)
+            )
+            failed += getattr(result, "rowcount", 0) or 0
+    if failed:
+        log.warning("knowledge-base jobs interrupted", extra={"jobs": failed})
+    return failed
 
 
 async def get_job(db: Database, *, job_id: str, workspace_id: str | None = None) -> KnowledgeJob:

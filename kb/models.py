@@ -111,6 +111,8 @@ class KnowledgeJob(_Row, Base):
     result: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Moved on while the job runs (kb/jobs.py); a job whose process stopped stops moving.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
 
     @property
     def percent(self) -> int:

@@ -23,7 +23,7 @@ from core.messages import utcnow
 from kb.crawl import Limits
 from kb.embedders import Embedders
 from kb.embeddings import LOCAL_MODEL
-from kb.jobs import JobRunner, Tracker, create_job
+from kb.jobs import JobRunner, Tracker, create_job, fail_interrupted
 from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeSettings, KnowledgeSite
 from kb.sites import crawl_site
 from kb.store import reembed_workspace
@@ -112,6 +112,10 @@ class SiteRefresher:
         """Start a crawl job for every due site this process claims, and a reindex job for documents
         embedded by another model; returns the job ids."""
         started = []
+        try:
+            await fail_interrupted(self.db)
+        except Exception:
+            log.exception("knowledge-base job sweep failed")
         try:
             started += await self.reembed_stale()
         except Exception:

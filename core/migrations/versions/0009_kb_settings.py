@@ -1,4 +1,5 @@
-"""knowledge base: each workspace's embedding model (local, or an OpenAI-compatible endpoint)
+"""knowledge base: each workspace's embedding model (local, or an OpenAI-compatible endpoint), and a
+heartbeat on jobs so one whose process stopped is marked failed
 
 Revision ID: 0009
 Revises: 0003
@@ -41,9 +42,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("kb_settings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_kb_settings_workspace_id"), ["workspace_id"], unique=False)
+    with op.batch_alter_table("kb_jobs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("heartbeat_at", core.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("kb_jobs", schema=None) as batch_op:
+        batch_op.drop_column("heartbeat_at")
     with op.batch_alter_table("kb_settings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_kb_settings_workspace_id"))
     op.drop_table("kb_settings")
