@@ -23,13 +23,14 @@ from core.messages import utcnow
 from kb.crawl import Limits
 from kb.embedders import Embedders
 from kb.embeddings import LOCAL_MODEL
-from kb.jobs import JobRunner, Tracker, create_job, fail_interrupted
-from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeSettings, KnowledgeSite
+from kb.jobs import INTERRUPTED, INTERRUPTED_AFTER, JobRunner, Tracker, create_job, fail_interrupted
+from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeJob, KnowledgeSettings, KnowledgeSite
 from kb.sites import crawl_site
 from kb.store import reembed_workspace
 
 log = logging.getLogger(__name__)
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+RETRY_FAILED = timedelta(minutes=30)  # after a failed reindex (its endpoint down), before the scan tries again
 
 
 class SiteRefresher:
@@ -83,13 +84,38 @@ class SiteRefresher:
         async with self.db.reader() as r:
             return list((await r.execute(query)).scalars())
 
+    async def _leave_alone(self, workspace_id: str) -> bool:
+        """Whether the scan should not start a reindex now: another process's is running (its
+        heartbeat is fresh), or the last one failed recently (the endpoint is down: try again later,
+        not every scan)."""
+        now = utcnow()
+        async with self.db.reader() as r:
+            last = (
+                await r.execute(
+                    select(KnowledgeJob)
+                    .where(KnowledgeJob.workspace_id == workspace_id, KnowledgeJob.kind == "reindex")
+                    .order_by(KnowledgeJob.created_at.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+        if last is None:
+            return False
+        if last.state in ("pending", "running"):
+            return last.heartbeat_at is not None and last.heartbeat_at >= now - INTERRUPTED_AFTER
+        if last.state != "failed" or last.error == INTERRUPTED["reindex"]:
+            return False  # done, or cut short by a stopped process: the rest is due now
+        return last.finished_at is not None and last.finished_at >= now - RETRY_FAILED
+
     async def reembed_stale(self, workspace_id: str | None = None) -> list[str]:
-        """Start a reindex job for each workspace with passages from another model (this process
-        runs at most one per workspace); returns the job ids."""
+        """Start a reindex job for each workspace with passages from another model; returns the job
+        ids. The scan (no `workspace_id`) leaves a workspace alone while another process re-embeds it
+        or for a while after a failure; an owner's change of model (`workspace_id`) starts at once."""
         started = []
         for stale_workspace in await self.stale(workspace_id):
             if stale_workspace in self._reembedding:
                 continue  # this process is on it already
+            if workspace_id is None and await self._leave_alone(stale_workspace):
+                continue
             self._reembedding.add(stale_workspace)
             job = await create_job(
                 self.db, workspace_id=stale_workspace, kind="reindex", target="passages from another embedding model"

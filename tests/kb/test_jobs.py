@@ -56,3 +56,52 @@ async def test_a_job_whose_process_stopped_is_marked_failed(db_url: str, monkeyp
     finally:
         await runner.close()
         await db.dispose()
+
+
+async def test_the_scan_leaves_a_reindex_to_the_process_running_it_and_waits_after_a_failure(db_url: str) -> None:
+    from kb.crawl import Limits
+    from kb.demo import seed_demo_faq
+    from kb.embedders import Embedders
+    from kb.models import KnowledgeChunk
+    from kb.refresh import SiteRefresher
+    from kb.store import bump_version
+
+    db = Database(db_url)
+    runner = JobRunner(db)
+    try:
+        ws = (await new_workspace(db)).workspace
+        stored = await seed_demo_faq(db, workspace_id=ws.id)
+        async with db.session() as s:  # passages of another model: a reindex is due
+            await s.execute(update(KnowledgeChunk).values(embed_model="old-model", embedding=b"\0" * 16, embed_dim=4))
+            await bump_version(s, stored.document.collection_id)
+        scan = SiteRefresher(db, runner, Limits(), Embedders(db), every_seconds=60)
+
+        elsewhere = await create_job(db, workspace_id=ws.id, kind="reindex", target="passages")
+        async with db.session() as s:  # another process's, alive
+            await s.execute(update(KnowledgeJob).where(KnowledgeJob.id == elsewhere.id).values(state="running"))
+        assert await scan.tick() == []
+
+        async with db.session() as s:  # that process died: the scan marks its job failed and takes over
+            await s.execute(
+                update(KnowledgeJob)
+                .where(KnowledgeJob.id == elsewhere.id)
+                .values(heartbeat_at=utcnow() - timedelta(minutes=2))
+            )
+        [taken_over] = await scan.tick()
+        assert (await get_job(db, job_id=elsewhere.id)).state == "failed"
+        assert (await runner.tasks[taken_over]).state == "done"
+        assert await scan.stale() == []
+
+        failed = await create_job(db, workspace_id=ws.id, kind="reindex", target="passages")
+        async with db.session() as s:  # stale again, and the last reindex failed a minute ago
+            await s.execute(update(KnowledgeChunk).values(embed_model="old-model"))
+            await s.execute(
+                update(KnowledgeJob)
+                .where(KnowledgeJob.id == failed.id)
+                .values(state="failed", error="the embeddings endpoint answered HTTP 503", finished_at=utcnow())
+            )
+        assert await scan.tick() == []  # not every scan while the endpoint is down
+        assert len(await scan.reembed_stale(ws.id)) == 1  # an owner's change of model starts at once
+    finally:
+        await runner.close()
+        await db.dispose()
