@@ -26,6 +26,7 @@ from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeSettings
 from kb.remote import EmbeddingUnavailable, RemoteEmbedding
 
 SECRET_FIELDS = frozenset({"api_key"})
+PROBE_TIMEOUT = 15.0  # seconds
 REDACTED = redact({"api_key": "x"}, SECRET_FIELDS)["api_key"]  # how a stored key is shown, and sent back
 
 
@@ -92,15 +93,18 @@ class Embedders:
             found = self._remote[key] = self._remote_model(endpoint, dimension=row.embed_dim)
         return found
 
-    def _remote_model(self, endpoint: dict[str, Any], dimension: int | None = None) -> RemoteEmbedding:
+    def _remote_model(
+        self, endpoint: dict[str, Any], dimension: int | None = None, *, probe: bool = False
+    ) -> RemoteEmbedding:
         return RemoteEmbedding(
             base_url=endpoint["base_url"],
             model=endpoint["model"],
             api_key=endpoint.get("api_key"),
             dimensions=endpoint.get("dimensions"),
             dimension=dimension,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
+            # The check an owner waits for: one short try, so a wrong address answers in seconds.
+            timeout=min(self.timeout, PROBE_TIMEOUT) if probe else self.timeout,
+            max_retries=0 if probe else self.max_retries,
         )
 
     async def choose(self, workspace_id: str, choice: EmbeddingChoice) -> KnowledgeSettings:
@@ -122,7 +126,7 @@ class Embedders:
                 same_place = kept.get("base_url") == endpoint["base_url"]
                 api_key = kept.get("api_key") if same_place else None
             endpoint["api_key"] = api_key or None
-            probe = self._remote_model(endpoint)
+            probe = self._remote_model(endpoint, probe=True)
             try:
                 dim = await probe.probe()
             except EmbeddingUnavailable as exc:
