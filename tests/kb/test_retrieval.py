@@ -3,8 +3,11 @@ every process seeing a change made by another."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
+from bot.runtime import Runtime
 from core.db import Database
 from kb.demo import seed_demo_faq
 from kb.embeddings import LOCAL_DIM, LocalEmbedding
@@ -12,6 +15,8 @@ from kb.ingest.readers import parse
 from kb.search import KnowledgeBase
 from kb.store import content_hash, delete_document, store_document
 from tests.support import new_workspace
+
+AGES = itertools.count(3)
 
 
 def test_vectors_are_unit_length_and_similar_questions_are_close(model: LocalEmbedding) -> None:
@@ -70,3 +75,35 @@ async def test_a_change_in_one_process_is_seen_by_another(db_url: str, model: Lo
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_a_message_is_embedded_once_for_its_intent_and_its_search(runtime: Runtime) -> None:
+    from core.inbox import turn_outcome
+    from core.messages import ChannelKind, InboundMessage, Sender
+    from kb.embeddings import local_encoder
+
+    new = await new_workspace(runtime.db, approval_policy="autopilot")
+    await seed_demo_faq(runtime.db, workspace_id=new.workspace.id)
+    encoder = local_encoder()
+
+    async def ask(text: str, i: int) -> int:
+        message = InboundMessage(
+            workspace_id=new.workspace.id,
+            channel=ChannelKind.web,
+            account=new.assistant.id,
+            external_id=f"m{i}",
+            thread="t",
+            sender=Sender(id="t"),
+            text=text,
+        )
+        inbox_id = (await runtime.inbox.accept(message)).inbox_id
+        await runtime.worker().drain()
+        return inbox_id
+
+    await ask("are you open on Sunday?", 1)  # the first turn also trains the intent classifier
+    before = encoder.computed
+    age = next(AGES)  # a text this process has not embedded before
+    inbox_id = await ask(f"  how much is a haircut for my son? he is {age}  ", 2)
+    outcome = await turn_outcome(runtime.db, inbox_id)
+    assert outcome.decision == "auto_send" and "$20" in (outcome.reply or "")
+    assert encoder.computed - before == 1  # understanding embedded it; retrieval reused the vector
