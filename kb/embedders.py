@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,23 @@ class EmbeddingChoice(BaseModel):
 class WorkspaceModel:
     embedder: Embedder
     answer_threshold: float | None  # None: the instance's kb_answer_threshold
+
+
+@dataclass(frozen=True)
+class UnusableEmbedding:
+    """The workspace's endpoint when this process cannot call it (no secret key, or a key that no
+    longer decrypts): indexes are still built from the stored vectors, and every embedding fails
+    with the reason, so searches fall back to keywords and ingestion jobs fail saying why."""
+
+    model_name: str
+    dimension: int
+    why: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        raise EmbeddingUnavailable(self.why)
+
+    async def aencode_query(self, text: str) -> np.ndarray:
+        raise EmbeddingUnavailable(self.why)
 
 
 class ChoiceRefused(ValueError):
@@ -88,8 +106,12 @@ class Embedders:
         found = self._remote.get(key)
         if found is None:
             if self.box is None:
-                raise EmbeddingUnavailable("this process has no secret key to read the embeddings endpoint's api key")
-            endpoint = self.box.open(row.endpoint)
+                why = "this process has no secret key to read the embeddings endpoint's api key"
+                return UnusableEmbedding(row.embed_model, row.embed_dim, why)
+            try:
+                endpoint = self.box.open(row.endpoint)
+            except ValueError as exc:  # FRONTDESK_SECRET_KEY changed since the key was stored
+                return UnusableEmbedding(row.embed_model, row.embed_dim, str(exc))
             found = self._remote[key] = self._remote_model(endpoint, dimension=row.embed_dim)
         return found
 

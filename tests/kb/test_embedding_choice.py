@@ -20,6 +20,7 @@ from bot.runtime import Runtime
 from kb.demo import seed_demo_faq
 from kb.embeddings import LOCAL_MODEL
 from kb.models import KnowledgeChunk, KnowledgeCollection
+from kb.remote import EmbeddingUnavailable
 from tests.admin.conftest import API, bearer, register
 from tests.admin.test_resources import add_staff
 from tests.fakes.openai_server import FakeOpenAI
@@ -186,3 +187,29 @@ async def test_only_an_owner_chooses(client: httpx.AsyncClient, runtime: Runtime
     staff = await add_staff(client, runtime, owner["workspace"]["id"])
     assert (await client.put(f"{KB}/embedding", json=remote(url), headers=staff)).status_code == 403
     assert (await client.get(f"{KB}/embedding", headers=staff)).json()["provider"] == "local"
+
+
+async def test_a_key_this_process_cannot_read_falls_back_to_keywords(
+    client: httpx.AsyncClient, runtime: Runtime, fake: tuple[FakeOpenAI, str]
+) -> None:
+    from core.crypto import SecretBox
+    from kb.embedders import Embedders
+    from kb.search import KnowledgeBase
+    from kb.store import ingest_file
+
+    _server, url = fake
+    new = await new_workspace(runtime.db)
+    await seed_demo_faq(runtime.db, workspace_id=new.workspace.id)
+    await choose(client, new.token, remote(url))
+    # Another process started with a different FRONTDESK_SECRET_KEY, and one with none at all.
+    for embedders in (Embedders(runtime.db, SecretBox("another-secret-key-0123456789")), Embedders(runtime.db)):
+        hits = await KnowledgeBase(runtime.db, embedders=embedders).search(new.workspace.id, "how much is a haircut?")
+        assert "$55" in hits[0].passage.text and hits[0].similarity == 0  # by keyword, not an error
+        with pytest.raises(EmbeddingUnavailable, match="secret"):
+            await ingest_file(
+                runtime.db,
+                workspace_id=new.workspace.id,
+                name="parking.md",
+                data=b"# Parking\n\nBehind.",
+                embedders=embedders,
+            )
