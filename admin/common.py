@@ -13,9 +13,8 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 from fastapi import HTTPException, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
-from core.crypto import PREFIX, SecretBox
+from core.crypto import PREFIX, REDACTED, SecretBox
 
-REDACTED = "********"
 Role = Literal["owner", "staff"]
 MAX_PAGE = 200
 

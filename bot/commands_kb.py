@@ -195,8 +195,7 @@ def kb_search(query: str, workspace_ref: str, k: int, mode: str, as_json: bool) 
         workspace_id = await _workspace_id(db, workspace_ref)
         knowledge = KnowledgeBase(db, embedders=embedders_for(settings, db))
         hits = await knowledge.search(workspace_id, query, k=k, mode=mode)  # type: ignore[arg-type]
-        own = knowledge.answer_threshold(workspace_id)
-        threshold = settings.kb_answer_threshold if own is None else own
+        threshold = knowledge.answer_threshold(workspace_id, settings.kb_answer_threshold)
         return [
             {
                 "score": round(h.score, 4),
@@ -244,7 +243,7 @@ def kb_embedding(
 ) -> None:
     """Show the workspace's embedding model, or choose one (checked first, then every passage is
     embedded again with it)."""
-    from kb.embedders import ChoiceRefused, EmbeddingChoice, public
+    from kb.embedders import ChoiceRefused, EmbeddingChoice
     from kb.remote import EmbeddingUnavailable
     from kb.store import reembed_workspace
 
@@ -273,8 +272,7 @@ def kb_embedding(
                 except EmbeddingUnavailable as exc:
                     error = f"{exc}; the worker will try again"
             async with db.reader() as r:
-                view = public(await embedders.row(r, workspace_id))
-                view["waiting_passages"] = await embedders.stale_passages(r, workspace_id, view["embed_model"])
+                view = await embedders.describe(r, workspace_id)
         finally:
             await embedders.aclose()
         return {**view, "embedded": embedded, "error": error}

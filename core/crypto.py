@@ -10,6 +10,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 PREFIX = "enc:v1:"
+REDACTED = "********"  # how a stored secret is shown; sent back, it means "keep the stored one"
 
 
 class SecretBox:
@@ -41,7 +42,7 @@ class SecretBox:
 
 def redact(config: dict[str, Any], secret_fields: frozenset[str]) -> dict[str, Any]:
     """What an API may show of a config: secrets as set/unset only."""
-    return {k: ("********" if k in secret_fields and v else v) for k, v in config.items()}
+    return {k: (REDACTED if k in secret_fields and v else v) for k, v in config.items()}
 
 
 def new_token(prefix: str = "fd") -> str:

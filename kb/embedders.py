@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.crypto import SecretBox, redact
+from core.crypto import REDACTED, SecretBox, redact
 from core.db import Database
 from core.messages import utcnow
 from kb.embeddings import LOCAL_DIM, LOCAL_MODEL, Embedder, local_model
@@ -28,7 +28,6 @@ from kb.remote import EmbeddingUnavailable, RemoteEmbedding
 
 SECRET_FIELDS = frozenset({"api_key"})
 PROBE_TIMEOUT = 15.0  # seconds
-REDACTED = redact({"api_key": "x"}, SECRET_FIELDS)["api_key"]  # how a stored key is shown, and sent back
 
 
 class EmbeddingChoice(BaseModel):
@@ -144,7 +143,10 @@ class Embedders:
             endpoint = {"base_url": choice.base_url.rstrip("/"), "model": choice.model, "dimensions": choice.dimensions}
             api_key = choice.api_key
             if (not api_key or api_key == REDACTED) and previous is not None:
-                kept = self.box.open(previous.endpoint)
+                try:
+                    kept = self.box.open(previous.endpoint)
+                except ValueError:  # stored under another FRONTDESK_SECRET_KEY: nothing to keep
+                    kept = {}
                 same_place = kept.get("base_url") == endpoint["base_url"]
                 api_key = kept.get("api_key") if same_place else None
             endpoint["api_key"] = api_key or None
@@ -174,9 +176,14 @@ class Embedders:
             )
         return row
 
-    async def stale_passages(self, s: AsyncSession, workspace_id: str, model_name: str) -> int:
-        query = select(func.count()).where(KnowledgeChunk.workspace_id == workspace_id)
-        return (await s.execute(query.where(KnowledgeChunk.embed_model != model_name))).scalar_one()
+    async def describe(self, s: AsyncSession, workspace_id: str) -> dict[str, Any]:
+        """What the API and CLI show: the choice (the key only as set or not), and how many passages
+        still wait to be embedded with it."""
+        view = public(await self.row(s, workspace_id))
+        query = select(func.count()).where(
+            KnowledgeChunk.workspace_id == workspace_id, KnowledgeChunk.embed_model != view["embed_model"]
+        )
+        return {**view, "waiting_passages": (await s.execute(query)).scalar_one()}
 
     async def aclose(self) -> None:
         for model in self._remote.values():
@@ -185,20 +192,15 @@ class Embedders:
 
 
 def public(row: KnowledgeSettings | None) -> dict[str, Any]:
-    """What the API and CLI show: the key only as set or not."""
-    if row is None or row.provider == "local":
-        view: dict[str, Any] = {"provider": "local", "base_url": None, "model": None, "dimensions": None}
-        view |= {"api_key": None, "embed_model": LOCAL_MODEL, "embed_dim": LOCAL_DIM}
-        view["answer_threshold"] = row.answer_threshold if row else None
-        return view
-    endpoint = row.endpoint or {}
+    """The choice as shown: the key only as set or not. No row is the local model."""
+    endpoint = redact(row.endpoint or {}, SECRET_FIELDS) if row else {}
     return {
-        "provider": row.provider,
+        "provider": row.provider if row else "local",
         "base_url": endpoint.get("base_url"),
         "model": endpoint.get("model"),
         "dimensions": endpoint.get("dimensions"),
-        "api_key": redact(endpoint, SECRET_FIELDS).get("api_key"),
-        "embed_model": row.embed_model,
-        "embed_dim": row.embed_dim,
-        "answer_threshold": row.answer_threshold,
+        "api_key": endpoint.get("api_key"),
+        "embed_model": row.embed_model if row else LOCAL_MODEL,
+        "embed_dim": row.embed_dim if row else LOCAL_DIM,
+        "answer_threshold": row.answer_threshold if row else None,
     }

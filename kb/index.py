@@ -108,9 +108,11 @@ class MatrixRetriever(BaseRetriever):
         # einsum, not `@`: BLAS fans a matrix-vector product out over threads, which on a busy
         # 2-core machine made the p95 39 ms instead of 2 ms (measured at 10k passages).
         scores = np.einsum("ij,j->i", self.matrix, vector.astype(np.float32))
+        available = len(scores)
         if self.valid is not None:
             scores = np.where(self.valid, scores, -np.inf)
-        k = min(self.top_k, int(np.isfinite(scores).sum()))
+            available = int(self.valid.sum())
+        k = min(self.top_k, available)
         if k == 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]

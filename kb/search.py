@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from typing import overload
 
 import numpy as np
 from sqlalchemy import or_, select
@@ -52,9 +53,16 @@ class KnowledgeBase:
             return local_model()
         return self._model
 
-    def answer_threshold(self, workspace_id: str) -> float | None:
-        """The workspace's own answer threshold, as of its last search (None: the instance's)."""
-        return self._thresholds.get(workspace_id)
+    @overload
+    def answer_threshold(self, workspace_id: str) -> float | None: ...
+
+    @overload
+    def answer_threshold(self, workspace_id: str, default: float) -> float: ...
+
+    def answer_threshold(self, workspace_id: str, default: float | None = None) -> float | None:
+        """The workspace's own answer threshold as of its last search, or `default` (the instance's)."""
+        own = self._thresholds.get(workspace_id)
+        return default if own is None else own
 
     async def warm_up(self) -> None:
         """Load the embedding model before the first customer's question needs it (~1-2 s), if any

@@ -249,8 +249,7 @@ async def reembed_document(
         document = await r.get(KnowledgeDocument, document_id)
         if document is None:
             raise NotFound("document not found")
-    model = await (embedders or Embedders(db)).embedder(document.workspace_id)
-    async with db.reader() as r:
+        model = (await (embedders or Embedders(db)).current(document.workspace_id, r)).embedder
         chunks = (
             (await r.execute(select(KnowledgeChunk).where(KnowledgeChunk.document_id == document_id))).scalars().all()
         )

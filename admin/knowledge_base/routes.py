@@ -33,7 +33,7 @@ from admin.knowledge_base.schemas import (
 )
 from kb import sites, store
 from kb.crawl import CrawlRefused, check_host
-from kb.embedders import ChoiceRefused, public
+from kb.embedders import ChoiceRefused
 from kb.ingest.guard import BadDocument
 from kb.jobs import Tracker, create_job, get_job
 from kb.models import KnowledgeSite
@@ -290,11 +290,9 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
 
     async def embedding_view(workspace_id: str, started: list[str] | None = None) -> EmbeddingPublic:
         async with db.reader() as s:
-            row = await runtime.embedders.row(s, workspace_id)
-            view = public(row)
-            waiting = await runtime.embedders.stale_passages(s, workspace_id, view["embed_model"])
+            view = await runtime.embedders.describe(s, workspace_id)
         jobs_started = [JobPublic.of(await get_job(db, job_id=job_id)) for job_id in started or []]
-        return EmbeddingPublic(**view, waiting_passages=waiting, jobs=jobs_started)
+        return EmbeddingPublic(**view, jobs=jobs_started)
 
     @router.get("/embedding", response_model=EmbeddingPublic, summary="The embedding model the workspace uses")
     async def get_embedding(caller: Caller = Depends(current_caller)) -> EmbeddingPublic:
@@ -337,8 +335,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         caller: Caller = Depends(current_caller),
     ) -> SearchPublic:
         hits = await knowledge.search(caller.workspace_id, q, assistant_id=assistant_id, k=k, mode=mode)
-        own = knowledge.answer_threshold(caller.workspace_id)
-        threshold = settings.kb_answer_threshold if own is None else own
+        threshold = knowledge.answer_threshold(caller.workspace_id, settings.kb_answer_threshold)
         return SearchPublic(
             query=q, mode=mode, threshold=threshold, results=[SearchResult.of(h, threshold) for h in hits]
         )

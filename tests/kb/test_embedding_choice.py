@@ -193,7 +193,7 @@ async def test_a_key_this_process_cannot_read_falls_back_to_keywords(
     client: httpx.AsyncClient, runtime: Runtime, fake: tuple[FakeOpenAI, str]
 ) -> None:
     from core.crypto import SecretBox
-    from kb.embedders import Embedders
+    from kb.embedders import ChoiceRefused, Embedders, EmbeddingChoice
     from kb.search import KnowledgeBase
     from kb.store import ingest_file
 
@@ -213,3 +213,7 @@ async def test_a_key_this_process_cannot_read_falls_back_to_keywords(
                 data=b"# Parking\n\nBehind.",
                 embedders=embedders,
             )
+    # Sent back redacted, a key stored under another secret key is not kept: refused, not an error.
+    elsewhere = Embedders(runtime.db, SecretBox("another-secret-key-0123456789"))
+    with pytest.raises(ChoiceRefused, match="refused the api key"):
+        await elsewhere.choose(new.workspace.id, EmbeddingChoice(**remote(url, api_key="********")))
