@@ -4,6 +4,7 @@ from settings."""
 from __future__ import annotations
 
 from bot.settings import Settings, SettingsError
+from core.files.isolate import IsolationLimits, configure
 from core.media.stage import MediaLimits
 from core.media.storage import LinkSigner, LocalStorage, Storage
 from core.media.transcribe import (
@@ -18,6 +19,18 @@ from core.media.transcribe import (
 def build_storage(settings: Settings) -> Storage:
     root = settings.media_dir or settings.data_dir / "media"
     return LocalStorage(root, LinkSigner(settings.key, settings.public_url))
+
+
+def configure_file_parsing(settings: Settings) -> None:
+    """This process's limits for reading files from outside (chat documents, knowledge-base uploads)."""
+    configure(
+        IsolationLimits(
+            memory_mb=settings.files_parse_memory_mb,
+            cpu_seconds=settings.files_parse_cpu_seconds,
+            wall_seconds=settings.files_parse_cpu_seconds * 2.0,
+            concurrency=settings.files_parse_concurrency,
+        )
+    )
 
 
 def media_limits(settings: Settings) -> MediaLimits:

@@ -11,7 +11,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from bot.media import build_storage, build_transcriber, media_limits
+from bot.media import build_storage, build_transcriber, configure_file_parsing, media_limits
 from bot.settings import Settings
 from channels.slack import SlackChannel
 from channels.telegram import TelegramChannel
@@ -78,6 +78,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         s = self.settings
+        configure_file_parsing(s)
         self.inbox = Inbox(self.db, self.wakeup)
         self.embedders = Embedders(self.db, self.box, timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries)
         self.knowledge = KnowledgeBase(self.db, embedders=self.embedders)

@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     media_max_document_chars: int = Field(
         8000, ge=0, description="How much of a customer's document (PDF, DOCX, TXT) the draft reads."
     )
+    files_parse_memory_mb: int = Field(
+        1024, ge=256, description="Memory (address space) of the child process that reads one PDF, DOCX or XLSX."
+    )
+    files_parse_cpu_seconds: int = Field(60, ge=1, description="CPU time the child reading one file may use.")
+    files_parse_concurrency: int = Field(2, ge=1, description="Files read at once per process; the rest wait.")
     transcription: Literal["local", "openai", "off"] = Field(
         "local", description="Voice notes: offline faster-whisper, OpenAI's transcription API, or off (staff listen)."
     )

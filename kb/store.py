@@ -309,13 +309,13 @@ async def ingest_file(
     from pathlib import PurePath
 
     from kb.ingest.guard import BadDocument, check_size
-    from kb.ingest.readers import parse
+    from kb.ingest.readers import parse_isolated
 
     source = PurePath(name.replace("\\", "/")).name.strip()[:255]
     if not source:
         raise BadDocument("the file needs a name (its extension tells its format)", 400)
     check_size(data, max_bytes)
-    parsed = await asyncio.to_thread(parse, source, data)
+    parsed = await parse_isolated(source, data)
     return await store_document(
         db,
         workspace_id=workspace_id,

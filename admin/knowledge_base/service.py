@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -16,7 +15,7 @@ from core.models import Assistant
 from kb import store
 from kb.embedders import recorded_model
 from kb.ingest.guard import BadDocument
-from kb.ingest.readers import Parsed, parse
+from kb.ingest.readers import Parsed, parse_isolated
 from kb.models import KnowledgeCollection, KnowledgeDocument, KnowledgeJob, KnowledgeSite
 
 RECENT_JOBS = 50
@@ -36,7 +35,7 @@ async def parse_upload(name: str, data: bytes) -> ParsedUpload:
     source = PurePath(name.replace("\\", "/")).name.strip()[:255]
     if not source:
         raise BadDocument("the file needs a name (its extension tells its format)", 400)
-    return ParsedUpload(source, await asyncio.to_thread(parse, source, data))
+    return ParsedUpload(source, await parse_isolated(source, data))
 
 
 async def collections(s: AsyncSession, *, workspace_id: str) -> Sequence[KnowledgeCollection]:

@@ -1,17 +1,37 @@
 """The text of a customer's document (PDF, DOCX, TXT), capped, for the draft's context.
 
 Extraction stops once the cap is reached, so a 300-page PDF costs no more than its first pages.
-Damaged files raise DocumentProblem; the libraries raise many kinds of error on them.
+A PDF or DOCX is parsed in a limited child process (core.files.isolate) after a DOCX's zip is
+checked by what it really inflates to (core.files.archive). Damaged or hostile files raise
+DocumentProblem; the libraries raise many kinds of error on them.
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
+
+from core.files import FileRefused
+from core.files.archive import check_archive
+from core.files.isolate import run_isolated
 
 
-class DocumentProblem(Exception):
-    """The document cannot be read (damaged, encrypted)."""
+class DocumentProblem(FileRefused):
+    """The document cannot be read (damaged, encrypted, or built to exhaust the parser)."""
+
+
+async def read_document(data: bytes, kind: str, *, max_chars: int) -> str:
+    """extract_text, with PDF and DOCX parsed in a limited child process."""
+    if kind not in ("pdf", "docx"):
+        return extract_text(data, kind, max_chars=max_chars)
+    text = await run_isolated(
+        "core.media.documents:extract_text",
+        data,
+        refusal=DocumentProblem,
+        what=kind.upper(),
+        kind=kind,
+        max_chars=max_chars,
+    )
+    return str(text)
 
 
 def extract_text(data: bytes, kind: str, *, max_chars: int) -> str:
@@ -51,21 +71,21 @@ def _pdf(data: bytes, max_chars: int) -> str:
     return "\n\n".join(parts)
 
 
-MAX_DOCX_XML_BYTES = 50 * 1024 * 1024  # a DOCX is a zip: refuse one that would inflate past this
-
-
 def _docx(data: bytes, max_chars: int) -> str:
     from docx import Document
+    from docx.text.paragraph import Paragraph
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_XML_BYTES:
-            raise DocumentProblem("the DOCX inflates to more than 50 MB")
+    try:
+        check_archive(data, "DOCX")
+    except FileRefused as exc:
+        raise DocumentProblem(str(exc)) from exc
     document = Document(io.BytesIO(data))
     parts: list[str] = []
     size = 0
-    for paragraph in document.paragraphs:
-        parts.append(paragraph.text)
-        size += len(paragraph.text)
+    for element in document.element.body.iterchildren("{*}p"):  # lazily: stop at the cap
+        text = Paragraph(element, document).text
+        parts.append(text)
+        size += len(text)
         if size >= max_chars:
             break
     return "\n".join(parts)

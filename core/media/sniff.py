@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from core.files.archive import ArchiveLimits, entry_count
+
 AUDIO = frozenset({"ogg", "mp3", "wav", "flac", "webm", "mp4", "aac", "amr"})
 IMAGE = frozenset({"jpeg", "png", "gif", "webp", "heic"})
 DOCUMENT = frozenset({"pdf", "docx", "text"})
@@ -104,6 +106,9 @@ def contradicts(detected: str, mime_type: str | None, name: str | None) -> bool:
 
 
 def _is_docx(data: bytes) -> bool:
+    count = entry_count(data)
+    if count is None or count > ArchiveLimits().max_entries:
+        return False  # not a zip, or one whose directory alone would cost more than a real DOCX
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return "word/document.xml" in archive.namelist()

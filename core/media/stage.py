@@ -12,7 +12,6 @@ handed to staff.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from core.channels import ChannelRegistry, MediaError
 from core.crypto import SecretBox
 from core.db import Database
 from core.media.audio import AudioProblem
-from core.media.documents import DocumentProblem, extract_text
+from core.media.documents import DocumentProblem, read_document
 from core.media.sniff import AUDIO, DOCUMENT, IMAGE, contradicts, sniff
 from core.media.storage import Storage
 from core.media.transcribe import Transcriber
@@ -180,7 +179,7 @@ class MediaStage:
             return await self._hear(kept, data, detected)
         if attachment.kind is AttachmentKind.document and detected in DOCUMENT:
             try:
-                text = await asyncio.to_thread(extract_text, data, detected or "", max_chars=limits.max_document_chars)
+                text = await read_document(data, detected or "", max_chars=limits.max_document_chars)
             except DocumentProblem as exc:
                 raise MediaProblem("corrupt", str(exc), key=stored.key) from exc
             return kept.model_copy(update={"extracted_text": text or None})

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import PurePath
 
-from kb.ingest.guard import BadDocument, check_text, check_zip, decode_text
+from core.files.isolate import run_isolated
+from kb.ingest.guard import MAX_PDF_PAGES, BadDocument, check_text, check_zip, decode_text
 from kb.ingest.sections import Section, first_heading, split_sections, table_row
 
 QUESTION_COLUMNS = ("question", "questions", "q", "faq", "query", "ask")
@@ -60,6 +61,17 @@ def parse(name: str, data: bytes) -> Parsed:
     return Parsed(title or PurePath(name).stem, MEDIA_TYPES[suffix], sections)
 
 
+async def parse_isolated(name: str, data: bytes) -> Parsed:
+    """parse() in a limited child process: what an upload from outside goes through."""
+    answer = await run_isolated("kb.ingest.readers:parse_to_json", data, refusal=BadDocument, what="file", name=name)
+    return Parsed(answer["title"], answer["media_type"], [Section(**section) for section in answer["sections"]])
+
+
+def parse_to_json(data: bytes, *, name: str) -> dict[str, object]:
+    """The child side of parse_isolated."""
+    return asdict(parse(name, data))
+
+
 def _markdown(data: bytes) -> tuple[str | None, list[Section]]:
     text = check_text(decode_text(data))
     return first_heading(text), split_sections(text)
@@ -79,6 +91,8 @@ def _pdf(data: bytes) -> tuple[str | None, list[Section]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise BadDocument("the PDF is password-protected; upload an unprotected copy")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise BadDocument(f"the PDF has more than {MAX_PDF_PAGES:,} pages; split it", 413)
         pages = [(number, page.extract_text() or "") for number, page in enumerate(reader.pages, start=1)]
         title = reader.metadata.title if reader.metadata else None
     except BadDocument:

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from bot.runtime import Runtime
+from tests import hostile_files as hostile
 from tests.admin.conftest import API, bearer
 from tests.kb import files
 from tests.support import new_workspace
@@ -89,6 +90,11 @@ async def test_bad_uploads_get_a_clear_4xx_and_store_nothing(client: httpx.Async
         ("locked.pdf", files.pdf([["secret"]], password="hunter2"), 422, "password"),
         ("bomb.docx", files.zip_bomb_docx(), 422, "zip bomb"),
         ("photo.txt", bytes(range(256)) * 40, 415, "binary"),
+        # Headers that declare under the old 50 MB guard; python-docx built 2.6 GB from the first.
+        ("paragraphs.docx", hostile.paragraph_bomb_docx(), 422, "than a real one"),
+        ("lying.docx", hostile.lying_docx(5 * 1024 * 1024), 422, "than a real one"),
+        ("laughs.docx", hostile.entity_docx(), 422, "DTD"),
+        ("deep.docx", hostile.deep_docx(), 422, "nests deeper"),
     ]
     for name, data, status, words in cases:
         r = await upload(client, new.token, name, data)

@@ -82,9 +82,9 @@ def xlsx(rows: list[tuple[str, str]]) -> bytes:
 
 
 def zip_bomb_docx() -> bytes:
-    """A DOCX-shaped zip whose document part expands 1000-fold (5 MB of zeros in a few KB)."""
+    """A DOCX-shaped zip whose document part expands 1000-fold (5 MB of blank XML in a few KB)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", b"\0" * (5 * 1024 * 1024))
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * (5 * 1024 * 1024) + b"</w:document>")
     return out.getvalue()

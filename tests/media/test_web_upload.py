@@ -8,9 +8,12 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.runtime import Runtime
 from core.assistants import DEFAULT_HOLDING_REPLY
+from core.models import Message
+from tests import hostile_files as hostile
 from tests.media.support import JFK_TEXT, encode, jfk_samples, voice_note, word_error_rate
 from tests.support import new_workspace
 
@@ -69,3 +72,39 @@ async def test_uploads_that_cannot_be_used_get_a_reply_and_forms_without_the_hea
     assert r.status_code == 422 and "file" in r.json()["detail"]
     said = [m for m in await history(client, session, count=2 * len(cases)) if m["role"] == "customer"]
     assert len(said) == len(cases)  # every upload kept, none from the refused requests
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_document_built_to_exhaust_the_server_gets_the_usual_reply_and_is_kept(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    new = await new_workspace(runtime.db)
+    session = str(uuid.uuid4())
+    form = {"agent": new.assistant.slug, "session_id": session}
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    hostile_docs = [
+        ("paragraphs.docx", hostile.paragraph_bomb_docx()),  # 100 KB that python-docx made 2.6 GB of
+        ("lying.docx", hostile.lying_docx(2 * 1024 * 1024)),
+        ("laughs.docx", hostile.entity_docx()),
+    ]
+    for name, data in hostile_docs:
+        r = await client.post("/api/v1/chat", data=form, files={"file": (name, data, docx)}, headers=UPLOAD)
+        assert r.status_code == 200, r.text
+        assert r.json()["response"].startswith("I couldn't open that file"), (name, r.json())
+    await history(client, session, count=2 * len(hostile_docs))
+    kept = await customer_attachments(runtime)
+    assert sorted(a["name"] for a in kept) == sorted(name for name, _ in hostile_docs) and all(a["key"] for a in kept)
+    # And a real one from the same customer is still read.
+    real = hostile.real_docx("Booking reference 4571, Tuesday at 4pm.")
+    r = await client.post("/api/v1/chat", data=form, files={"file": ("booking.docx", real, docx)}, headers=UPLOAD)
+    assert r.status_code == 200, r.text
+    await history(client, session, count=2 * len(hostile_docs) + 1)
+    read = {a["name"]: a.get("extracted_text") for a in await customer_attachments(runtime)}
+    assert "4571" in (read["booking.docx"] or "") and read["lying.docx"] is None
+
+
+async def customer_attachments(runtime: Runtime) -> list[dict]:
+    """What staff see of the customer's files."""
+    async with runtime.db.reader() as r:
+        rows = (await r.execute(select(Message.attachments))).scalars().all()
+    return [a for row in rows for a in row]
