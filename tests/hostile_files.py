@@ -8,6 +8,7 @@ import io
 import os
 import struct
 import zipfile
+import zlib
 
 from docx import Document
 
@@ -98,3 +99,32 @@ def many_parts_zip(count: int = 5000) -> bytes:
         for i in range(count):
             archive.writestr(f"word/p{i}.xml", b"<a/>")
     return out.getvalue()
+
+
+def pdf_with_content(stream: bytes, pages: int = 1) -> bytes:
+    """A minimal PDF whose pages all draw one flate-compressed content stream."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (5 + i) for i in range(pages)), pages),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 3 0 R >> >> >>"
+    )
+    objects += [page] * pages
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_bomb() -> bytes:
+    """A page whose content stream inflates from 300 KB to 300 MB of text-drawing operators."""
+    return pdf_with_content(zlib.compress(b"BT /F1 12 Tf 72 700 Td (ha) Tj ET\n" * 9_000_000, 9))

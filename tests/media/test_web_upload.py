@@ -83,17 +83,20 @@ async def test_a_document_built_to_exhaust_the_server_gets_the_usual_reply_and_i
     form = {"agent": new.assistant.slug, "session_id": session}
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     hostile_docs = [
-        ("paragraphs.docx", hostile.paragraph_bomb_docx()),  # 100 KB that python-docx made 2.6 GB of
-        ("lying.docx", hostile.lying_docx(2 * 1024 * 1024)),
-        ("laughs.docx", hostile.entity_docx()),
+        ("paragraphs.docx", hostile.paragraph_bomb_docx(), docx),  # 100 KB that python-docx made 2.6 GB of
+        ("lying.docx", hostile.lying_docx(2 * 1024 * 1024), docx),
+        ("laughs.docx", hostile.entity_docx(), docx),
+        ("bomb.pdf", hostile.pdf_bomb(), "application/pdf"),
     ]
-    for name, data in hostile_docs:
-        r = await client.post("/api/v1/chat", data=form, files={"file": (name, data, docx)}, headers=UPLOAD)
+    for name, data, mime in hostile_docs:
+        r = await client.post("/api/v1/chat", data=form, files={"file": (name, data, mime)}, headers=UPLOAD)
         assert r.status_code == 200, r.text
         assert r.json()["response"].startswith("I couldn't open that file"), (name, r.json())
     await history(client, session, count=2 * len(hostile_docs))
     kept = await customer_attachments(runtime)
-    assert sorted(a["name"] for a in kept) == sorted(name for name, _ in hostile_docs) and all(a["key"] for a in kept)
+    assert sorted(a["name"] for a in kept) == sorted(name for name, _, _ in hostile_docs) and all(
+        a["key"] for a in kept
+    )
     # And a real one from the same customer is still read.
     real = hostile.real_docx("Booking reference 4571, Tuesday at 4pm.")
     r = await client.post("/api/v1/chat", data=form, files={"file": ("booking.docx", real, docx)}, headers=UPLOAD)
