@@ -6,18 +6,9 @@ import io
 import zipfile
 
 import pytest
-from docx import Document
 
 from core.media.documents import DocumentProblem, extract_text
-
-
-def docx(*paragraphs: str) -> bytes:
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+from tests.hostile_files import real_docx as docx
 
 
 def test_text_is_read_and_capped() -> None:
