@@ -20,6 +20,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from core.files.isolate import run_isolated
+from kb.ingest.guard import BadDocument
 from kb.ingest.readers import html_to_markdown
 from kb.ingest.sections import Section, split_sections
 
@@ -192,16 +194,33 @@ class Crawler:
             if "html" not in response.headers.get("content-type", "text/html"):
                 report.skipped[url] = "not an HTML page"
                 continue
-            html = body.decode(response.encoding or "utf-8", "replace")
-            title, markdown = html_to_markdown(html, main_only=True)
+            try:
+                read = await run_isolated(
+                    "kb.crawl:read_page", body, refusal=BadDocument, what="page", encoding=response.encoding, url=final
+                )
+            except BadDocument as exc:
+                report.skipped[final] = str(exc)
+                continue
+            title, markdown = read["title"], read["markdown"]
             sections = [s for s in split_sections(markdown) if s.text.strip()]
             if depth < self.limits.max_depth:
-                queue += [(link, depth + 1) for link in links(html, final) if link not in seen]
+                queue += [(link, depth + 1) for link in read["links"] if link not in seen]
             if not sections:
                 report.skipped[final] = "no text"
                 continue
             report.pages.append(final)
             yield Page(final, title or final, sections, markdown)
+
+
+def read_page(data: bytes, *, encoding: str | None, url: str) -> dict[str, object]:
+    """A fetched page's title, main text and links; run in a limited child (core.files.isolate),
+    since a page of a million tags costs BeautifulSoup seconds and hundreds of MB."""
+    try:
+        html = data.decode(encoding or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        html = data.decode("utf-8", "replace")
+    title, markdown = html_to_markdown(html, main_only=True)
+    return {"title": title, "markdown": markdown, "links": links(html, url)}
 
 
 def links(html: str, base: str) -> list[str]:

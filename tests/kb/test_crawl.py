@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -168,3 +169,30 @@ async def test_passages_of_another_embedding_model_are_embedded_again(db_url: st
     finally:
         await runner.close()
         await db.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_page_built_to_exhaust_the_parser_costs_the_crawler_no_memory(db_url: str, site: Site) -> None:
+    # 1 MB of empty paragraphs: BeautifulSoup needs ~160 MB and seconds of CPU for it. That happens in
+    # a limited child, not in the process that crawls (the web server or the worker).
+    site.pages["/help/"] = (200, {}, b"<html><body><main>" + b"<p></p>" * (1024 * 1024 // 7) + b"</main></body></html>")
+    db = Database(db_url)
+    try:
+        ws = (await new_workspace(db)).workspace
+        added = await add_site(
+            db, workspace_id=ws.id, start_url=f"{site.base}/help/", collection_id=None, max_pages=5, max_depth=1
+        )
+        Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from here
+        before = peak_memory()
+        result = await crawl_site(db, site_id=added.id, limits=LIMITS)
+        grown = peak_memory() - before
+        assert result["skipped"][f"{site.base}/help/"] == "no text"
+        assert result["pages"] == 1  # the sitemap's vouchers page, crawled as usual
+        assert grown < 60 * 1024 * 1024, f"the crawler's peak memory grew {grown / 1024 / 1024:.0f} MB"
+    finally:
+        await db.dispose()
+
+
+def peak_memory() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
