@@ -41,6 +41,26 @@ def docx_with(parts: dict[str, bytes], *, stored: frozenset[str] = frozenset()) 
     return out.getvalue()
 
 
+def xlsx_bomb() -> bytes:
+    """A real FAQ workbook whose first sheet holds 40 MB of empty rows (openpyxl reads every one)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Question", "Answer"])
+    out = io.BytesIO()
+    workbook.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    rows = b"<row/>" * (40 * 1024 * 1024 // 6)
+    sheet_xml = source.read("xl/worksheets/sheet1.xml").replace(b"</sheetData>", rows + b"</sheetData>")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, sheet_xml if info.filename.endswith("sheet1.xml") else source.read(info))
+    return bomb.getvalue()
+
+
 def paragraph_bomb_docx(xml_bytes: int = 48 * 1024 * 1024) -> bytes:
     """A DOCX of ~100 KB whose document part is `xml_bytes` of empty paragraphs, declared honestly.
 

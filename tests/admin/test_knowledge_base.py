@@ -96,6 +96,7 @@ async def test_bad_uploads_get_a_clear_4xx_and_store_nothing(client: httpx.Async
         ("laughs.docx", hostile.entity_docx(), 422, "DTD"),
         ("deep.docx", hostile.deep_docx(), 422, "nests deeper"),
         ("bomb.pdf", hostile.pdf_bomb(), 422, "could not be read"),  # 900 KB to 300 MB
+        ("faq.xlsx", hostile.xlsx_bomb(), 422, "than a real one"),
     ]
     for name, data, status, words in cases:
         r = await upload(client, new.token, name, data)
