@@ -117,13 +117,15 @@ def _docx(data: bytes) -> tuple[str | None, list[Section]]:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on broken files
         raise BadDocument(f"this DOCX could not be read ({type(exc).__name__})") from exc
+    # python-docx looks a paragraph's style up by scanning every style (4 s for 2,000 paragraphs): once.
+    style_names = {style.style_id: style.name or "" for style in document.styles}
     lines: list[str] = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(child, document)
             text = paragraph.text.strip()
-            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            style = style_names.get(child.style, "") if child.style else ""
             if not text:
                 lines.append("")
             elif style == "Title":
