@@ -113,7 +113,10 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
 
     @router.put(base + "/rules/{rule_id}", response_model=RulePublic, summary="Replace a rule")
     async def replace(
-        workspace_id: str, rule_id: str, body: dict[str, Any] = Body(...), caller: Caller = Depends(current_caller)
+        workspace_id: str,
+        rule_id: str,
+        body: dict[str, Any] = Body(..., examples=[RULE_EXAMPLE]),
+        caller: Caller = Depends(current_caller),
     ) -> RulePublic:
         return await _change(workspace_id, rule_id, caller, body, merge=False)
 
@@ -123,7 +126,10 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         summary='Change some of a rule\'s fields (e.g. {"active": false})',
     )
     async def patch(
-        workspace_id: str, rule_id: str, body: dict[str, Any] = Body(...), caller: Caller = Depends(current_caller)
+        workspace_id: str,
+        rule_id: str,
+        body: dict[str, Any] = Body(..., examples=[{"active": False}]),
+        caller: Caller = Depends(current_caller),
     ) -> RulePublic:
         return await _change(workspace_id, rule_id, caller, body, merge=True)
 

@@ -1,92 +1,174 @@
-"""Tenant isolation: with one workspace's token, every endpoint on another workspace's ids is 404,
-and nothing of the other workspace changes."""
+"""Tenant isolation, by construction: every route of the app, with one workspace's credentials and
+another workspace's ids, is refused, answers nothing of the other workspace, and changes nothing of it.
+
+The routes, their methods and where they take ids come from the app itself (tests/admin/
+route_matrix.py); each kind of id is made for real in both workspaces (tests/admin/tenant_kit.py);
+the other workspace's rows are read from the database before and after (tests/admin/tenant_rows.py).
+Each request made with b's ids is also made with a's own, and must succeed there: so a refusal
+comes from the isolation, not from a request the route would have refused anyway.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from bot.app import create_app
+from bot.input_guard import WORKSPACE_HEADER
 from bot.runtime import Runtime
-from tests.admin.conftest import API, Tenant, bearer, make_tenant
-from tests.support import new_workspace
+from bot.settings import Settings
+from tests.admin.conftest import bearer
+from tests.admin.route_matrix import PUBLIC, Call, Endpoint, attempts, control, endpoints, missing_makers, resource
+from tests.admin.tenant_kit import Kit, build_kit
+from tests.admin.tenant_rows import differences, rows_of
+from tests.kb.site import serve
+
+REFUSED = (403, 404)
 
 
-async def snapshot(client: httpx.AsyncClient, t: Tenant) -> dict[str, Any]:
-    """Everything the owner of `t` can see, to compare before and after the attempts."""
-    paths = [
-        "/workspaces",
-        f"/workspaces/{t.workspace_id}",
-        "/assistants",
-        f"/assistants/{t.assistant_id}",
-        "/channels",
-        f"/channels/{t.channel_id}",
-        "/conversations",
-        f"/conversations/{t.conversation_id}",
-        f"/conversations/{t.conversation_id}/messages",
-        "/drafts",
-        f"/drafts/{t.draft_id}",
-    ]
-    seen = {}
-    for path in paths:
-        r = await client.get(API + path, headers=t.headers)
-        assert r.status_code == 200, (path, r.text)
-        seen[path] = r.json()
-    return seen
+async def test_no_route_reaches_another_workspace(settings: Settings) -> None:
+    runtime = Runtime.build(
+        settings.model_copy(
+            update={
+                "inbox_max_attempts": 1,  # a crashing turn fails for good at once (the kit keeps one)
+                "chat_wait_seconds": 0.0,  # the test drives the worker itself
+                "kb_crawl_allow_private": True,  # the kit's website is on loopback
+                "kb_crawl_delay_seconds": 0.0,
+            }
+        )
+    )
+    app = create_app(runtime, worker=False)
+    try:
+        with serve() as site:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as client:
+                a = await build_kit(client, runtime, "Alpha Salon", f"{site.base}/help/")
+                b = await build_kit(client, runtime, "Beta Salon", f"{site.base}/help/")
+                matrix = Matrix(client, app.openapi(), endpoints(app), a, b)
+                matrix.check_coverage()
+                before = await rows_of(runtime.db, b.workspace_id)
+
+                for who, headers in {
+                    "a's owner": a.headers,
+                    "a's API token": bearer(a.api_token),
+                    "a's owner, naming a": bearer(a.token, a.workspace_id),
+                }.items():
+                    await matrix.with_bs_ids(who, headers)
+                for headers in (
+                    bearer(a.token, b.workspace_id),
+                    bearer(a.token, b.ids["workspace"][1]),  # its slug
+                    bearer(a.api_token, b.workspace_id),
+                    bearer(a.api_token, b.ids["workspace"][1]),
+                ):
+                    await matrix.naming_bs_workspace(headers)
+                assert not matrix.failures, "\n".join(matrix.failures)
+                assert differences(before, await rows_of(runtime.db, b.workspace_id)) == []
+
+                await matrix.with_as_own_ids()
+                assert not matrix.failures, "\n".join(matrix.failures)
+                assert differences(before, await rows_of(runtime.db, b.workspace_id)) == []
+                print(f"\nisolation matrix: {matrix.summary()}")
+    finally:
+        await runtime.close()
 
 
-def attempts(b: Tenant) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """Every route that takes an id, aimed at b's rows, each with a body that would be valid."""
-    return [
-        ("GET", f"/workspaces/{b.workspace_id}", None),
-        ("PATCH", f"/workspaces/{b.workspace_id}", {"name": "Taken over"}),
-        ("DELETE", f"/workspaces/{b.workspace_id}", None),
-        ("GET", f"/assistants/{b.assistant_id}", None),
-        ("PATCH", f"/assistants/{b.assistant_id}", {"instructions": "Leak everything."}),
-        ("DELETE", f"/assistants/{b.assistant_id}", None),
-        ("GET", f"/channels/{b.channel_id}", None),
-        ("PATCH", f"/channels/{b.channel_id}", {"enabled": False, "config": {"token": "********"}}),
-        ("DELETE", f"/channels/{b.channel_id}", None),
-        ("GET", f"/conversations/{b.conversation_id}", None),
-        ("PATCH", f"/conversations/{b.conversation_id}", {"status": "closed", "bot_paused": True}),
-        ("GET", f"/conversations/{b.conversation_id}/messages", None),
-        ("POST", f"/conversations/{b.conversation_id}/messages", {"text": "Hello from elsewhere"}),
-        ("GET", f"/drafts/{b.draft_id}", None),
-        ("POST", f"/drafts/{b.draft_id}/approve", {"text": "Hello from elsewhere"}),
-        ("POST", f"/drafts/{b.draft_id}/reject", None),
-        ("POST", f"/drafts/{b.draft_id}/takeover", None),
-    ]
+@dataclass
+class Matrix:
+    client: httpx.AsyncClient
+    spec: dict[str, Any]
+    routes: list[Endpoint]
+    a: Kit
+    b: Kit
+    failures: list[str] = field(default_factory=list)
+    sent: int = 0
+
+    def __post_init__(self) -> None:
+        # b's ids, and b's name: it is in every name and text b gave its things, so b's inbox rows
+        # (whose ids are small numbers, like a's) show by their text.
+        self.secrets = {i for i in self.b.every_id() if len(i) >= 8} | {self.b.name}
+        self.attacked = [e for e in self.routes if str(e) not in PUBLIC and e.tenant_slots]
+
+    def check_coverage(self) -> None:
+        stale = sorted(set(PUBLIC) - {str(e) for e in self.routes})
+        assert not stale, f"PUBLIC names routes the app does not have: {stale}"
+        problems = [p for e in self.routes if str(e) not in PUBLIC for p in missing_makers(e, self.b)]
+        assert not problems, "\n".join(problems)
+
+    async def with_bs_ids(self, who: str, headers: dict[str, str]) -> None:
+        """Every route that takes ids, with b's in each combination of its slots."""
+        for endpoint in self.attacked:
+            for call, names_b_in_path in attempts(endpoint, self.spec, self.a, self.b):
+                r = await self.send(call, headers)
+                if not _refused(endpoint, r, names_b_in_path):
+                    self.failures.append(f"{who}: {call} → {r.status_code} {r.text[:200]}")
+                self.failures += [f"{who}: {call} shows b's {leak}" for leak in self.leaks(r, call.sent)]
+
+    async def naming_bs_workspace(self, headers: dict[str, str]) -> None:
+        """Asking to act in b's workspace without belonging to it: not found, whatever the route."""
+        for endpoint in (e for e in self.routes if e.secured):
+            r = await self.send(control(endpoint, self.spec, self.a), headers)
+            if r.status_code != 404:
+                self.failures.append(f"{WORKSPACE_HEADER}: {headers[WORKSPACE_HEADER]}: {endpoint} → {r.status_code}")
+
+    async def with_as_own_ids(self) -> None:
+        """The same requests on a's own things, and every list a can read: done, with nothing of b's."""
+        for endpoint in _deletions_last(self.routes, self.a):
+            listing = endpoint.method == "GET" and (endpoint.secured or not endpoint.slots)
+            if str(endpoint) in PUBLIC or not (listing or (endpoint.secured and endpoint.tenant_slots)):
+                continue
+            call = control(endpoint, self.spec, self.a)
+            r = await self.send(call, self.a.headers)
+            if endpoint.secured and not (r.is_success or r.status_code == 409):  # 409: a draft already sent
+                self.failures.append(f"control {call} → {r.status_code} {r.text[:300]}: the matrix's request is wrong")
+            self.failures += [f"control {call} shows b's {leak}" for leak in self.leaks(r, frozenset())]
+
+    async def send(self, call: Call, headers: dict[str, str]) -> httpx.Response:
+        self.sent += 1
+        return await self.client.request(
+            call.endpoint.method,
+            call.url,
+            params=call.query,
+            headers=headers,
+            json=call.json,
+            data=call.data,
+            files=call.files,
+        )
+
+    def leaks(self, r: httpx.Response, sent: frozenset[str]) -> list[str]:
+        text = r.text + " " + " ".join(f"{k}: {v}" for k, v in r.headers.items())
+        return [w for w in self.secrets - sent if w in text]
+
+    def summary(self) -> str:
+        secured = sum(e.secured for e in self.routes)
+        return (
+            f"{len(self.routes)} routes ({secured} behind a token, {len(PUBLIC)} public by design), "
+            f"{len(self.attacked)} take ids, {self.sent} requests"
+        )
 
 
-async def test_another_workspaces_ids_are_not_found(client: httpx.AsyncClient, runtime: Runtime) -> None:
-    a = await make_tenant(client, "Alpha Salon")
-    b = await make_tenant(client, "Beta Salon")
-    cli = await new_workspace(runtime.db, "Gamma Barber")  # a userless workspace token, as the CLI makes
-    before = await snapshot(client, b)
+def _refused(endpoint: Endpoint, r: httpx.Response, names_b_in_path: bool) -> bool:
+    """Whether the answer to a request with b's ids is right. One that names b's thing in its path,
+    or changes anything, must be refused; a read filtered by b's id may answer, with nothing of b's."""
+    if names_b_in_path or endpoint.method != "GET":
+        allowed = REFUSED if endpoint.secured else (401, *REFUSED)  # a webhook: not signed by b
+        if not names_b_in_path:  # b's id in a body or a query: "not one of yours" is a refusal too
+            allowed = (*allowed, 422)
+        return r.status_code in allowed and not _invalid(r)
+    return r.status_code < 500
 
-    for headers in (a.headers, bearer(cli.token), bearer(a.token, a.workspace_id)):
-        for method, path, body in attempts(b):
-            r = await client.request(method, API + path, headers=headers, json=body)
-            assert r.status_code == 404, (method, path, r.status_code, r.text)
-            assert b.workspace_id not in r.text and "Beta" not in r.text
-        # Lists hold nothing of b's, whatever the filter.
-        for path, params in (
-            ("/workspaces", {}),
-            ("/assistants", {}),
-            ("/channels", {}),
-            ("/conversations", {}),
-            ("/drafts", {"conversation_id": b.conversation_id}),
-            ("/drafts", {}),
-        ):
-            r = await client.get(API + path, headers=headers, params=params)
-            assert r.status_code == 200
-            for secret_id in (b.workspace_id, b.assistant_id, b.channel_id, b.conversation_id, b.draft_id):
-                assert secret_id not in r.text, (path, secret_id)
 
-    # Asking to act in b's workspace without being a member is not found either, by id or slug.
-    for ref in (b.workspace_id, before[f"/workspaces/{b.workspace_id}"]["slug"]):
-        for token in (a.token, cli.token):
-            r = await client.get(f"{API}/assistants", headers=bearer(token, ref))
-            assert r.status_code == 404, ref
+def _invalid(r: httpx.Response) -> bool:
+    """Refused by the route's validation, before its code ran: that proves nothing."""
+    return r.status_code == 422 and isinstance(r.json().get("detail"), list)
 
-    assert await snapshot(client, b) == before
+
+def _deletions_last(routes: list[Endpoint], a: Kit) -> list[Endpoint]:
+    """Each thing deleted before what it belongs to, and a's workspace last of all."""
+    made = list(a.ids)
+
+    def key(e: Endpoint) -> tuple[int, int]:
+        return (0, 0) if e.method != "DELETE" else (1, -made.index(resource(e) or "workspace"))
+
+    return sorted(routes, key=key)

@@ -1,0 +1,228 @@
+"""A workspace with one of everything an id can name, made the way owners, customers and the CLI
+make them: the API for what the API creates, the services the CLI calls for the rest.
+
+`Kit.ids` maps a resource ("conversation", "document", …) to the ids of that workspace's rows. The
+isolation matrix finds the resource a route's parameter names (tests/admin/route_matrix.py), so a
+new kind of id needs one more step here and nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from admin.connections import service as connections
+from admin.connections.schemas import ConnectionCreate
+from bot.runtime import Runtime
+from channels.slack.connection import load
+from channels.slack.staff import link
+from core.models import ChannelConnection, Draft, InboxItem, Membership, Message, User
+from core.pipeline.turn import Turn
+from core.workspaces import issue_token
+from tests.admin.conftest import API, bearer, register, wait_for
+
+UPLOAD = {"X-Frontdesk-Chat": "1"}
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)  # enough for the media sniffer: a photo a customer sends
+
+
+@dataclass
+class Kit:
+    name: str  # in every name and text the workspace's things carry, so a leak of them is visible
+    token: str  # the owner's session token
+    api_token: str  # a workspace API token without a user, as `frontdesk workspace create` issues
+    workspace_id: str
+    ids: dict[str, list[str]] = field(default_factory=dict)  # resource → ids, in the order they were made
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+    def add(self, resource: str, *ids: str) -> None:
+        self.ids.setdefault(resource, []).extend(ids)
+
+    def every_id(self) -> set[str]:
+        return {i for ids in self.ids.values() for i in ids}
+
+
+def _ok(r: httpx.Response, *codes: int) -> Any:
+    assert r.status_code in (codes or (200, 201)), (r.request.method, r.request.url, r.status_code, r.text)
+    return r.json() if r.content else None
+
+
+async def build_kit(client: httpx.AsyncClient, runtime: Runtime, name: str, site_url: str) -> Kit:
+    """Everything a workspace can hold; the worker and the outbox are driven here, so when this
+    returns nothing of the workspace is still changing."""
+    session = await register(client, workspace_name=name)
+    ws = session["workspace"]
+    kit = Kit(name, session["token"], "", ws["id"])
+    kit.add("workspace", ws["id"], ws["slug"])  # routes take either
+    kit.add("user", session["user"]["id"])
+    h, base = kit.headers, f"{API}/context/workspaces/{ws['id']}"
+
+    async with runtime.db.session() as s:
+        kit.api_token = await issue_token(s, workspace_id=ws["id"], user_id=None, name=f"{name} CLI")
+
+    first = _ok(await client.get(f"{API}/assistants", headers=h))[0]
+    second = _ok(await client.post(f"{API}/assistants", headers=h, json={"name": f"{name} night desk"}))
+    kit.add("assistant", first["id"], second["id"])
+
+    await _connections(client, runtime, kit)
+    await _staff_member(runtime, kit)
+
+    # Rules first, so the customer's message below leaves an execution and a scheduled follow-up.
+    rule = {
+        "name": f"{name} regulars",
+        "trigger": {"type": "message_received"},
+        "actions": [
+            {"type": "add_tags", "tags": ["regular"]},
+            {"type": "follow_up", "after_minutes": 60, "actions": [{"type": "add_tags", "tags": ["chased"]}]},
+        ],
+    }
+    kit.add("rule", _ok(await client.post(f"{base}/rules/", headers=h, json=rule))["id"])
+    _ok(await client.put(f"{base}/business-hours", headers=h, json={"timezone": "Europe/Madrid"}))
+    _ok(await client.put(f"{base}/schema", headers=h, json={"template": "front_desk"}))
+    intents = [{"name": "booking", "examples": ["book me in"]}, {"name": "prices", "examples": ["how much is it"]}]
+    _ok(await client.put(f"{base}/intents", headers=h, json=intents))
+
+    await _knowledge(client, runtime, kit, second["id"], site_url)
+    await _conversation(client, runtime, kit, first["slug"])
+    await _failed_turn(client, runtime, kit, first["slug"])
+    # The rest of what the steps above made: the crawled page, the failed turn's conversation.
+    documents = _ok(await client.get(f"{API}/knowledge-base/documents", headers=h))["items"]
+    conversations = _ok(await client.get(f"{API}/conversations", headers=h))["items"]
+    kit.add("document", *(d["id"] for d in documents if d["id"] not in kit.ids["document"]))
+    kit.add("conversation", *(c["id"] for c in conversations if c["id"] not in kit.ids["conversation"]))
+    return kit
+
+
+async def _connections(client: httpx.AsyncClient, runtime: Runtime, kit: Kit) -> None:
+    """A connection of every kind. Telegram and Twilio check their credentials with the remote API,
+    so those two are stored through the service the API calls after that check."""
+    tag = uuid.uuid4().hex[:8]
+    secrets = {"bot_token": "xoxb-1", "signing_secret": "s3cret", "staff_channel": "C0STAFF"}
+    slack = {"kind": "slack", "account": f"T{tag}", "config": secrets}
+    web = {"kind": "web", "name": f"{kit.name} site chat"}
+    ids = [_ok(await client.post(f"{API}/channels", headers=kit.headers, json=body))["id"] for body in (slack, web)]
+    checked = [
+        ConnectionCreate(kind="telegram", account=str(int(tag, 16)), config={"token": "1:AA", "webhook_secret": "s"}),
+        ConnectionCreate(
+            kind="whatsapp",
+            account=f"whatsapp:+1555{int(tag, 16) % 10**7:07d}",
+            config={"account_sid": f"AC{tag}", "auth_token": "tw-s3cret", "from": "whatsapp:+15550001111"},
+        ),
+    ]
+    async with runtime.db.session() as s:
+        for data in checked:
+            ids.append((await connections.create(s, runtime.box, workspace_id=kit.workspace_id, data=data)).id)
+    kit.add("connection", *ids)
+
+
+async def _staff_member(runtime: Runtime, kit: Kit) -> None:
+    """A staff member linked to a Slack user, as `frontdesk slack staff add` makes one."""
+    async with runtime.db.session() as s:
+        user = User(email=f"staff-{uuid.uuid4().hex[:8]}@example.com", name=f"{kit.name} staff")
+        s.add(user)
+        await s.flush()
+        s.add(Membership(workspace_id=kit.workspace_id, user_id=user.id, role="staff"))
+        row = await s.get(ChannelConnection, kit.ids["connection"][0])
+        assert row is not None and row.kind == "slack"
+        await link(s, connection=load(row, runtime.box), slack_user_id=f"U{uuid.uuid4().hex[:8]}", user_id=user.id)
+    kit.add("user", user.id)
+
+
+async def _knowledge(client: httpx.AsyncClient, runtime: Runtime, kit: Kit, assistant_id: str, site_url: str) -> None:
+    kb, h = f"{API}/knowledge-base", kit.headers
+    collection = {"name": f"{kit.name} price list", "assistant_id": assistant_id}
+    collection_id = _ok(await client.post(f"{kb}/collections", headers=h, json=collection))["id"]
+    kit.add("collection", collection_id)
+    faq = f"# {kit.name} prices\n\n## Haircuts\n\n### How much is a haircut at {kit.name}?\nThirty dollars.\n"
+    upload = _ok(
+        await client.post(
+            f"{kb}/documents",
+            headers=h,
+            files={"file": ("prices.md", faq.encode())},
+            data={"collection_id": collection_id},
+        )
+    )
+    kit.add("document", upload["document"]["id"])
+    kit.add("job", upload["job"]["id"])
+    site = {"url": site_url, "collection_id": collection_id, "max_pages": 1, "max_depth": 0}
+    crawl = _ok(await client.post(f"{kb}/sites", headers=h, json=site), 202)
+    kit.add("job", crawl["id"])
+    kit.add("site", *(s["id"] for s in _ok(await client.get(f"{kb}/sites", headers=h))))
+    choice = _ok(await client.put(f"{kb}/embedding", headers=h, json={"provider": "local", "answer_threshold": 0.6}))
+    await _finished(client, kit, [crawl["id"], *(j["id"] for j in choice["jobs"])])
+
+
+async def _finished(client: httpx.AsyncClient, kit: Kit, job_ids: list[str]) -> None:
+    """Wait for background jobs, so they change nothing once the test reads the workspace's rows."""
+
+    async def done() -> bool:
+        for job_id in job_ids:
+            job = _ok(await client.get(f"{API}/knowledge-base/jobs/{job_id}", headers=kit.headers))
+            if job["state"] in ("pending", "running"):
+                return False
+        return True
+
+    await wait_for(done)
+
+
+async def _conversation(client: httpx.AsyncClient, runtime: Runtime, kit: Kit, assistant_slug: str) -> None:
+    """A web chat with a photo and a question: messages, a pending draft, the holding reply through
+    the outbox, the rule's execution and follow-up, and staff's edits of its context."""
+    session = str(uuid.uuid4())
+    chat = {"agent": assistant_slug, "session_id": session}
+    _ok(
+        await client.post(
+            f"{API}/chat", data=chat, files={"file": ("hair.png", PNG + kit.name.encode(), "image/png")}, headers=UPLOAD
+        )
+    )
+    _ok(await client.post(f"{API}/chat", json={**chat, "message": f"Is {kit.name} open on Sunday?"}))
+    await runtime.worker().drain()
+    while await runtime.sender().run_once():
+        pass
+    h = kit.headers
+    conversations = _ok(await client.get(f"{API}/conversations", headers=h))["items"]
+    [conversation] = [c for c in conversations if c["channel"] == "web"]
+    kit.add("conversation", conversation["id"])
+    kit.add("contact", conversation["contact_id"])
+    context = f"{API}/context/workspaces/{kit.workspace_id}/conversations/{conversation['id']}"
+    _ok(await client.patch(context, headers=h, json={"fields": {"email": "regular@example.com"}}))
+    _ok(await client.post(f"{context}/status", headers=h, json={"status": "booked"}))
+    pending = [d["id"] for d in _ok(await client.get(f"{API}/drafts", headers=h))["items"]]
+    async with runtime.db.reader() as s:
+        drafts = (await s.execute(select(Draft.id).where(Draft.workspace_id == kit.workspace_id))).scalars()
+        kit.add("draft", *pending, *(d for d in drafts if d not in pending))  # superseded ones too
+    async with runtime.db.reader() as s:
+        rows = (await s.execute(select(Message).where(Message.conversation_id == conversation["id"]))).scalars()
+        messages = list(rows)
+    kit.add("message", *(m.id for m in messages))
+    kit.add("media", *(a["ref"] for m in messages for a in m.attachments or [] if a.get("ref")))
+
+
+async def _failed_turn(client: httpx.AsyncClient, runtime: Runtime, kit: Kit, assistant_slug: str) -> None:
+    """A turn that failed for good (the runtime allows one attempt): what staff retry from /inbox."""
+    understand = next(stage.run for stage in runtime.pipeline.stages if stage.name == "understand")
+
+    async def broken(turn: Turn) -> None:
+        raise RuntimeError("understanding crashed")
+
+    runtime.pipeline.replace("understand", broken)
+    try:
+        body = {"agent": assistant_slug, "message": f"{kit.name}: do you do beards?", "session_id": str(uuid.uuid4())}
+        _ok(await client.post(f"{API}/chat", json=body))
+        await runtime.worker().drain()
+    finally:
+        runtime.pipeline.replace("understand", understand)
+    async with runtime.db.reader() as s:
+        failed = (
+            await s.execute(
+                select(InboxItem.id).where(InboxItem.workspace_id == kit.workspace_id, InboxItem.state == "failed")
+            )
+        ).scalars()
+        kit.add("inbox", *(str(i) for i in failed))
+    assert kit.ids["inbox"], "the broken stage should have failed the turn for good"
