@@ -105,10 +105,15 @@ def serve(host: str | None, port: int | None, no_worker: bool, do_migrate: bool 
 
 
 def server_config(app: ASGIApp, *, host: str, port: int) -> uvicorn.Config:
-    """How `serve` runs uvicorn (tests run the app under the same configuration)."""
+    """How `serve` runs uvicorn (tests run the app under the same configuration).
+
+    uvicorn's own proxy headers are off: by default it believes X-Forwarded-For from any local peer,
+    and a tunnel (cloudflared, ngrok) is a local peer relaying the whole internet. The app applies
+    FRONTDESK_TRUSTED_PROXIES itself (bot.app), so the rule is the same under any ASGI server.
+    """
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True, access_log=False)
+    return uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=False, access_log=False)
 
 
 @main.command()
