@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from admin.auth import service
 from admin.auth.schemas import LoginCreate, ProfilePublic, RegisterCreate, SessionPublic, UserPublic
+from admin.auth.throttle import LoginThrottled
 from admin.common import conflict, not_found
 from admin.deps import Caller, CallerDependency, unauthorized
 from admin.workspaces.schemas import WorkspacePublic
@@ -39,12 +40,23 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             role="owner",
         )
 
-    @router.post("/login", response_model=SessionPublic, summary="Exchange email and password for a session")
-    async def login(body: LoginCreate) -> SessionPublic:
+    @router.post(
+        "/login",
+        response_model=SessionPublic,
+        summary="Exchange email and password for a session",
+        responses={429: {"description": "Too many attempts for this email or from this address; see Retry-After"}},
+    )
+    async def login(body: LoginCreate, request: Request) -> SessionPublic:
         try:
             user, workspace, role, token = await service.login(
-                db, email=body.email, password=body.password, workspace_ref=body.workspace
+                db,
+                email=body.email,
+                password=body.password,
+                workspace_ref=body.workspace,
+                address=client_address(request),
             )
+        except LoginThrottled as exc:
+            raise throttled(exc) from exc
         except service.BadCredentials as exc:
             raise unauthorized(str(exc)) from exc
         except service.NoWorkspace as exc:
@@ -72,3 +84,12 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         )
 
     return router
+
+
+def client_address(request: Request) -> str:
+    """The client as the app sees it: behind a trusted proxy, the address it forwarded (bot.app)."""
+    return request.client.host if request.client else "unknown"
+
+
+def throttled(exc: LoginThrottled) -> HTTPException:
+    return HTTPException(429, str(exc), headers={"Retry-After": str(exc.seconds)})

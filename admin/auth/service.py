@@ -2,6 +2,7 @@
 
 Passwords are hashed with argon2 off the event loop (it is deliberately slow). A login for an
 unknown email still verifies against a dummy hash, so timing does not tell which emails exist.
+Every password check goes through `check_login`, which throttles it (admin.auth.throttle).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admin.auth import throttle
 from admin.common import Role
 from admin.workspaces.service import create_owned, issue_session, membership_for
 from core.db import Database
@@ -86,18 +88,32 @@ async def register(
     return user, workspace, token
 
 
-async def login(
-    db: Database, *, email: str, password: str, workspace_ref: str | None
-) -> tuple[User, Workspace, Role, str]:
+async def check_login(db: Database, *, email: str, password: str, address: str) -> User:
+    """The user this email and password belong to, through the sign-in throttle.
+
+    Every face that checks a password calls this: the API's login, a password change, and the web
+    sign-in page. Raises LoginThrottled (answer 429 with its Retry-After) before any password is
+    looked at, or BadCredentials, the same for an unknown email as for a wrong password.
+    """
+    attempt = await throttle.admit(db, email=email, address=address)
     async with db.reader() as s:
         user = await _user_by_email(s, email)
-    if not await verify_password(user.password_hash if user else None, password) or user is None:
+    right = await verify_password(user.password_hash if user else None, password) and user is not None
+    await throttle.settle(db, attempt=attempt, succeeded=right)
+    if not right or user is None:
         raise BadCredentials("wrong email or password")
-    stale = bool(user.password_hash) and _hasher.check_needs_rehash(user.password_hash or "")
-    new_hash = await hash_password(password) if stale else None  # outside the transaction, as above
-    async with db.session() as s:
-        if new_hash is not None:
+    if _hasher.check_needs_rehash(user.password_hash or ""):
+        new_hash = await hash_password(password)  # outside the transaction: it holds no lock meanwhile
+        async with db.session() as s:
             await s.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
+    return user
+
+
+async def login(
+    db: Database, *, email: str, password: str, workspace_ref: str | None, address: str
+) -> tuple[User, Workspace, Role, str]:
+    user = await check_login(db, email=email, password=password, address=address)
+    async with db.session() as s:
         found = await membership_for(s, user_id=user.id, ref=workspace_ref)
         if found is None:
             raise NoWorkspace("workspace not found" if workspace_ref else "you belong to no workspace")
