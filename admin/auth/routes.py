@@ -7,10 +7,18 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from admin.auth import service
-from admin.auth.schemas import LoginCreate, ProfilePublic, RegisterCreate, SessionPublic, UserPublic
+from admin.auth.schemas import (
+    LoginCreate,
+    PasswordUpdate,
+    ProfilePublic,
+    RegisterCreate,
+    SessionPublic,
+    UserPublic,
+)
+from admin.auth.strength import WeakPassword
 from admin.auth.throttle import LoginThrottled
 from admin.common import conflict, not_found
-from admin.deps import Caller, CallerDependency, unauthorized
+from admin.deps import Caller, CallerDependency, require_user, unauthorized
 from admin.workspaces.schemas import WorkspacePublic
 from core.models import User, Workspace
 
@@ -31,6 +39,8 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
             user, workspace, token = await service.register(
                 db, email=body.email, password=body.password, name=body.name.strip(), workspace_name=body.workspace_name
             )
+        except WeakPassword as exc:
+            raise weak(exc, "password") from exc
         except service.EmailTaken as exc:
             raise conflict("an account with this email exists; log in instead") from exc
         return SessionPublic(
@@ -70,6 +80,33 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         await service.revoke(db, token_id=caller.token_id)
         return Response(status_code=204)
 
+    @router.post(
+        "/password",
+        status_code=204,
+        summary="Change your password; every other session of yours is signed out",
+        responses={429: {"description": "Too many wrong passwords; see Retry-After"}},
+    )
+    async def change_password(
+        body: PasswordUpdate, request: Request, caller: Caller = Depends(current_caller)
+    ) -> Response:
+        user_id = require_user(caller)
+        try:
+            await service.change_password(
+                db,
+                user_id=user_id,
+                current_password=body.current_password,
+                new_password=body.new_password,
+                address=client_address(request),
+                keep_token_id=caller.token_id,
+            )
+        except WeakPassword as exc:
+            raise weak(exc, "new_password") from exc
+        except LoginThrottled as exc:
+            raise throttled(exc) from exc
+        except service.BadCredentials as exc:
+            raise field_error("current_password", "wrong password", "wrong_password") from exc
+        return Response(status_code=204)
+
     @router.get("/profile", response_model=ProfilePublic, summary="Who this token acts as, and where")
     async def profile(caller: Caller = Depends(current_caller)) -> ProfilePublic:
         async with db.reader() as s:
@@ -93,3 +130,12 @@ def client_address(request: Request) -> str:
 
 def throttled(exc: LoginThrottled) -> HTTPException:
     return HTTPException(429, str(exc), headers={"Retry-After": str(exc.seconds)})
+
+
+def field_error(field: str, message: str, kind: str) -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, so a form shows it next to the field."""
+    return HTTPException(422, [{"type": kind, "loc": ["body", field], "msg": message}])
+
+
+def weak(exc: WeakPassword, field: str) -> HTTPException:
+    return field_error(field, str(exc), "weak_password")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.auth import throttle
+from admin.auth import strength, throttle
 from admin.common import Role
 from admin.workspaces.service import create_owned, issue_session, membership_for
 from core.db import Database
@@ -61,6 +61,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 def warm_up() -> None:
     """Compute the dummy hash at start-up, so the first login with an unknown email is not slower."""
     _dummy_hash()
+    strength.warm_up()
 
 
 def normalize_email(email: str) -> str:
@@ -74,6 +75,8 @@ async def _user_by_email(s: AsyncSession, email: str) -> User | None:
 async def register(
     db: Database, *, email: str, password: str, name: str, workspace_name: str
 ) -> tuple[User, Workspace, str]:
+    """Raises WeakPassword before anything else is looked at."""
+    await strength.check_strength(password, user_inputs=(email, name, workspace_name))
     password_hash = await hash_password(password)  # before the transaction: it holds no lock meanwhile
     try:
         async with db.session() as s:
@@ -120,6 +123,29 @@ async def login(
         workspace, role = found
         token = await issue_session(s, workspace_id=workspace.id, user_id=user.id)
     return user, workspace, role, token
+
+
+async def change_password(
+    db: Database, *, user_id: str, current_password: str, new_password: str, address: str, keep_token_id: str
+) -> None:
+    """Set a new password and sign out every other session of this user (a stolen one included).
+
+    Raises WeakPassword, then (through check_login) LoginThrottled or BadCredentials.
+    """
+    async with db.reader() as s:
+        user = await s.get(User, user_id)
+    if user is None:
+        raise BadCredentials("wrong email or password")
+    await strength.check_strength(new_password, user_inputs=(user.email, user.name))
+    await check_login(db, email=user.email, password=current_password, address=address)
+    new_hash = await hash_password(new_password)
+    async with db.session() as s:
+        await s.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
+        await s.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.id != keep_token_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
 
 
 async def revoke(db: Database, *, token_id: str) -> None:

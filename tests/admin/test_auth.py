@@ -156,3 +156,51 @@ async def test_last_used_is_recorded(client: httpx.AsyncClient, runtime: Runtime
             await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(session["token"])))
         ).scalar_one()
     assert row.last_used_at is not None and utcnow() - row.last_used_at < timedelta(minutes=1)
+
+
+async def test_easily_guessed_passwords_are_refused_with_the_reason(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    account = {"email": "bella@example.com", "name": "Bella", "workspace_name": "Bella's Salon"}
+    for password, why in (
+        ("password1234", "This is a very common password."),
+        ("qwertyuiop12", "similar to a commonly used password"),
+        ("bellassalon2024", "made from your email, name or workspace name"),
+        ("bella@example.com", "made from your email, name or workspace name"),
+        ("aaaaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess.'),
+    ):
+        r = await client.post(f"{API}/auth/register", json={**account, "password": password})
+        assert r.status_code == 422, (password, r.text)
+        [error] = r.json()["detail"]
+        assert error["loc"] == ["body", "password"] and error["type"] == "weak_password"
+        assert why in error["msg"] and "passphrase of four or more unrelated words" in error["msg"], error["msg"]
+    async with runtime.db.reader() as s:
+        assert (await s.execute(select(User))).first() is None
+    assert (await client.post(f"{API}/auth/register", json={**account, "password": PASSWORD})).status_code == 201
+
+
+async def test_change_password_checks_both_and_signs_out_other_sessions(client: httpx.AsyncClient) -> None:
+    session = await register(client, email="bella@example.com")
+    here = bearer(session["token"])
+    elsewhere = (
+        await client.post(f"{API}/auth/login", json={"email": "bella@example.com", "password": PASSWORD})
+    ).json()
+    new = "lantern quietly orbits marmalade"
+
+    async def change(current: str, new_password: str) -> httpx.Response:
+        body = {"current_password": current, "new_password": new_password}
+        return await client.post(f"{API}/auth/password", headers=here, json=body)
+
+    r = await change(PASSWORD, "password1234")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "new_password"]
+    assert "very common password" in r.json()["detail"][0]["msg"]
+    r = await change("not my password", new)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "current_password"]
+    assert (await change(PASSWORD, new)).status_code == 204
+
+    login = {"email": "bella@example.com"}
+    assert (await client.post(f"{API}/auth/login", json={**login, "password": PASSWORD})).status_code == 401
+    assert (await client.post(f"{API}/auth/login", json={**login, "password": new})).status_code == 200
+    # Signed out everywhere else (a stolen session too), still signed in here.
+    assert (await client.get(f"{API}/auth/profile", headers=bearer(elsewhere["token"]))).status_code == 401
+    assert (await client.get(f"{API}/auth/profile", headers=here)).status_code == 200
