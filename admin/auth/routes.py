@@ -17,7 +17,7 @@ from admin.auth.schemas import (
 )
 from admin.auth.strength import WeakPassword
 from admin.auth.throttle import LoginThrottled
-from admin.common import conflict, not_found
+from admin.common import not_found
 from admin.deps import Caller, CallerDependency, require_user, unauthorized
 from admin.workspaces.schemas import WorkspacePublic
 from core.models import User, Workspace
@@ -32,22 +32,35 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     service.warm_up()
 
     @router.post(
-        "/register", status_code=201, response_model=SessionPublic, summary="Create an account and its first workspace"
+        "/register",
+        status_code=201,
+        response_model=SessionPublic,
+        summary="Create an account and its first workspace",
+        description="The answer is the same whether or not the email already has an account, so it "
+        "cannot be used to find out who has one. With a taken email and its right password it is a "
+        "session in that account's first workspace (nothing is created); with another password its "
+        "token is refused on first use: log in instead. Counts as a sign-in attempt for the throttle.",
+        responses={429: {"description": "Too many attempts for this email or from this address; see Retry-After"}},
     )
-    async def register(body: RegisterCreate) -> SessionPublic:
+    async def register(body: RegisterCreate, request: Request) -> SessionPublic:
         try:
-            user, workspace, token = await service.register(
-                db, email=body.email, password=body.password, name=body.name.strip(), workspace_name=body.workspace_name
+            user, workspace, role, token = await service.register(
+                db,
+                email=body.email,
+                password=body.password,
+                name=body.name.strip(),
+                workspace_name=body.workspace_name,
+                address=client_address(request),
             )
         except WeakPassword as exc:
             raise weak(exc, "password") from exc
-        except service.EmailTaken as exc:
-            raise conflict("an account with this email exists; log in instead") from exc
+        except LoginThrottled as exc:
+            raise throttled(exc) from exc
         return SessionPublic(
             token=token,
             user=UserPublic.model_validate(user),
-            workspace=WorkspacePublic.of(workspace, "owner"),
-            role="owner",
+            workspace=WorkspacePublic.of(workspace, role),
+            role=role,
         )
 
     @router.post(
