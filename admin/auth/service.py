@@ -108,16 +108,22 @@ async def register(db: Database, *, email: str, password: str, name: str, worksp
 async def _new_account(
     db: Database, *, email: str, name: str, workspace_name: str, password_hash: str
 ) -> Session | None:
-    """None when a concurrent registration took the email first."""
-    try:
-        async with db.session() as s:
-            user = User(email=normalize_email(email), name=name, password_hash=password_hash)
-            s.add(user)
-            await s.flush()
-            workspace, token = await create_owned(s, owner=user, name=workspace_name)
-    except IntegrityError:
-        return None
-    return user, workspace, "owner", token
+    """None when a concurrent registration took the email first. A concurrent one that took the
+    same workspace slug is not a reason to refuse: the next try picks the next free slug (each
+    round of a race lets at least one through, so a few tries cover any real burst)."""
+    for _ in range(10):
+        try:
+            async with db.session() as s:
+                user = User(email=normalize_email(email), name=name, password_hash=password_hash)
+                s.add(user)
+                await s.flush()
+                workspace, token = await create_owned(s, owner=user, name=workspace_name)
+            return user, workspace, "owner", token
+        except IntegrityError:
+            async with db.reader() as s:
+                if await _user_by_email(s, email) is not None:
+                    return None
+    return None
 
 
 async def _sign_in(db: Database, *, user: User, workspace_name: str) -> Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -256,3 +257,19 @@ async def test_change_password_checks_both_and_signs_out_other_sessions(client: 
     # Signed out everywhere else (a stolen session too), still signed in here.
     assert (await client.get(f"{API}/auth/profile", headers=bearer(elsewhere["token"]))).status_code == 401
     assert (await client.get(f"{API}/auth/profile", headers=here)).status_code == 200
+
+
+async def test_simultaneous_registrations_with_one_business_name_all_get_working_accounts(
+    web: httpx.AsyncClient,
+) -> None:
+    async def one(i: int) -> httpx.Response:
+        body = {"email": f"owner{i}@example.com", "password": PASSWORD, "name": "", "workspace_name": "Same Name"}
+        return await web.post(f"{API}/auth/register", json=body)
+
+    slugs = []
+    for r in await asyncio.gather(*(one(i) for i in range(6))):
+        assert r.status_code == 201, r.text
+        profile = await web.get(f"{API}/auth/profile", headers=bearer(r.json()["token"]))
+        assert profile.status_code == 200  # a taken slug is retried, not mistaken for a taken email
+        slugs.append(profile.json()["workspace"]["slug"])
+    assert sorted(slugs) == ["same-name", *(f"same-name-{n}" for n in range(2, 7))]
