@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.input_guard import clean_input
 from bot.runtime import Runtime
@@ -100,6 +101,10 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     )
     if runtime.settings.chat_allowed_origins:
         app.add_middleware(ChatCORS, origins=runtime.settings.chat_allowed_origins)
+    if runtime.settings.trusted_proxies:
+        # Outermost, so everything inside (the chat limiter, login throttling) sees the real client.
+        # `frontdesk serve` turns uvicorn's own handling off: it would trust any local peer.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.trusted_proxies)
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:

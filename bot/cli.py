@@ -7,12 +7,16 @@ import contextlib
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from bot.settings import Settings, SettingsError
 from core import logs
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
 
 T = TypeVar("T")
 
@@ -93,14 +97,23 @@ def serve(host: str | None, port: int | None, no_worker: bool, do_migrate: bool 
         run(lambda: upgrade(runtime.db))
         run(runtime.db.dispose)  # the pool belongs to that loop; uvicorn runs its own
     app = create_app(runtime, worker=not no_worker)
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        proxy_headers=True,
-        access_log=False,
-    )
+    server = uvicorn.Server(server_config(app, host=host or settings.host, port=port or settings.port))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(3)  # what uvicorn.run answers when the server could not start (e.g. the port is taken)
+
+
+def server_config(app: ASGIApp, *, host: str, port: int) -> uvicorn.Config:
+    """How `serve` runs uvicorn (tests run the app under the same configuration).
+
+    uvicorn's own proxy headers are off: by default it believes X-Forwarded-For from any local peer,
+    and a tunnel (cloudflared, ngrok) is a local peer relaying the whole internet. The app applies
+    FRONTDESK_TRUSTED_PROXIES itself (bot.app), so the rule is the same under any ASGI server.
+    """
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=False, access_log=False)
 
 
 @main.command()

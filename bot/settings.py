@@ -6,13 +6,15 @@ secret key is generated once and kept in the data directory so encrypted setting
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class SettingsError(RuntimeError):
@@ -60,6 +62,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Sites that may embed the chat widget (CORS on /api/v1/chat), as a "
         'JSON list, e.g. ["https://bellas-salon.example"]. Empty: same origin only.',
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses (IPs or CIDRs, comma-separated) of the reverse proxies or tunnels whose "
+        "X-Forwarded-For/-Proto are believed. Empty: the connecting peer is the client.",
     )
     max_message_chars: int = Field(4000, ge=1, description="Longest customer message accepted.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest JSON request body.")
@@ -181,6 +188,29 @@ class Settings(BaseSettings):
     channel_plugins: list[str] = Field(
         default_factory=list, description="Extra modules that register channel adapters."
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        networks = []
+        for item in value:
+            try:
+                network = ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"FRONTDESK_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR") from None
+            if network.prefixlen == 0:
+                # Believing everyone's X-Forwarded-For means anyone can claim any address.
+                raise ValueError(f"FRONTDESK_TRUSTED_PROXIES: {item!r} would trust every address")
+            networks.append(str(network))
+        return networks
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -16,7 +16,14 @@ from core.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Every module that declares tables on core.models.Base: migrations and their check import them all.
-MODEL_MODULES = ("core.models", "rules.models", "kb.models", "channels.slack.models", "understanding.models")
+MODEL_MODULES = (
+    "core.models",
+    "rules.models",
+    "kb.models",
+    "channels.slack.models",
+    "understanding.models",
+    "admin.auth.models",
+)
 
 
 def load_models() -> MetaData:

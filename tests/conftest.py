@@ -36,6 +36,7 @@ TABLES = (
     "channel_connections",
     "assistants",
     "api_tokens",
+    "login_throttle",
     "memberships",
     "users",
     "workspaces",

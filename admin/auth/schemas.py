@@ -44,6 +44,13 @@ class LoginCreate(BaseModel):
     )
 
 
+class PasswordUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=10, max_length=256)
+
+
 class UserPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

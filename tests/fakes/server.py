@@ -23,6 +23,13 @@ def serve(app: Any, *, port: int | None = None) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while `app` is served."""
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False)
+    with serve_config(config) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_config(config: uvicorn.Config) -> Iterator[str]:
+    """Yield the base URL while uvicorn serves with this configuration (its host must be loopback)."""
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -32,7 +39,7 @@ def serve(app: Any, *, port: int | None = None) -> Iterator[str]:
             raise RuntimeError("fake server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{config.host}:{config.port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
