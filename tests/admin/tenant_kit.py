@@ -65,6 +65,9 @@ async def build_kit(client: httpx.AsyncClient, runtime: Runtime, name: str, site
 
     async with runtime.db.session() as s:
         kit.api_token = await issue_token(s, workspace_id=ws["id"], user_id=None, name=f"{name} CLI")
+        await issue_token(s, workspace_id=ws["id"], user_id=None, name=f"{name} spare")  # one to revoke
+    tokens = _ok(await client.get(f"{API}/tokens", headers=h, params={"limit": 100}))["items"]
+    kit.add("token", *[t["id"] for t in tokens if t["name"] == f"{name} spare"])
 
     first = _ok(await client.get(f"{API}/assistants", headers=h))[0]
     second = _ok(await client.post(f"{API}/assistants", headers=h, json={"name": f"{name} night desk"}))
