@@ -4,6 +4,7 @@ in-process worker, all on one Runtime."""
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -68,6 +69,44 @@ class _TooLarge(Exception):
     pass
 
 
+class LastResort:
+    """An exception no handler took is a bug in our code: answer 500 and log where it happened.
+
+    The log names the method, the path, the exception's type and the stack (files, lines, code),
+    never the exception's message, the body or the headers: those carry what the caller sent, a
+    customer's words or a secret, and anyone can send anything. Nothing is re-raised, so the server
+    does not log the exception whole either."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            log.error(
+                "unhandled error",
+                extra={
+                    "method": scope.get("method"),
+                    "path": ascii(str(scope.get("path", ""))[:200]),
+                    "error": type(exc).__qualname__,
+                    "stack": "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__))),
+                },
+            )
+            if not started:
+                await JSONResponse({"detail": "internal error"}, 500)(scope, receive, send)
+
+
 def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
 
@@ -100,6 +139,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     )
     if runtime.settings.chat_allowed_origins:
         app.add_middleware(ChatCORS, origins=runtime.settings.chat_allowed_origins)
+    app.add_middleware(LastResort)  # added last: the outermost of ours, so it sees every error
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
