@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 
-from fastapi import HTTPException, Query
+from fastapi import HTTPException, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from core.crypto import PREFIX, REDACTED, SecretBox
@@ -41,6 +41,11 @@ WorkspaceSlug = Annotated[
     AfterValidator(_not_an_id),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+# Integer row ids are 64-bit in both databases. A larger number names no row, and handed to the
+# driver it would overflow (a 500), so every integer path parameter is this type: out of range is a 422.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def safe_slug(slug: str) -> str:

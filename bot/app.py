@@ -4,6 +4,7 @@ in-process worker, all on one Runtime."""
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -69,6 +70,44 @@ class _TooLarge(Exception):
     pass
 
 
+class LastResort:
+    """An exception no handler took is a bug in our code: answer 500 and log where it happened.
+
+    The log names the method, the path, the exception's type and the stack (files, lines, code),
+    never the exception's message, the body or the headers: those carry what the caller sent, a
+    customer's words or a secret, and anyone can send anything. Nothing is re-raised, so the server
+    does not log the exception whole either."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            log.error(
+                "unhandled error",
+                extra={
+                    "method": scope.get("method"),
+                    "path": ascii(str(scope.get("path", ""))[:200]),
+                    "error": type(exc).__qualname__,
+                    "stack": "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__))),
+                },
+            )
+            if not started:
+                await JSONResponse({"detail": "internal error"}, 500)(scope, receive, send)
+
+
 def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
 
@@ -102,9 +141,10 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     if runtime.settings.chat_allowed_origins:
         app.add_middleware(ChatCORS, origins=runtime.settings.chat_allowed_origins)
     if runtime.settings.trusted_proxies:
-        # Outermost, so everything inside (the chat limiter, login throttling) sees the real client.
+        # Outside every other of ours, so the chat limiter and login throttling see the real client.
         # `frontdesk serve` turns uvicorn's own handling off: it would trust any local peer.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.trusted_proxies)
+    app.add_middleware(LastResort)  # added last: outside even the proxy headers, so it sees every error
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -1,7 +1,9 @@
-"""Input no route can store is refused app-wide with a 422, before any model sees it.
+"""Input no route can store is refused app-wide with a 4xx, before any model sees it.
 
-PostgreSQL rejects NUL in text, and NaN/Infinity (which Python's JSON parser accepts) can neither be
-stored as JSON nor echoed back in a validation error: either would otherwise surface as a 500.
+PostgreSQL rejects NUL in text, a lone surrogate (which a JSON `\\ud800` escape makes) cannot be
+encoded for either database, and NaN/Infinity (which Python's JSON parser accepts) can neither be
+stored as JSON nor echoed back in a validation error: each would otherwise surface as a 500. A body
+that is not UTF-8 is no JSON at all (RFC 8259), so it is refused with a 400 before it is parsed.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def _no_nul(value: Any) -> None:
     if isinstance(value, str):
         if "\x00" in value:
             raise _Unfit("NUL characters are not accepted")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Unfit("unpaired surrogate characters are not accepted") from None
     elif isinstance(value, dict):
         for key, item in value.items():
             _no_nul(key)
@@ -57,7 +64,11 @@ async def clean_input(request: Request) -> None:
         body = await request.body() if request.method in ("POST", "PUT", "PATCH") and not multipart else b""
         if body:
             try:
-                parsed = json.loads(body, parse_constant=_no_constants, parse_float=_finite)
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HTTPException(400, "the request body is not UTF-8") from None
+            try:
+                parsed = json.loads(text, parse_constant=_no_constants, parse_float=_finite)
             except json.JSONDecodeError:
                 return  # FastAPI has already answered malformed JSON with a 422
             except RecursionError:

@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 
 import regex
 from jinja2 import TemplateSyntaxError
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, HttpUrl, Tag, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
+from core.urls import HttpURL
 from rules import vocabulary as vocab
 from rules.templating import check as check_template
 
@@ -132,7 +133,7 @@ class NotifyStaff(_Data):
 
 class Webhook(_Data):
     type: Literal["webhook"]
-    url: HttpUrl
+    url: HttpURL
     # Signs the body (X-Frontdesk-Signature: sha256=<hex HMAC>); stored encrypted.
     secret: str | None = Field(None, max_length=200)
     max_attempts: int = Field(5, ge=1, le=20)

@@ -11,6 +11,7 @@ from admin.common import REDACTED, Name, Slug, UpdateModel
 from core.assistants import APPROVAL_POLICIES, SECRET_FIELDS, ModelSettings
 from core.crypto import redact
 from core.models import Assistant
+from core.urls import HttpURL
 
 ApprovalPolicy = Literal["approve_all", "autopilot", "auto"]
 if set(get_args(ApprovalPolicy)) != set(APPROVAL_POLICIES):  # keep the API's enum honest
@@ -26,15 +27,14 @@ class ModelSettingsUpdate(ModelSettings):
 
     model_config = ConfigDict(extra="forbid")
 
+    base_url: HttpURL | None = None
+    fallback_base_url: HttpURL | None = None
+
     @model_validator(mode="after")
     def _limits(self) -> Self:
         for field, value in self.model_dump().items():
             if isinstance(value, str) and len(value) > MAX_SETTING_CHARS:
                 raise ValueError(f"{field} is longer than {MAX_SETTING_CHARS} characters")
-        for field in ("base_url", "fallback_base_url"):
-            url = getattr(self, field)
-            if url and not url.startswith(("http://", "https://")):
-                raise ValueError(f"{field} must be an http(s) URL")
         return self
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from admin.common import REDACTED, UpdateModel
 from bot.commands import CHANNEL_SECRETS
 from core.crypto import redact
 from core.models import ChannelConnection
+from core.urls import check_http_url
 
 ChannelKind = Literal["telegram", "whatsapp", "sms", "slack", "web"]
 if set(get_args(ChannelKind)) != set(CHANNEL_SECRETS):  # keep the API's enum honest
@@ -18,7 +19,22 @@ if set(get_args(ChannelKind)) != set(CHANNEL_SECRETS):  # keep the API's enum ho
 
 ConfigKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ConfigValue = Annotated[str, StringConstraints(max_length=4000)] | int | float | bool | None
-Config = Annotated[dict[ConfigKey, ConfigValue], Field(max_length=50)]
+# Config keys that are addresses a channel's client will call (a self-hosted Bot API, a Slack proxy).
+URL_KEYS = ("api_base",)
+
+
+def _urls_checked(config: dict[str, Any]) -> dict[str, Any]:
+    for key in URL_KEYS:
+        value = config.get(key)
+        if value not in (None, ""):
+            try:
+                check_http_url(value if isinstance(value, str) else "")
+            except ValueError as exc:
+                raise ValueError(f"config.{key}: {exc}") from None
+    return config
+
+
+Config = Annotated[dict[ConfigKey, ConfigValue], Field(max_length=50), AfterValidator(_urls_checked)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 _ALL_SECRETS = ", ".join(sorted(set().union(*CHANNEL_SECRETS.values())))

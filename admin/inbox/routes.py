@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from admin.common import Page, Paging, not_found, paging
+from admin.common import Page, Paging, RowId, not_found, paging
 from admin.deps import Caller, CallerDependency
 from core.inbox import retry_failed
 from core.models import InboxItem
@@ -66,7 +66,7 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
     @router.post("/{inbox_id}/retry", status_code=202, summary="Put a failed turn back in the queue")
-    async def retry(inbox_id: int, caller: Caller = Depends(current_caller)) -> dict[str, bool]:
+    async def retry(inbox_id: RowId, caller: Caller = Depends(current_caller)) -> dict[str, bool]:
         if not await retry_failed(db, wakeup, workspace_id=caller.workspace_id, inbox_id=inbox_id):
             raise not_found("failed inbox item")
         return {"queued": True}

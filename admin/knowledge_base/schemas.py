@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin.common import REDACTED, Name, UpdateModel
+from core.urls import HttpURL
 from kb.embedders import EmbeddingChoice
 from kb.index import Hit
 from kb.models import KnowledgeJob
@@ -101,7 +102,7 @@ class UploadPublic(BaseModel):
 class SiteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=8, max_length=2000, description="Where to start: its host and path are the scope.")
+    url: HttpURL = Field(description="Where to start: its host and path are the scope.")
     collection_id: str | None = Field(None, max_length=64)
     max_pages: int = Field(50, ge=1, le=500)
     max_depth: int = Field(3, ge=0, le=10)
@@ -127,9 +128,7 @@ class EmbeddingUpdate(EmbeddingChoice):
 
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str | None = Field(
-        None, max_length=2000, pattern=r"^https?://", description="e.g. https://api.openai.com/v1"
-    )
+    base_url: HttpURL | None = Field(None, description="e.g. https://api.openai.com/v1")
     model: str | None = Field(None, max_length=150, description="e.g. text-embedding-3-small, nomic-embed-text")
     api_key: str | None = Field(
         None, max_length=2000, repr=False, description=f"Omitted or {REDACTED!r}: keep the stored key."

@@ -27,6 +27,7 @@ from channels.slack.replies import staff_reply
 
 log = logging.getLogger(__name__)
 RETRY_HEADER = "x-slack-retry-num"
+VERIFICATION_LOGGER = "slack_bolt.AsyncRequestVerification"
 BUTTONS = (cards.APPROVE, cards.EDIT, cards.REJECT, cards.TAKE_OVER, cards.HAND_BACK, cards.SAVE_ANSWER)
 
 
@@ -54,6 +55,10 @@ def build_app(connection: Connection, console: Console) -> AsyncApp:
         process_before_response=True,
         logger=logging.getLogger("channels.slack.bolt"),
     )
+    # Bolt logs the whole body of a request whose signature fails, at INFO, so anyone could write into
+    # our logs. The webhook refuses those before bolt sees them (webhook.py); this keeps that line
+    # out even if something hands bolt an unsigned request. Set after AsyncApp() configured it.
+    logging.getLogger(VERIFICATION_LOGGER).setLevel(logging.WARNING)
 
     async def skip_retries(req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]) -> Any:
         """Slack redelivers an event it thinks we missed, with X-Slack-Retry-Num: once its event_id

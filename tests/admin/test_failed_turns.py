@@ -13,6 +13,7 @@ from core.assistants import DEFAULT_HOLDING_REPLY
 from core.notify import StaffAlert
 from core.pipeline.turn import Turn
 from tests.admin.conftest import API, make_tenant, wait_for
+from tests.support import new_workspace
 
 
 async def test_failed_turn_is_listed_and_retried(settings: Settings) -> None:
@@ -68,3 +69,13 @@ async def _scenario(client: httpx.AsyncClient, runtime: Runtime) -> None:
 
     await wait_for(answered, timeout=30)
     assert (await client.post(f"{API}/inbox/{item['id']}/retry", headers=a.headers)).status_code == 404
+
+
+async def test_an_inbox_id_out_of_range_is_a_422_not_an_overflow(web: httpx.AsyncClient, runtime: Runtime) -> None:
+    new = await new_workspace(runtime.db)
+    headers = {"Authorization": f"Bearer {new.token}"}
+    for bad in (2**63, 2**64 + 5, 10**40, 0, -1, -(2**63) - 1):
+        r = await web.post(f"{API}/inbox/{bad}/retry", headers=headers)
+        assert r.status_code == 422, (bad, r.text)
+    # The largest id a 64-bit column holds is a valid id that names no failed turn.
+    assert (await web.post(f"{API}/inbox/{2**63 - 1}/retry", headers=headers)).status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -110,6 +111,58 @@ async def test_a_connection_without_a_signing_secret_refuses_everything(
     r = await web.post(f"/webhooks/slack/{conn.id}", content=raw, headers={"content-type": "application/json",
                                                                            **sign(raw, secret="")})  # fmt: skip
     assert r.status_code == 401 and await inbox(runtime) == []
+
+
+async def test_malformed_headers_and_bodies_get_4xx_before_any_work(
+    web: httpx.AsyncClient, runtime: Runtime, fake: FakeSlack
+) -> None:
+    """What an outside probe sent: 401 when the signature cannot be right, 400 when a signed body is
+    unreadable; never a 500, and nothing in the inbox."""
+    conn = await connected(runtime, fake)
+    path, form = f"/webhooks/slack/{conn}", {"content-type": "application/x-www-form-urlencoded"}
+    raw = json.dumps(event_payload("message_channel_hello_world")).encode()
+    unsigned: list[tuple[dict[str, str | bytes], bytes]] = [
+        ({"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": sign(raw)["X-Slack-Signature"]}, raw),
+        ({"X-Slack-Request-Timestamp": "１２３".encode(), "X-Slack-Signature": "v0=zz"}, raw),  # noqa: RUF001
+        ({"X-Slack-Request-Timestamp": "9" * 40, "X-Slack-Signature": "v0=" + "0" * 64}, raw),
+        ({**sign(raw), "X-Slack-Signature": "v0=é".encode()}, raw),
+        ({}, b"\xff\xfe not utf-8"),
+        (form, b"payload=%7Bnot"),
+    ]
+    for headers, body in unsigned:
+        r = await web.post(path, content=body, headers=headers)
+        assert r.status_code == 401, (headers, body, r.text)
+    signed_but_unreadable = [
+        ({"content-type": "application/json"}, b"\xff\xfe not utf-8"),
+        (form, b"payload=%7Bnot"),
+        (form, b"payload=%5B1%5D"),  # a JSON array, not an object
+        ({"content-type": "application/json"}, b"[1, 2]"),
+        ({"content-type": "application/json"}, b'{"a":' * 3000 + b"1" + b"}" * 3000),  # nested too deep
+        ({"content-type": "application/json"}, b'{"type": "event_callback", "text": "nul \\u0000"}'),
+    ]
+    for headers, body in signed_but_unreadable:
+        r = await web.post(path, content=body, headers={**headers, **sign(body)})
+        assert r.status_code == 400, (headers, body[:40], r.text)
+    assert await inbox(runtime) == []
+
+
+async def test_unsigned_requests_are_not_logged_with_their_bodies(
+    web: httpx.AsyncClient, runtime: Runtime, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can post to the webhook: what they send must not end up in our logs."""
+    conn = await connected(runtime, fake)
+    marker = "INJECTED-LOG-LINE-7f3a"
+    body = json.dumps({**event_payload("message_channel_hello_world"), "note": marker}).encode()
+    caplog.set_level(logging.DEBUG)
+    forged = sign(body, secret="not-the-signing-secret")
+    for headers in ({}, forged):
+        r = await web.post(
+            f"/webhooks/slack/{conn}", content=body, headers={"content-type": "application/json", **headers}
+        )
+        assert r.status_code == 401
+    logged = "\n".join(f"{rec.getMessage()} {vars(rec)}" for rec in caplog.records)
+    assert marker not in logged
+    assert "slack webhook refused" in logged  # the refusal itself is logged, by connection
 
 
 async def test_url_verification_echoes_the_challenge(web: httpx.AsyncClient, runtime: Runtime, fake: FakeSlack) -> None:

@@ -6,12 +6,14 @@ import asyncio
 import uuid
 
 import httpx
+from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
 from core import drafts
 from core.assistants import DEFAULT_HOLDING_REPLY
+from core.models import InboxItem
 from tests.support import new_workspace
 
 
@@ -172,3 +174,15 @@ async def test_widget_on_an_allowed_site_may_call_the_chat_api_and_no_other(sett
             assert "access-control-allow-origin" not in admin.headers
     finally:
         await runtime.close()
+
+
+async def test_a_chat_body_that_is_not_utf8_gets_400_and_nothing_is_stored(
+    web: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    new = await new_workspace(runtime.db)
+    json_type = {"content-type": "application/json"}
+    not_utf8 = b'{"agent": "' + new.assistant.slug.encode() + b'", "message": "caf\xe9"}'  # Latin-1
+    r = await web.post("/api/v1/chat", content=not_utf8, headers=json_type)
+    assert r.status_code == 400, r.text
+    async with runtime.db.reader() as s:
+        assert (await s.execute(select(func.count()).select_from(InboxItem))).scalar_one() == 0
