@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -68,9 +69,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    name = f"fd_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+@contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of its own, dropped afterwards; unreachable fails in CI."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
@@ -78,10 +80,17 @@ def pg_database() -> Iterator[str]:
             pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is unreachable in CI: {exc!r}")
         pytest.skip(f"PostgreSQL unreachable: {exc!r}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
-    asyncio.run(_migrate(url))
-    yield url
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        asyncio.run(_migrate(f"{base}/{name}"))
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    with fresh_pg_database("fd_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

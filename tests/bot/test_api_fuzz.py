@@ -36,7 +36,7 @@ from admin.auth import service as auth_service
 from bot.app import create_app
 from bot.input_guard import WORKSPACE_HEADER
 from bot.runtime import Runtime
-from tests.conftest import IN_CI, PG_ADMIN_URL, _migrate, _pg_admin, make_settings
+from tests.conftest import _migrate, fresh_pg_database, make_settings
 
 SEED = 14
 EXAMPLES = 50  # per operation, in the fuzzing phase; the coverage phase adds its boundary cases
@@ -141,19 +141,8 @@ def _database(kind: str, data_dir: Path) -> Iterator[str]:
         asyncio.run(_migrate(url))
         yield url
         return
-    name = f"fd_fuzz_{uuid.uuid4().hex[:8]}"
-    try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is unreachable in CI: {exc!r}")
-        pytest.skip(f"PostgreSQL unreachable: {exc!r}")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    try:
-        asyncio.run(_migrate(url))
+    with fresh_pg_database("fd_fuzz") as url:
         yield url
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
