@@ -8,6 +8,7 @@ the app was not asked to serve.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,25 @@ from core.messages import Attachment, AttachmentKind, ChannelKind, InboundMessag
 
 # Message subtypes that carry something a person wrote; every other subtype is ignored.
 PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")  # Slack's message timestamp, e.g. 1700000000.000100
+
+
+def well_formed(event: dict[str, Any]) -> bool:
+    """The fields a person's message is read by, with the types Slack sends: anything else was not sent
+    by Slack as documented and is ignored rather than half-read."""
+    return (
+        isinstance(event.get("user"), str)
+        and isinstance(event.get("channel"), str)
+        and isinstance(event.get("ts"), str)
+        and bool(_TS.fullmatch(event["ts"]))
+        and (
+            event.get("thread_ts") is None
+            or (isinstance(event["thread_ts"], str) and bool(_TS.fullmatch(event["thread_ts"])))
+        )
+        and isinstance(event.get("text") or "", str)
+        and isinstance(event.get("files") or [], list)
+        and isinstance(event.get("user_profile") or {}, dict)
+    )
 
 
 @dataclass(frozen=True)
@@ -33,8 +53,10 @@ def sort(event: dict[str, Any], connection: Connection) -> Sorted:
     user = event.get("user")
     if not user or user == connection.bot_user_id:
         return Sorted("ignored", "our own message")
-    if subtype not in PERSON_SUBTYPES:
+    if not isinstance(subtype, str | None) or subtype not in PERSON_SUBTYPES:
         return Sorted("ignored", f"subtype {subtype}")
+    if not well_formed(event):
+        return Sorted("ignored", "not a well-formed message")
     if "\x00" in str(event.get("text") or ""):
         return Sorted("ignored", "NUL in text")
     channel = str(event.get("channel") or "")

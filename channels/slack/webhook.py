@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
@@ -55,7 +55,27 @@ def readable(request: Request, body: bytes) -> bool:
         parsed = parse_body(body.decode("utf-8"), content_type)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return False
-    return isinstance(parsed, dict) and "\\u0000" not in json.dumps(parsed)
+    return isinstance(parsed, dict) and _shaped(parsed) and "\\u0000" not in json.dumps(parsed)
+
+
+# The fields bolt reads before any listener runs, and the shapes it assumes without checking: a
+# signed body with `"event": null` or `"team": 5` would otherwise crash its middleware into a 500.
+_OBJECTS = ("event",)
+_IDS = ("enterprise", "team", "user", "channel")  # an id string or an object holding one
+
+
+def _shaped(body: dict[str, Any]) -> bool:
+    if any(name in body and not isinstance(body[name], dict) for name in _OBJECTS):
+        return False
+    if any(body.get(name) is not None and not isinstance(body[name], str | dict) for name in _IDS):
+        return False
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) and _shaped(a) for a in authorizations)
+    ):
+        return False
+    event = body.get("event")
+    return event is None or _shaped({k: v for k, v in event.items() if k in _IDS})
 
 
 def _refuse(status: int, detail: str) -> JSONResponse:

@@ -237,3 +237,28 @@ async def test_web_chat(web: httpx.AsyncClient, runtime: Runtime, hooks: Hooks, 
         sent["content-type"] = b"application/json"
     r = await web.post("/api/v1/chat", content=body, headers=sent)
     assert r.status_code < 500, (sent, body[:200], r.text)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"event": None},
+        {"event": []},
+        {"event": "message"},
+        {"team": 5},
+        {"authorizations": "T1"},
+        {"authorizations": [None]},
+        {"authorizations": [{"team_id": "T1", "enterprise": 7}]},
+    ],
+    ids=repr,
+)
+async def test_slack_body_of_the_wrong_shape(
+    web: httpx.AsyncClient, runtime: Runtime, hooks: Hooks, change: Any
+) -> None:
+    """Signed, but a field bolt reads before any listener has the wrong type: a 400, not bolt's 500."""
+    body = json.dumps({**slack_support.event_payload("app_mention"), **change}).encode()
+    before = await stored(runtime)
+    headers = {"content-type": "application/json", **slack_support.sign(body)}
+    r = await web.post(f"/webhooks/slack/{hooks.slack}", content=body, headers=headers)
+    assert r.status_code == 400, r.text
+    assert await stored(runtime) == before
