@@ -25,12 +25,13 @@ def build_router(runtime: Runtime) -> APIRouter:
     from admin.inbox.routes import build_router as inbox
     from admin.knowledge_base.routes import build_router as knowledge_base
     from admin.rules.routes import build_router as rules
-    from admin.tokens.routes import build_router as tokens
+    from admin.tokens.routes import router as tokens
     from admin.workspaces.routes import build_router as workspaces
 
     current_caller = authenticator(runtime)
     router = APIRouter()
-    for build in (auth, tokens, workspaces, assistants, connections, conversations, drafts, inbox, rules, context):
+    router.include_router(tokens)
+    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, rules, context):
         router.include_router(build(runtime, current_caller))
     router.include_router(knowledge_base(runtime, current_caller))
     return router

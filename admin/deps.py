@@ -1,7 +1,7 @@
 """Who is calling: a bearer token resolved to a Caller (workspace, user, role).
 
-Every admin route takes a Caller and scopes its queries to `caller.workspace_id`; nothing else in
-a request decides which tenant's data is read.
+Every API route takes a `CurrentCaller` and scopes its queries to `caller.workspace_id`; nothing
+else in a request decides which tenant's data is read.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import Annotated, cast
 
 from fastapi import Depends, Header, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,14 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role
 from admin.workspaces.service import membership_for
-from bot.input_guard import WORKSPACE_HEADER
 from core.db import Database
 from core.messages import utcnow
 from core.models import ApiToken, Membership, Workspace
+from core.web import Db
 from core.workspaces import token_owner
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +32,7 @@ log = logging.getLogger(__name__)
 # Recording every request would turn each read into a write; a minute is precise enough to audit.
 TOUCH_EVERY = timedelta(minutes=1)
 MAX_TOKEN_CHARS = 200
+WORKSPACE_HEADER = "X-Frontdesk-Workspace"
 
 _bearer = HTTPBearer(auto_error=False, description="A session token from /auth/login or an API token.")
 
@@ -66,33 +64,36 @@ def require_user(caller: Caller) -> str:
     return caller.user_id
 
 
+async def current_caller(
+    db: Db,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    workspace_ref: str | None = Header(
+        None,
+        alias=WORKSPACE_HEADER,
+        max_length=64,
+        description="Act in another workspace you belong to (id or slug).",
+    ),
+) -> Caller:
+    """`Authorization: Bearer …` as a Caller, or a 401."""
+    if credentials is None or len(credentials.credentials) > MAX_TOKEN_CHARS:
+        raise unauthorized()
+    async with db.reader() as s:
+        token = await token_owner(s, credentials.credentials)
+        if token is None:
+            raise unauthorized()
+        caller = await _resolve(s, token, workspace_ref)
+    if token.last_used_at is None or utcnow() - token.last_used_at >= TOUCH_EVERY:
+        await _touch(db, token.id)
+    return caller
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+# Until every router is module-level: the routers still built with the runtime take this.
 CallerDependency = Callable[..., Awaitable[Caller]]
 
 
-def authenticator(runtime: Runtime) -> CallerDependency:
-    """The dependency that turns `Authorization: Bearer …` into a Caller, or answers 401."""
-    db = runtime.db
-
-    async def current_caller(
-        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-        workspace_ref: str | None = Header(
-            None,
-            alias=WORKSPACE_HEADER,
-            max_length=64,
-            description="Act in another workspace you belong to (id or slug).",
-        ),
-    ) -> Caller:
-        if credentials is None or len(credentials.credentials) > MAX_TOKEN_CHARS:
-            raise unauthorized()
-        async with db.reader() as s:
-            token = await token_owner(s, credentials.credentials)
-            if token is None:
-                raise unauthorized()
-            caller = await _resolve(s, token, workspace_ref)
-        if token.last_used_at is None or utcnow() - token.last_used_at >= TOUCH_EVERY:
-            await _touch(db, token.id)
-        return caller
-
+def authenticator(_runtime: object) -> CallerDependency:
     return current_caller
 
 

@@ -45,7 +45,8 @@ def run_fast(coro: Callable[[], Awaitable[T]]) -> T:
     return uvloop.run(coro())  # type: ignore[arg-type]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands load the settings through core.cli.settings(), which asks the root context for this loader.
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "obj": load_settings})
 def main() -> None:
     """frontdesk: an AI front desk for small businesses.
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -14,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from core.assistants import APPROVAL_POLICIES
+from core.cli import find_workspace, out, with_db
 from core.crypto import SecretBox, redact
 from core.db import Database
 from core.models import Assistant, ChannelConnection, Workspace
 
-T = TypeVar("T")
 # Fields stored encrypted, per channel kind (adapters add theirs in their issues).
 CHANNEL_SECRETS: dict[str, frozenset[str]] = {
     "telegram": frozenset({"token", "webhook_secret"}),
@@ -27,56 +23,6 @@ CHANNEL_SECRETS: dict[str, frozenset[str]] = {
     "slack": frozenset({"bot_token", "signing_secret", "app_token"}),
     "web": frozenset(),
 }
-
-
-def _out(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
-
-
-def with_database(fn: Callable[[Settings, Database], Awaitable[T]], *, migrate: bool = True) -> T:
-    """Run `fn` against the configured database (migrating SQLite first); `fn` opens its own units
-    of work, so it may call core services that open theirs."""
-    import asyncio
-
-    from bot.cli import load_settings
-    from core.migrate import upgrade
-
-    settings = load_settings()
-
-    async def go() -> T:
-        db = Database(settings.db_url)
-        try:
-            if migrate and db.is_sqlite:
-                await upgrade(db)
-            return await fn(settings, db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
-def with_db(fn: Callable[[Settings, Database, AsyncSession], Awaitable[T]]) -> T:
-    """Run `fn` in one unit of work, committed when it returns."""
-
-    async def in_session(settings: Settings, db: Database) -> T:
-        async with db.session() as s:
-            return await fn(settings, db, s)
-
-    return with_database(in_session)
-
-
-async def _workspace(s: AsyncSession, ref: str) -> Workspace:
-    ws = (
-        await s.execute(select(Workspace).where((Workspace.slug == ref) | (Workspace.id == ref)))
-    ).scalar_one_or_none()
-    if ws is None:
-        raise click.ClickException(f"no workspace {ref!r} (see `frontdesk workspace list`)")
-    return ws
-
-
-def _cli_path() -> str:
-    exe = Path(sys.argv[0])
-    return str(exe) if exe.name == "frontdesk" and exe.parent.name == "bin" else "frontdesk"
 
 
 # --- workspace -------------------------------------------------------------------------------
@@ -108,7 +54,7 @@ def workspace_create(name: str, slug: str | None, policy: str, as_json: bool) ->
 
     data = with_db(go)
     if as_json:
-        _out(data)
+        out(data)
         return
     click.echo(f"Created workspace {data['workspace']['name']} ({data['workspace']['slug']})")
     click.echo(f"  chat page:   {data['chat_url']}")
@@ -137,7 +83,7 @@ def workspace_list(as_json: bool) -> None:
 
     rows = with_db(go)
     if as_json:
-        _out(rows)
+        out(rows)
         return
     for w in rows:
         click.echo(f"{w['slug']:<24} {w['name']:<32} {w['id']}")
@@ -173,7 +119,7 @@ async def add_connection(
     account: str,
     config: dict[str, Any],
 ) -> ChannelConnection:
-    ws = await _workspace(s, workspace_ref)
+    ws = await find_workspace(s, workspace_ref)
     if account:
         taken = select(ChannelConnection.id).where(ChannelConnection.kind == kind, ChannelConnection.account == account)
         if (await s.execute(taken)).first() is not None:
@@ -216,7 +162,7 @@ def _generic_add(kind: str) -> click.Command:
             return _connection(row)
 
         data = with_db(go)
-        _out(data) if as_json else click.echo(f"Added {kind} connection {data['id']}")
+        out(data) if as_json else click.echo(f"Added {kind} connection {data['id']}")
 
     return add
 
@@ -246,12 +192,12 @@ def channel_list(workspace_ref: str | None, as_json: bool) -> None:
     async def go(_settings: Settings, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
         query = select(ChannelConnection).order_by(ChannelConnection.created_at)
         if workspace_ref:
-            query = query.where(ChannelConnection.workspace_id == (await _workspace(s, workspace_ref)).id)
+            query = query.where(ChannelConnection.workspace_id == (await find_workspace(s, workspace_ref)).id)
         return [_connection(r) for r in (await s.execute(query)).scalars()]
 
     rows = with_db(go)
     if as_json:
-        _out(rows)
+        out(rows)
         return
     for r in rows:
         click.echo(f"{r['id']}  {r['kind']:<9} {r['name']:<20} {r['account']}")

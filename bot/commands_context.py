@@ -12,8 +12,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import _out, _workspace, with_db
 from bot.settings import Settings
+from core.cli import find_workspace, out, with_db
 from core.db import Database
 from core.models import Conversation
 from rules.facts import read_context
@@ -35,7 +35,7 @@ def show(workspace_ref: str, conversation_id: str | None, as_json: bool) -> None
     """Show a conversation's understanding and context history."""
 
     async def go(_settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
-        ws = await _workspace(s, workspace_ref)
+        ws = await find_workspace(s, workspace_ref)
         query = select(Conversation).where(Conversation.workspace_id == ws.id)
         if conversation_id:
             query = query.where(Conversation.id == conversation_id)
@@ -70,7 +70,7 @@ def show(workspace_ref: str, conversation_id: str | None, as_json: bool) -> None
 
     data = with_db(go)
     if as_json:
-        _out(data)
+        out(data)
         return
     conf = data["intent_confidence"]
     click.echo(f"intent:    {data['intent']}" + (f" ({conf:.2f})" if conf is not None else ""))

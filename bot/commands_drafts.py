@@ -8,9 +8,10 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import _cli_path, _describe, _out, _workspace, with_database, with_db
+from bot.commands import _describe
 from bot.settings import Settings
 from core import drafts
+from core.cli import cli_path, find_workspace, out, with_database, with_db
 from core.db import Database
 from core.models import Assistant, Draft, Message, Workspace
 from core.wakeup import Wakeup
@@ -48,7 +49,7 @@ def draft_list(workspace_ref: str, show_all: bool, as_json: bool) -> None:
     """List drafts waiting for staff, newest first."""
 
     async def go(_settings: Settings, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
-        ws = await _workspace(s, workspace_ref)
+        ws = await find_workspace(s, workspace_ref)
         query = (
             select(Draft, Message.text)
             .join(Message, Message.inbox_id == Draft.inbox_id, isouter=True)
@@ -62,7 +63,7 @@ def draft_list(workspace_ref: str, show_all: bool, as_json: bool) -> None:
 
     rows = with_db(go)
     if as_json:
-        _out(rows)
+        out(rows)
         return
     for r in rows:
         click.echo(f"{r['id']}  [{r['state']}/{r['decision']}]  customer: {r['question']!r}")
@@ -78,7 +79,7 @@ def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, te
     async def go(_settings: Settings, db: Database) -> dict[str, Any]:
         # core.drafts runs its own unit of work, so no transaction is held here.
         async with db.reader() as r:
-            ws = await _workspace(r, workspace_ref)
+            ws = await find_workspace(r, workspace_ref)
         target = draft_id
         if target is None:
             pending = await drafts.latest_pending(db, workspace_id=ws.id)
@@ -117,7 +118,7 @@ _latest_opt = click.option("--latest", is_flag=True, help="The newest draft wait
 def draft_approve(draft_id: str | None, workspace_ref: str, latest: bool, text: str | None, as_json: bool) -> None:
     """Approve a draft: its text, or --text, goes to the customer."""
     data = _act("approve", draft_id, latest, workspace_ref, text)
-    _out(data) if as_json else click.echo(f"Approved {data['id']}: {data['final_text']!r} is on its way")
+    out(data) if as_json else click.echo(f"Approved {data['id']}: {data['final_text']!r} is on its way")
 
 
 @draft.command("reject")
@@ -160,7 +161,7 @@ def demo(as_json: bool) -> None:
             token = await issue_token(s, workspace_id=ws.id, user_id=None, name="demo token")
         data = _describe(settings, ws, assistant, token)
         # In dev mode the secret key lives in the data directory; the printed commands must find it.
-        cli = ("FRONTDESK_DEV=1 " if settings.dev else "") + _cli_path()
+        cli = ("FRONTDESK_DEV=1 " if settings.dev else "") + cli_path()
         data["approve_command"] = (
             f'{cli} draft approve --workspace {ws.slug} --latest --text "Yes, we have free parking behind the salon."'
         )
@@ -174,7 +175,7 @@ def demo(as_json: bool) -> None:
     data = with_db(go)
     data["knowledge_base"] = with_database(lambda s, db: _seed_faq(s, db, data["workspace"]["id"]))
     if as_json:
-        _out(data)
+        out(data)
         return
     llm = data["llm"] or "none configured: FAQ questions are answered from the knowledge base, the rest go to staff"
     click.echo(f"""

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from sqlalchemy import select
 
-from bot.commands import _out, _workspace, with_database
 from bot.settings import Settings
+from core.cli import find_workspace, out, with_database
 from core.db import Database
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class Bar:
 
 async def _workspace_id(db: Database, ref: str) -> str:
     async with db.reader() as r:
-        return (await _workspace(r, ref)).id
+        return (await find_workspace(r, ref)).id
 
 
 def embedders_for(settings: Settings, db: Database) -> Embedders:
@@ -101,7 +101,7 @@ def kb_add(source: str, workspace_ref: str, collection_id: str | None, as_json: 
     finally:
         bar.close()
     if as_json:
-        _out(data)
+        out(data)
         return
     if data["outcome"] == "unchanged":
         click.echo(f"{data['source']} is already in the knowledge base, unchanged")
@@ -133,7 +133,7 @@ def _crawl(url: str, workspace_ref: str, collection_id: str | None, as_json: boo
     finally:
         bar.close()
     if as_json:
-        _out(data)
+        out(data)
         return
     click.echo(
         f"Crawled {data['pages']} pages of {url}: {data['created']} new, {data['updated']} changed, "
@@ -173,7 +173,7 @@ def kb_list(workspace_ref: str, as_json: bool) -> None:
 
     rows = with_database(go)
     if as_json:
-        _out(rows)
+        out(rows)
         return
     for d in rows:
         click.echo(f"{d['id']}  {d['chunks']:>4} passages  {d['title'][:40]:<40}  {d['source']}")
@@ -210,7 +210,7 @@ def kb_search(query: str, workspace_ref: str, k: int, mode: str, as_json: bool) 
 
     rows = with_database(go)
     if as_json:
-        _out(rows)
+        out(rows)
         return
     for i, h in enumerate(rows, start=1):
         answers = "would answer" if h["answers"] else "below the answer threshold"
@@ -284,7 +284,7 @@ def kb_embedding(
     finally:
         bar.close()
     if as_json:
-        _out(data)
+        out(data)
         return
     where = "packaged, offline" if data["provider"] == "local" else data["base_url"]
     click.echo(f"{data['embed_model']} ({data['embed_dim']} dimensions, {where})")

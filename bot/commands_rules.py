@@ -7,8 +7,8 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import _out, _workspace, with_db
 from bot.settings import Settings
+from core.cli import find_workspace, out, with_db
 from core.crypto import SecretBox
 from core.db import Database
 
@@ -26,7 +26,7 @@ def rules_templates(as_json: bool) -> None:
 
     packs = listing()
     if as_json:
-        _out(packs)
+        out(packs)
         return
     for p in packs:
         click.echo(f"{p['key']:<12} {p['name']}: {p['description']}")
@@ -46,13 +46,13 @@ def rules_install(pack: str, workspace_ref: str, as_json: bool) -> None:
         raise click.ClickException(f"no pack {pack!r}; one of: {', '.join(PACKS)}")
 
     async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
-        ws = await _workspace(s, workspace_ref)
+        ws = await find_workspace(s, workspace_ref)
         done = await install(s, workspace_id=ws.id, pack=pack, box=SecretBox(settings.key))
         return {"pack": pack, "workspace": ws.slug, **done.__dict__}
 
     data = with_db(go)
     if as_json:
-        _out(data)
+        out(data)
         return
     click.echo(f"Installed {len(data['installed'])} rule(s) from {pack} in {data['workspace']}")
     for name in data["installed"]:
@@ -71,7 +71,7 @@ def rules_list(workspace_ref: str, as_json: bool) -> None:
     from rules.service import listing
 
     async def go(_settings: Settings, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
-        ws = await _workspace(s, workspace_ref)
+        ws = await find_workspace(s, workspace_ref)
         return [
             {
                 "id": r.id,
@@ -87,7 +87,7 @@ def rules_list(workspace_ref: str, as_json: bool) -> None:
 
     rows = with_db(go)
     if as_json:
-        _out(rows)
+        out(rows)
         return
     for r in rows:
         state = "on " if r["active"] else "off"

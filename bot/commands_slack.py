@@ -8,8 +8,9 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import _connection, _out, add_connection, channel_add, with_database, with_db
+from bot.commands import _connection, add_connection, channel_add
 from bot.settings import Settings
+from core.cli import out, settings, with_database, with_db
 from core.crypto import SecretBox
 from core.db import Database
 from core.models import ChannelConnection, Membership, User
@@ -71,7 +72,7 @@ def slack_add(
 
     data = with_database(go)
     if as_json:
-        _out(data)
+        out(data)
         return
     click.echo(f"Connected Slack team {data['team']['name']} (connection {data['id']}).")
     click.echo(f"Request URL (Event Subscriptions, Interactivity, and /frontdesk): {data['request_url']}")
@@ -122,7 +123,7 @@ def slack_staff_add(connection_id: str, slack_user: str, email: str, name: str, 
 
     data = with_db(go)
     if as_json:
-        _out(data)
+        out(data)
     else:
         click.echo(f"{data['slack_user']} now acts as {data['user']['email']} in Slack.")
 
@@ -134,10 +135,8 @@ def slack_manifest(connection_id: str | None) -> None:
     connection's id in its URLs: paste it into api.slack.com/apps → your app → App Manifest."""
     from importlib.resources import files
 
-    from bot.cli import load_settings
-
     text = files("channels.slack").joinpath("manifest.yaml").read_text(encoding="utf-8")
-    base = load_settings().public_url.rstrip("/")
+    base = settings().public_url.rstrip("/")
     text = text.replace("https://YOUR-HOST", base)
     if connection_id:
         text = text.replace("CONNECTION-ID", connection_id)

@@ -7,17 +7,9 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import (
-    CHANNEL_SECRETS,
-    _connection,
-    _out,
-    add_connection,
-    channel_add,
-    channel_webhook,
-    with_database,
-    with_db,
-)
+from bot.commands import CHANNEL_SECRETS, _connection, add_connection, channel_add, channel_webhook
 from bot.settings import Settings
+from core.cli import out, with_database, with_db
 from core.crypto import SecretBox
 from core.db import Database
 from core.models import ChannelConnection
@@ -68,7 +60,7 @@ def telegram_add(
 
     data = with_database(go)
     if as_json:
-        _out(data)
+        out(data)
         return
     click.echo(f"Connected @{data['bot']['username']} (connection {data['id']}), {data['config']['mode']} mode.")
     if data["config"]["mode"] == "polling":
@@ -119,7 +111,7 @@ def telegram_webhook(
 
     data = with_db(go)
     if as_json:
-        _out(data)
+        out(data)
     elif data["url"]:
         click.echo(f"Telegram now delivers to {data['url']} (secret token set).")
         if not data["url"].startswith("https://"):

@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from bot.commands import _connection, _out, add_connection, channel_add, with_database
+from bot.commands import _connection, add_connection, channel_add
 from bot.settings import Settings
+from core.cli import out, with_database
 from core.db import Database
 
 
@@ -76,7 +77,7 @@ def whatsapp_add(
 
     data = with_database(go)
     if as_json:
-        _out(data)
+        out(data)
         return
     click.echo(f"Connected {sender} (connection {data['id']}).")
     click.echo(f'In the Twilio console, set "A message comes in" (HTTP POST) to: {data["webhook_url"]}')

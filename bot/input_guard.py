@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-WORKSPACE_HEADER = "X-Frontdesk-Workspace"
+from admin.deps import WORKSPACE_HEADER
 
 
 class _Unfit(ValueError):

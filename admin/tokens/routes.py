@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastapi import APIRouter, Depends, Response
 
 from admin.common import Page, Paging, not_found, paging
-from admin.deps import Caller, CallerDependency
+from admin.deps import Caller, CurrentCaller
 from admin.tokens import service
 from admin.tokens.schemas import TokenPublic
+from core.web import Db
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 def _only_user(caller: Caller) -> str | None:
@@ -20,53 +18,46 @@ def _only_user(caller: Caller) -> str | None:
     return None if caller.is_owner else caller.user_id
 
 
-def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:
-    db = runtime.db
-    router = APIRouter(prefix="/tokens", tags=["tokens"])
+@router.get(
+    "",
+    response_model=Page[TokenPublic],
+    summary="Live sessions and API tokens of this workspace, newest first (staff: their own sessions)",
+)
+async def list_tokens(caller: CurrentCaller, db: Db, page: Paging = Depends(paging)) -> Page[TokenPublic]:
+    async with db.reader() as s:
+        total, rows = await service.live_tokens(
+            s,
+            workspace_id=caller.workspace_id,
+            only_user_id=_only_user(caller),
+            limit=page.limit,
+            offset=page.offset,
+        )
+    items = [
+        TokenPublic(
+            id=token.id,
+            kind="session" if token.kind == "session" else "api",
+            name=token.name,
+            prefix=token.prefix,
+            user_id=token.user_id,
+            user_email=email,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            expires_at=token.expires_at,
+            current=token.id == caller.token_id,
+        )
+        for token, email in rows
+    ]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
-    @router.get(
-        "",
-        response_model=Page[TokenPublic],
-        summary="Live sessions and API tokens of this workspace, newest first (staff: their own sessions)",
-    )
-    async def list_tokens(
-        page: Paging = Depends(paging), caller: Caller = Depends(current_caller)
-    ) -> Page[TokenPublic]:
-        async with db.reader() as s:
-            total, rows = await service.live_tokens(
-                s,
-                workspace_id=caller.workspace_id,
-                only_user_id=_only_user(caller),
-                limit=page.limit,
-                offset=page.offset,
-            )
-        items = [
-            TokenPublic(
-                id=token.id,
-                kind="session" if token.kind == "session" else "api",
-                name=token.name,
-                prefix=token.prefix,
-                user_id=token.user_id,
-                user_email=email,
-                created_at=token.created_at,
-                last_used_at=token.last_used_at,
-                expires_at=token.expires_at,
-                current=token.id == caller.token_id,
-            )
-            for token, email in rows
-        ]
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
-    @router.delete(
-        "/{token_id}", status_code=204, summary="Revoke a session or API token: it is refused from the next request on"
-    )
-    async def revoke(token_id: str, caller: Caller = Depends(current_caller)) -> Response:
-        async with db.session() as s:
-            found = await service.revoke(
-                s, workspace_id=caller.workspace_id, token_id=token_id, only_user_id=_only_user(caller)
-            )
-        if not found:
-            raise not_found("token")
-        return Response(status_code=204)
-
-    return router
+@router.delete(
+    "/{token_id}", status_code=204, summary="Revoke a session or API token: it is refused from the next request on"
+)
+async def revoke(token_id: str, caller: CurrentCaller, db: Db) -> Response:
+    async with db.session() as s:
+        found = await service.revoke(
+            s, workspace_id=caller.workspace_id, token_id=token_id, only_user_id=_only_user(caller)
+        )
+    if not found:
+        raise not_found("token")
+    return Response(status_code=204)

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from bot.app import create_app
-from bot.input_guard import WORKSPACE_HEADER
+from admin.deps import WORKSPACE_HEADER
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.admin.conftest import bearer

@@ -34,7 +34,7 @@ from schemathesis.python import asgi
 
 from admin.auth import service as auth_service
 from bot.app import create_app
-from bot.input_guard import WORKSPACE_HEADER
+from admin.deps import WORKSPACE_HEADER
 from bot.runtime import Runtime
 from tests.conftest import _migrate, fresh_pg_database, make_settings
 
