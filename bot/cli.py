@@ -141,19 +141,26 @@ def worker() -> None:
     run_fast(go)
 
 
+# Each domain's `frontdesk …` commands: a module with COMMANDS, a list of click commands.
+COMMAND_MODULES = (
+    "bot.commands",
+    "bot.commands_drafts",
+    "bot.commands_rules",
+    "bot.commands_slack",
+    "bot.commands_telegram",
+    "bot.commands_whatsapp",
+    "bot.commands_kb",
+    "bot.commands_context",
+)
+
+
 def _register_commands() -> None:
-    from bot import commands, commands_drafts, commands_rules, commands_slack, commands_telegram, commands_whatsapp  # noqa: F401  (they add `channel add …`)
+    import importlib
 
-    for command in commands.COMMANDS + commands_drafts.COMMANDS + commands_rules.COMMANDS + commands_slack.COMMANDS:
-        main.add_command(command)
-    from bot import commands_kb
-
-    for command in commands_kb.COMMANDS:
-        main.add_command(command)
-    from bot import commands_context
-
-    for command in commands_context.COMMANDS:
-        main.add_command(command)
+    for name in COMMAND_MODULES:
+        for command in getattr(importlib.import_module(name), "COMMANDS", ()):
+            if command.name not in main.commands:
+                main.add_command(command)
 
 
 _register_commands()
