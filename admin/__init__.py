@@ -23,10 +23,10 @@ def build_router(runtime: Runtime) -> APIRouter:
     from admin.deps import authenticator
     from admin.drafts.routes import build_router as drafts
     from admin.inbox.routes import build_router as inbox
-    from admin.knowledge_base.routes import build_router as knowledge_base
     from admin.rules.routes import build_router as rules
     from admin.tokens.routes import router as tokens
     from admin.workspaces.routes import build_router as workspaces
+    from kb.api.routes import build_router as knowledge_base
 
     current_caller = authenticator(runtime)
     router = APIRouter()

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.knowledge_base.schemas import CollectionCreate
 from core.models import Assistant
 from kb import store
+from kb.api.schemas import CollectionCreate
 from kb.embedders import recorded_model
 from kb.ingest.guard import BadDocument
 from kb.ingest.readers import Parsed, parse_isolated

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from admin.common import Page, Paging, conflict, not_found, paging
 from admin.deps import Caller, CallerDependency, require_owner
-from admin.knowledge_base import service
-from admin.knowledge_base.schemas import (
+from kb import service, sites, store
+from kb.api.schemas import (
     CollectionCreate,
     CollectionPublic,
     CollectionUpdate,
@@ -31,7 +31,6 @@ from admin.knowledge_base.schemas import (
     SitePublic,
     UploadPublic,
 )
-from kb import sites, store
 from kb.crawl import CrawlRefused, check_host
 from kb.embedders import ChoiceRefused
 from kb.ingest.guard import BadDocument

@@ -1,0 +1,1 @@
+"""The knowledge base's admin API."""
