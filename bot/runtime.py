@@ -32,7 +32,7 @@ from core.pipeline.resolve import Resolve
 from core.pipeline.turn import Turn
 from core.wakeup import Wakeup
 from core.worker import Worker
-from kb.crawl import Limits
+from kb.crawl import crawl_limits
 from kb.embedders import Embedders
 from kb.extractive import ExtractiveDrafter
 from kb.jobs import JobRunner
@@ -54,14 +54,6 @@ def default_model_settings(settings: Settings) -> ModelSettings:
         fallback_base_url=settings.llm_fallback_base_url,
         fallback_model=settings.llm_fallback_model,
         fallback_api_key=(settings.llm_fallback_api_key.get_secret_value() if settings.llm_fallback_api_key else None),
-    )
-
-
-def crawl_limits(settings: Settings) -> Limits:
-    return Limits(
-        delay_seconds=settings.kb_crawl_delay_seconds,
-        max_page_bytes=settings.kb_crawl_max_page_bytes,
-        allow_private=settings.kb_crawl_allow_private,
     )
 
 

@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urldefrag, urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -42,6 +43,26 @@ class Limits:
     delay_seconds: float = 0.5  # between requests to the site (robots.txt may ask for more)
     timeout_seconds: float = 15.0
     allow_private: bool = False  # loopback and private networks (tests, intranets); off for safety
+
+
+class CrawlSettings(Protocol):
+    """What a crawl reads of the instance's settings (FRONTDESK_KB_CRAWL_*)."""
+
+    @property
+    def kb_crawl_delay_seconds(self) -> float: ...
+    @property
+    def kb_crawl_max_page_bytes(self) -> int: ...
+    @property
+    def kb_crawl_allow_private(self) -> bool: ...
+
+
+def crawl_limits(settings: CrawlSettings) -> Limits:
+    """The instance's crawl limits; each site brings its own page and depth limits to a crawl."""
+    return Limits(
+        delay_seconds=settings.kb_crawl_delay_seconds,
+        max_page_bytes=settings.kb_crawl_max_page_bytes,
+        allow_private=settings.kb_crawl_allow_private,
+    )
 
 
 @dataclass(frozen=True)
