@@ -149,7 +149,7 @@ COMMAND_MODULES = (
     "bot.commands_slack",
     "bot.commands_telegram",
     "bot.commands_whatsapp",
-    "bot.commands_kb",
+    "kb.commands",
     "bot.commands_context",
 )
 

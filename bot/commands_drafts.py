@@ -211,7 +211,7 @@ async def _install_context_schema(s: AsyncSession, workspace_id: str, show_comma
 
 
 async def _seed_faq(settings: Settings, db: Database, workspace_id: str) -> dict[str, Any]:
-    from bot.commands_kb import embedders_for
+    from kb.commands import embedders_for
     from kb.demo import seed_demo_faq
 
     embedders = embedders_for(settings, db)
