@@ -1,4 +1,5 @@
-"""`frontdesk kb add|list|search`: the knowledge base from a terminal, for owners and scripts."""
+"""`frontdesk kb add|list|search|embedding`: the knowledge base from a terminal, for owners and
+scripts. Each command calls kb.service, as the admin API does."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
 
-from bot.settings import Settings
 from core.cli import find_workspace, out, with_database
-from core.db import Database
 
 if TYPE_CHECKING:
+    from core.db import Database
     from kb.embedders import Embedders
 
 _workspace_opt = click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
@@ -45,7 +44,7 @@ async def _workspace_id(db: Database, ref: str) -> str:
         return (await find_workspace(r, ref)).id
 
 
-def embedders_for(settings: Settings, db: Database) -> Embedders:
+def embedders_for(settings: Any, db: Database) -> Embedders:
     """Each workspace's embedding model, able to read a stored api key."""
     from core.crypto import SecretBox
     from kb.embedders import Embedders
@@ -66,7 +65,8 @@ def kb() -> None:
 def kb_add(source: str, workspace_ref: str, collection_id: str | None, as_json: bool) -> None:
     """Add a file (PDF, DOCX, Markdown, HTML, TXT, CSV/XLSX FAQ sheet) or a website (URL, crawled)."""
     from kb.ingest.guard import BadDocument
-    from kb.store import NotFound, ingest_file
+    from kb.service import ingest_file
+    from kb.store import NotFound
 
     if source.startswith(("http://", "https://")):
         _crawl(source, workspace_ref, collection_id, as_json)
@@ -77,7 +77,7 @@ def kb_add(source: str, workspace_ref: str, collection_id: str | None, as_json: 
     bar = Bar(f"embedding {path.name}")
     content = path.read_bytes()
 
-    async def go(settings: Settings, db: Database) -> dict[str, Any]:
+    async def go(settings: Any, db: Database) -> dict[str, Any]:
         workspace_id = await _workspace_id(db, workspace_ref)
         stored = await ingest_file(
             db,
@@ -110,19 +110,22 @@ def kb_add(source: str, workspace_ref: str, collection_id: str | None, as_json: 
 
 
 def _crawl(url: str, workspace_ref: str, collection_id: str | None, as_json: bool) -> None:
-    from bot.runtime import crawl_limits
-    from kb.crawl import CrawlRefused
-    from kb.sites import add_site, crawl_site
+    from kb import service
+    from kb.crawl import CrawlRefused, crawl_limits
     from kb.store import NotFound
 
     bar = Bar("crawling")
 
-    async def go(settings: Settings, db: Database) -> dict[str, Any]:
+    async def go(settings: Any, db: Database) -> dict[str, Any]:
         workspace_id = await _workspace_id(db, workspace_ref)
-        site = await add_site(
-            db, workspace_id=workspace_id, start_url=url, collection_id=collection_id, max_pages=50, max_depth=3
+        site = await service.add_site(
+            db,
+            workspace_id=workspace_id,
+            url=url,
+            collection_id=collection_id,
+            allow_private=settings.kb_crawl_allow_private,
         )
-        return await crawl_site(
+        return await service.crawl(
             db, site_id=site.id, limits=crawl_limits(settings), embedders=embedders_for(settings, db), progress=bar
         )
 
@@ -148,16 +151,12 @@ def _crawl(url: str, workspace_ref: str, collection_id: str | None, as_json: boo
 @click.option("--json", "as_json", is_flag=True)
 def kb_list(workspace_ref: str, as_json: bool) -> None:
     """List the documents in the workspace's knowledge base."""
-    from kb.models import KnowledgeDocument
+    from kb import service
 
-    async def go(_settings: Settings, db: Database) -> list[dict[str, Any]]:
+    async def go(_settings: Any, db: Database) -> list[dict[str, Any]]:
         workspace_id = await _workspace_id(db, workspace_ref)
         async with db.reader() as r:
-            rows = await r.execute(
-                select(KnowledgeDocument)
-                .where(KnowledgeDocument.workspace_id == workspace_id)
-                .order_by(KnowledgeDocument.created_at)
-            )
+            _total, documents = await service.documents(r, workspace_id=workspace_id, newest_first=False)
             return [
                 {
                     "id": d.id,
@@ -168,7 +167,7 @@ def kb_list(workspace_ref: str, as_json: bool) -> None:
                     "chunks": d.chunk_count,
                     "updated_at": d.updated_at,
                 }
-                for d in rows.scalars()
+                for d in documents
             ]
 
     rows = with_database(go)
@@ -189,23 +188,30 @@ def kb_list(workspace_ref: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def kb_search(query: str, workspace_ref: str, k: int, mode: str, as_json: bool) -> None:
     """Search as the assistant does, with scores and sources (and whether it would answer)."""
+    from kb import service
     from kb.search import KnowledgeBase
 
-    async def go(settings: Settings, db: Database) -> list[dict[str, Any]]:
+    async def go(settings: Any, db: Database) -> list[dict[str, Any]]:
         workspace_id = await _workspace_id(db, workspace_ref)
         knowledge = KnowledgeBase(db, embedders=embedders_for(settings, db))
-        hits = await knowledge.search(workspace_id, query, k=k, mode=mode)  # type: ignore[arg-type]
-        threshold = knowledge.answer_threshold(workspace_id, settings.kb_answer_threshold)
+        found = await service.search(
+            knowledge,
+            workspace_id=workspace_id,
+            query=query,
+            k=k,
+            mode=mode,  # type: ignore[arg-type]
+            default_threshold=settings.kb_answer_threshold,
+        )
         return [
             {
                 "score": round(h.score, 4),
                 "similarity": round(h.similarity, 3),
-                "answers": h.similarity >= threshold,
+                "answers": h.similarity >= found.threshold,
                 "source": h.passage.label,
                 "file_or_url": h.passage.url or h.passage.source,
                 "text": h.passage.text,
             }
-            for h in hits
+            for h in found.hits
         ]
 
     rows = with_database(go)
@@ -243,16 +249,15 @@ def kb_embedding(
 ) -> None:
     """Show the workspace's embedding model, or choose one (checked first, then every passage is
     embedded again with it)."""
+    from kb import service
     from kb.embedders import ChoiceRefused, EmbeddingChoice
-    from kb.remote import EmbeddingUnavailable
-    from kb.store import reembed_workspace
 
     choosing = use_local or base_url or model
     if use_local and (base_url or model):
         raise click.UsageError("--local takes no --base-url or --model")
     bar = Bar("embedding passages again")
 
-    async def go(settings: Settings, db: Database) -> dict[str, Any]:
+    async def go(settings: Any, db: Database) -> dict[str, Any]:
         workspace_id = await _workspace_id(db, workspace_ref)
         embedders = embedders_for(settings, db)
         embedded, error = 0, None
@@ -266,13 +271,10 @@ def kb_embedding(
                     dimensions=dimensions,
                     answer_threshold=threshold,
                 )
-                await embedders.choose(workspace_id, choice)
-                try:
-                    embedded = await reembed_workspace(db, workspace_id=workspace_id, embedders=embedders, progress=bar)
-                except EmbeddingUnavailable as exc:
-                    error = f"{exc}; the worker will try again"
-            async with db.reader() as r:
-                view = await embedders.describe(r, workspace_id)
+                embedded, error = await service.choose_embedding_now(
+                    db, embedders, workspace_id=workspace_id, choice=choice, progress=bar
+                )
+            view = await service.embedding(db, embedders, workspace_id=workspace_id)
         finally:
             await embedders.aclose()
         return {**view, "embedded": embedded, "error": error}

@@ -292,39 +292,3 @@ async def reembed_workspace(
         except NotFound:
             continue  # deleted meanwhile
     return finished
-
-
-async def ingest_file(
-    db: Database,
-    *,
-    workspace_id: str,
-    name: str,
-    data: bytes,
-    collection_id: str | None = None,
-    max_bytes: int = 20 * 1024 * 1024,
-    embedders: Embedders | None = None,
-    progress: Progress | None = None,
-) -> Stored:
-    """An uploaded file into the knowledge base. Raises BadDocument (a 4xx) before storing anything."""
-    from pathlib import PurePath
-
-    from kb.ingest.guard import BadDocument, check_size
-    from kb.ingest.readers import parse_isolated
-
-    source = PurePath(name.replace("\\", "/")).name.strip()[:255]
-    if not source:
-        raise BadDocument("the file needs a name (its extension tells its format)", 400)
-    check_size(data, max_bytes)
-    parsed = await parse_isolated(source, data)
-    return await store_document(
-        db,
-        workspace_id=workspace_id,
-        collection_id=collection_id,
-        source=source,
-        kind="file",
-        parsed=parsed,
-        digest=content_hash(data),
-        size=len(data),
-        embedders=embedders,
-        progress=progress,
-    )

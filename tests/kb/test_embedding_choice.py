@@ -195,7 +195,7 @@ async def test_a_key_this_process_cannot_read_falls_back_to_keywords(
     from core.crypto import SecretBox
     from kb.embedders import ChoiceRefused, Embedders, EmbeddingChoice
     from kb.search import KnowledgeBase
-    from kb.store import ingest_file
+    from kb.service import ingest_file
 
     _server, url = fake
     new = await new_workspace(runtime.db)

@@ -11,7 +11,7 @@ from kb.ingest.guard import BadDocument, check_size
 from kb.ingest.readers import parse
 from kb.models import KnowledgeChunk, KnowledgeCollection, KnowledgeDocument
 from kb.search import KnowledgeBase
-from kb.store import ingest_file
+from kb.service import ingest_file
 from tests.kb import files
 from tests.support import new_workspace
 
