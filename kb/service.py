@@ -139,8 +139,10 @@ async def delete_document(db: Database, *, workspace_id: str, document_id: str) 
 
 @dataclass(frozen=True)
 class Upload:
-    """A file checked and parsed, ready to be embedded and stored."""
+    """A file checked and parsed for a workspace's collection, ready to be embedded and stored."""
 
+    workspace_id: str
+    collection_id: str | None
     source: str
     parsed: Parsed
     digest: str
@@ -159,23 +161,18 @@ async def read_upload(
     source = PurePath(name.replace("\\", "/")).name.strip()[:255]
     if not source:
         raise BadDocument("the file needs a name (its extension tells its format)", 400)
-    return Upload(source, await parse_isolated(source, data), store.content_hash(data), len(data))
+    parsed = await parse_isolated(source, data)
+    return Upload(workspace_id, collection_id, source, parsed, store.content_hash(data), len(data))
 
 
 async def store_upload(
-    db: Database,
-    *,
-    workspace_id: str,
-    collection_id: str | None,
-    upload: Upload,
-    embedders: Embedders | None = None,
-    progress: store.Progress | None = None,
+    db: Database, upload: Upload, *, embedders: Embedders | None = None, progress: store.Progress | None = None
 ) -> store.Stored:
     """Embed and store a read upload (re-uploading unchanged content is a no-op)."""
     return await store.store_document(
         db,
-        workspace_id=workspace_id,
-        collection_id=collection_id,
+        workspace_id=upload.workspace_id,
+        collection_id=upload.collection_id,
         source=upload.source,
         kind="file",
         parsed=upload.parsed,
@@ -202,14 +199,7 @@ async def ingest_file(
     upload = await read_upload(
         db, workspace_id=workspace_id, collection_id=collection_id, name=name, data=data, max_bytes=max_bytes
     )
-    return await store_upload(
-        db,
-        workspace_id=workspace_id,
-        collection_id=collection_id,
-        upload=upload,
-        embedders=embedders,
-        progress=progress,
-    )
+    return await store_upload(db, upload, embedders=embedders, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -220,29 +210,15 @@ class Uploading:
 
 
 async def upload_in_job(
-    db: Database,
-    jobs: JobRunner,
-    *,
-    workspace_id: str,
-    collection_id: str | None,
-    upload: Upload,
-    embedders: Embedders,
-    wait_seconds: float,
+    db: Database, jobs: JobRunner, upload: Upload, *, embedders: Embedders, wait_seconds: float
 ) -> Uploading:
     """Embed and store a read upload as a job, waiting up to `wait_seconds` for it (the API)."""
     job = await create_job(
-        db, workspace_id=workspace_id, kind="ingest", target=upload.source, collection_id=collection_id
+        db, workspace_id=upload.workspace_id, kind="ingest", target=upload.source, collection_id=upload.collection_id
     )
 
     async def work(tracker: Tracker) -> dict[str, object]:
-        stored = await store_upload(
-            db,
-            workspace_id=workspace_id,
-            collection_id=collection_id,
-            upload=upload,
-            embedders=embedders,
-            progress=tracker,
-        )
+        stored = await store_upload(db, upload, embedders=embedders, progress=tracker)
         return {"document_id": stored.document.id, "outcome": stored.outcome, "embedded": stored.embedded}
 
     finished = await jobs.wait(jobs.start(job.id, work), wait_seconds)
@@ -251,7 +227,8 @@ async def upload_in_job(
     stored = None
     if finished.state == "done":
         async with db.reader() as s:
-            stored = await document(s, workspace_id=workspace_id, document_id=str(finished.result["document_id"]))
+            document_id = str(finished.result["document_id"])
+            stored = await document(s, workspace_id=upload.workspace_id, document_id=document_id)
     return Uploading(finished, finished=True, document=stored)
 
 

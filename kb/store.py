@@ -110,6 +110,40 @@ def _embed(
     return [v for v in vectors if v is not None]
 
 
+async def _earlier(
+    db: Database, workspace_id: str, collection_id: str | None, source: str, digest: str, model_name: str
+) -> tuple[KnowledgeDocument | None, dict[str, bytes]]:
+    """A document with this very content, stored already (then there is nothing to do); otherwise
+    the vectors `model_name` gave the chunks of the earlier version under `source`, by their text's
+    hash, to reuse for the chunks whose text did not change."""
+    async with db.reader() as r:
+        collection = await find_collection(r, workspace_id, collection_id)
+        if collection is None:
+            return None, {}
+        existing = (
+            (
+                await r.execute(
+                    select(KnowledgeDocument).where(
+                        KnowledgeDocument.collection_id == collection.id,
+                        (KnowledgeDocument.source == source) | (KnowledgeDocument.content_hash == digest),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        same = next((d for d in existing if d.content_hash == digest), None)
+        previous = next((d for d in existing if d.source == source), None)
+        if same is not None or previous is None:
+            return same, {}
+        rows = await r.execute(
+            select(KnowledgeChunk.content_hash, KnowledgeChunk.embedding).where(
+                KnowledgeChunk.document_id == previous.id, KnowledgeChunk.embed_model == model_name
+            )
+        )
+        return None, {h: e for h, e in rows.all()}
+
+
 async def store_document(
     db: Database,
     *,
@@ -129,34 +163,9 @@ async def store_document(
     Its passages are embedded with `model`, by default the workspace's (from `embedders`)."""
     if model is None:
         model = await (embedders or Embedders(db)).embedder(workspace_id)
-    async with db.reader() as r:
-        collection = await find_collection(r, workspace_id, collection_id)
-        existing = None
-        if collection is not None:
-            existing = (
-                (
-                    await r.execute(
-                        select(KnowledgeDocument).where(
-                            KnowledgeDocument.collection_id == collection.id,
-                            (KnowledgeDocument.source == source) | (KnowledgeDocument.content_hash == digest),
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        same = next((d for d in existing or () if d.content_hash == digest), None)
-        if same is not None:
-            return Stored(same, "unchanged", 0)
-        previous = next((d for d in existing or () if d.source == source), None)
-        known: dict[str, bytes] = {}
-        if previous is not None:
-            rows = await r.execute(
-                select(KnowledgeChunk.content_hash, KnowledgeChunk.embedding).where(
-                    KnowledgeChunk.document_id == previous.id, KnowledgeChunk.embed_model == model.model_name
-                )
-            )
-            known = {h: e for h, e in rows.all()}
+    same, known = await _earlier(db, workspace_id, collection_id, source, digest, model.model_name)
+    if same is not None:
+        return Stored(same, "unchanged", 0)
     chunks = chunk_sections(parsed.sections)
     vectors = await asyncio.to_thread(_embed, model, parsed.title, chunks, known, progress)
     async with db.session() as s:
@@ -234,11 +243,6 @@ async def delete_document(db: Database, *, workspace_id: str, document_id: str) 
         await s.execute(delete(KnowledgeChunk).where(KnowledgeChunk.document_id == document.id))
         await s.delete(document)
         await bump_version(s, document.collection_id)
-
-
-async def count_chunks(s: AsyncSession, *, workspace_id: str) -> int:
-    query = select(func.count()).select_from(KnowledgeChunk).where(KnowledgeChunk.workspace_id == workspace_id)
-    return (await s.execute(query)).scalar_one()
 
 
 async def reembed_document(

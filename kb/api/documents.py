@@ -70,13 +70,7 @@ async def upload(
     except store.NotFound as exc:
         raise not_found("collection") from exc
     uploading = await service.upload_in_job(
-        db,
-        jobs,
-        workspace_id=caller.workspace_id,
-        collection_id=collection_id,
-        upload=read,
-        embedders=embedders,
-        wait_seconds=settings.kb_upload_wait_seconds,
+        db, jobs, read, embedders=embedders, wait_seconds=settings.kb_upload_wait_seconds
     )
     job = uploading.job
     if not uploading.finished:
