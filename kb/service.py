@@ -387,8 +387,7 @@ async def choose_embedding_now(
     worker's refresh scan embeds the rest)."""
     await embedders.choose(workspace_id, choice)
     try:
-        return await store.reembed_workspace(
-            db, workspace_id=workspace_id, embedders=embedders, progress=progress
-        ), None
+        embedded = await store.reembed_workspace(db, workspace_id=workspace_id, embedders=embedders, progress=progress)
     except EmbeddingUnavailable as exc:
         return 0, f"{exc}; the worker will try again"
+    return embedded, None

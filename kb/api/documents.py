@@ -57,7 +57,7 @@ async def upload(
     limit = settings.kb_max_upload_bytes
     data = await file.read(limit + 1)
     try:
-        read = await service.read_upload(
+        checked = await service.read_upload(
             db,
             workspace_id=caller.workspace_id,
             collection_id=collection_id,
@@ -70,7 +70,7 @@ async def upload(
     except store.NotFound as exc:
         raise not_found("collection") from exc
     uploading = await service.upload_in_job(
-        db, jobs, read, embedders=embedders, wait_seconds=settings.kb_upload_wait_seconds
+        db, jobs, checked, embedders=embedders, wait_seconds=settings.kb_upload_wait_seconds
     )
     job = uploading.job
     if not uploading.finished:
