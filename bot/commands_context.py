@@ -16,7 +16,6 @@ from bot.settings import Settings
 from core.cli import find_workspace, out, with_db
 from core.db import Database
 from core.models import Conversation
-from rules.facts import read_context
 from understanding import context as ctx
 from understanding.models import ConversationReading
 from understanding.sentiment import trend
@@ -53,7 +52,7 @@ def show(workspace_ref: str, conversation_id: str | None, as_json: bool) -> None
             "sentiment_cause": reading.sentiment_cause if reading else None,
             "sentiment_trend": trend(reading.sentiment_history or []) if reading else None,
             "summary": (reading.summary if reading and reading.summary else "needs an LLM"),
-            "context": await read_context(s, conv.id),
+            "context": await ctx.read_context(s, conv.id),
             "history": [
                 {
                     "field": c.field,

@@ -27,10 +27,10 @@ from core.pipeline.turn import DraftResult, Turn
 from core.wakeup import Wakeup
 from rules import schema
 from rules.facts import Situation, variables
-from rules.models import ConversationContext, RuleJob
+from rules.models import RuleJob
 from rules.service import seal_secret
 from rules.templating import render
-from understanding.models import ContextChange
+from understanding.models import ContextChange, ConversationContext
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """A conversation's context: reading it, changing it, and the history of every change.
 
-All writers come through `change()`: the understand stage (source "ai"), priority rules ("rule")
-and staff through the API ("staff"). Each value is checked against its field first, the status
-against the workflow, and each change that really changes something gets a history row in the same
-transaction. The AI never overwrites what staff set: a person's correction stands until a person
-changes it again.
+All writers come through `change()`: the understand stage (source "ai"), the workflow's first
+status and the owner's rules' `set_context` ("rule"), and staff through the API ("staff"). Each
+value is checked against its field first, the status against the workflow, and each change that
+really changes something gets a history row in the same transaction. The AI never overwrites what
+staff set: a person's correction stands until a person changes it again.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import insert_for
 from core.messages import utcnow
-from rules.models import ConversationContext
-from understanding.models import ContextChange, ContextSchema
+from understanding.models import ContextChange, ContextSchema, ConversationContext
 from understanding.schema import STATUS, InvalidValue, SchemaSpec, coerce
 
 SOURCES = ("ai", "rule", "staff")
@@ -38,6 +37,12 @@ class Proposed:
     field: str
     value: Any
     evidence: str | None = None
+
+
+async def read_context(s: AsyncSession, conversation_id: str) -> dict[str, Any]:
+    """The conversation's context values by field name (empty when it has none yet)."""
+    row = await s.get(ConversationContext, conversation_id)
+    return dict(row.fields) if row is not None else {}
 
 
 async def schema_for(s: AsyncSession, workspace_id: str) -> SchemaSpec | None:

@@ -147,14 +147,14 @@ class UnderstandStage:
                 s, workspace_id=ws.id, conversation_id=conv.id, proposed=proposed, source="ai", actor=actor,
                 schema=schema, timezone=tz, now=now, region=self.settings.phone_region,
             )  # fmt: skip
-            values = await _values(s, conv.id)
+            values = await context.read_context(s, conv.id)
             if schema is not None and schema.workflow is not None and STATUS not in values:
                 changes += await context.change(
                     s, workspace_id=ws.id, conversation_id=conv.id,
                     proposed=[context.Proposed(STATUS, schema.workflow.initial, "the workflow's first status")],
                     source="rule", actor="workflow", schema=schema, timezone=tz, now=now,
                 )  # fmt: skip
-                values = await _values(s, conv.id)
+                values = await context.read_context(s, conv.id)
             reading = await _reading(s, ws.id, conv.id)
             history = [
                 *(reading.sentiment_history or []),
@@ -258,12 +258,6 @@ class UnderstandStage:
             row = await _reading(s, conv.workspace_id, conv.id)
             row.summary, row.summarized_messages = fresh, count
         return fresh
-
-
-async def _values(s: Any, conversation_id: str) -> dict[str, Any]:
-    from rules.facts import read_context
-
-    return await read_context(s, conversation_id)
 
 
 async def _reading(s: Any, workspace_id: str, conversation_id: str) -> ConversationReading:

@@ -27,7 +27,6 @@ from admin.context.schemas import (
 from admin.deps import Caller, CallerDependency
 from admin.workspaces.service import membership_for
 from core.models import Conversation, Workspace
-from rules.facts import read_context
 from understanding import context
 from understanding.models import ConversationReading, Intent
 from understanding.schema import STATUS, SchemaSpec
@@ -68,7 +67,7 @@ def refused(exc: context.ContextRefused) -> HTTPException:
 
 async def _view(s: AsyncSession, ws: Workspace, conv: Conversation) -> ContextPublic:
     schema = await context.schema_for(s, ws.id)
-    values = await read_context(s, conv.id)
+    values = await context.read_context(s, conv.id)
     reading = await s.get(ConversationReading, conv.id)
     status = values.get(STATUS)
     workflow = schema.workflow if schema is not None else None

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime
 from core.models import Conversation
-from rules.facts import read_context
 from rules.models import RuleExecution
 from tests.rules.conftest import Clock, add_rule
 from tests.understanding.conftest import DEMO, history, salon, says, the_conversation
 from understanding import context
+from understanding.context import read_context
 from understanding.models import ConversationReading
 
 
