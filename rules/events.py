@@ -13,10 +13,10 @@ import logging
 from typing import Any
 
 from core.models import Conversation, Workspace
-from rules.actions import Services
 from rules.engine import Evaluation, RuleBook, evaluate, record
 from rules.facts import facts, load
 from rules.hours import Clock
+from rules.run import Services
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from core.crypto import SecretBox
 from core.db import Database
 from core.notify import StaffNotifier
 from core.wakeup import Wakeup
-from rules.actions import Run, Services
 from rules.engine import RuleBook
 from rules.events import Events
 from rules.hours import Clock, system_clock
 from rules.jobs import JobRunner
+from rules.run import Run, Services
 from rules.scanner import Scanner
 from rules.scheduler import Leadership, RuleScheduler
 from rules.stage import RulesStage

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 
 from core.pipeline.turn import Turn
-from rules.actions import Services
 from rules.engine import RuleBook, evaluate, record
 from rules.facts import Situation, last_times
 from rules.hours import Clock, system_clock
+from rules.run import Services
 from understanding.context import read_context
 
 log = logging.getLogger(__name__)
