@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.db import insert_for
 from core.messages import OutboundMessage
 from core.models import Conversation, Membership, User
 from core.notify import StaffAlert
@@ -24,7 +23,7 @@ from rules import schema
 from rules.deferred import follow_up, webhook
 from rules.run import ActionFailed, Handler, Run, Services, emit, need_conversation
 from rules.templating import render
-from understanding.models import ContextChange, ConversationContext
+from understanding import context
 
 log = logging.getLogger(__name__)
 
@@ -149,35 +148,29 @@ async def _conversation_change(svc: Services, run: Run, action: Any, key: str) -
 
 
 async def _set_context(svc: Services, run: Run, action: schema.SetContext, key: str) -> str:
+    """Through understanding.context.change, as staff's and the AI's changes: the workspace's context
+    schema checks the value (and stores it typed), and the history says which rule set it."""
     conversation = need_conversation(run)
     value = render(action.value, run.variables())
     if run.dry_run:
         return f"would set context {action.field} = {value!r}"
-    async with svc.db.session() as s:
-        insert = insert_for(s)
-        await s.execute(
-            insert(ConversationContext)
-            .values(conversation_id=conversation.id, workspace_id=run.workspace_id, fields={}, updated_at=run.now)
-            .on_conflict_do_nothing(index_elements=["conversation_id"])
-        )
-        row = await s.get(ConversationContext, conversation.id, with_for_update=True)
-        if row is None:
-            raise ActionFailed("could not store the context")
-        old_value = row.fields.get(action.field)
-        row.fields = {**row.fields, action.field: value}
-        row.updated_at = run.now
-        if old_value != value:  # the context history (understanding/) says which rule set it
-            s.add(
-                ContextChange(
-                    workspace_id=run.workspace_id, conversation_id=conversation.id, field=action.field,
-                    old_value=old_value, new_value=value, source="rule", actor=run.rule_name[:200], created_at=run.now,
-                )
+    workspace = run.situation.workspace
+    try:
+        async with svc.db.session() as s:
+            changes = await context.change(
+                s, workspace_id=workspace.id, conversation_id=conversation.id,
+                proposed=[context.Proposed(action.field, value)], source="rule", actor=run.rule_name,
+                schema=await context.schema_for(s, workspace.id), timezone=workspace.timezone or "UTC",
+                now=run.now, region=svc.phone_region,
             )  # fmt: skip
+            stored = (await context.read_context(s, conversation.id)).get(action.field)
+    except context.ContextRefused as exc:
+        raise ActionFailed(f"context {action.field}: {exc.problems.get(action.field, exc)}") from None
     if run.situation.context is not None:
-        run.situation.context[action.field] = value
-    if old_value != value:
-        await emit(svc, run, "context_changed", {f"context.{action.field}": old_value})
-    return f"context {action.field} = {value!r}"
+        run.situation.context[action.field] = stored
+    if changes:
+        await emit(svc, run, "context_changed", {f"context.{c.field}": c.old_value for c in changes})
+    return f"context {action.field} = {stored!r}"
 
 
 async def _assign(svc: Services, run: Run, action: schema.Assign, key: str) -> str:

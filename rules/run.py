@@ -32,6 +32,8 @@ class Services:
     poke: Callable[[], None] = lambda: None
     # Runs the rules of an event an action caused (status or context changed): rules.events.
     emit: Callable[[Run, str, dict[str, Any]], Awaitable[None]] | None = None
+    # The country phone numbers a rule writes into the context are read in, when they lack a +code.
+    phone_region: str | None = None
 
 
 @dataclass

@@ -140,15 +140,16 @@ async def change(
     now: datetime | None = None,
     region: str | None = None,
 ) -> list[ContextChange]:
-    """Apply the changes that pass their checks; staff's are all-or-nothing (ContextRefused), the
-    AI's that fail are dropped (a misheard phone number is no reason to lose the date)."""
+    """Apply the changes that pass their checks; staff's and rules' are all-or-nothing
+    (ContextRefused), the AI's that fail are dropped (a misheard phone number is no reason to lose
+    the date)."""
     if source not in SOURCES:
         raise ValueError(f"unknown context source {source!r}")
     now = now or utcnow()
     row = await _row(s, workspace_id=workspace_id, conversation_id=conversation_id, now=now)
     current = dict(row.fields or {})
     ok, problems = check(schema, current, proposed, timezone=timezone, strict=source == "staff", region=region)
-    if problems and source == "staff":
+    if problems and source != "ai":
         raise ContextRefused(problems)
     if source == "ai" and ok:
         kept = await staff_set_fields(s, conversation_id)

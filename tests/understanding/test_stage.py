@@ -57,7 +57,8 @@ async def test_staff_corrections_stand_against_the_ai(runtime: Runtime, clock: C
 
 
 async def test_rules_see_the_intent_sentiment_and_context(runtime: Runtime, clock: Clock) -> None:
-    ws, assistant = await salon(runtime)
+    callback = {"name": "callback", "type": "phone", "label": "Call back on"}  # the rule's field
+    ws, assistant = await salon(runtime, fields=[callback])
     await add_rule(
         runtime,
         ws,
