@@ -24,14 +24,13 @@ def build_router(runtime: Runtime) -> APIRouter:
     from admin.drafts.routes import build_router as drafts
     from admin.inbox.routes import build_router as inbox
     from admin.knowledge_base.routes import build_router as knowledge_base
-    from admin.rules.routes import build_router as rules
     from admin.tokens.routes import router as tokens
     from admin.workspaces.routes import build_router as workspaces
 
     current_caller = authenticator(runtime)
     router = APIRouter()
     router.include_router(tokens)
-    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, rules, context):
+    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, context):
         router.include_router(build(runtime, current_caller))
     router.include_router(knowledge_base(runtime, current_caller))
     return router
