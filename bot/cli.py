@@ -145,7 +145,7 @@ def worker() -> None:
 COMMAND_MODULES = (
     "bot.commands",
     "bot.commands_drafts",
-    "bot.commands_rules",
+    "rules.commands",
     "bot.commands_slack",
     "bot.commands_telegram",
     "bot.commands_whatsapp",
