@@ -30,8 +30,9 @@ from understanding import context, llm, sentiment
 from understanding.extract import extract
 from understanding.intents import Classifiers, IntentReading
 from understanding.intents import unknown as unknown_intent
-from understanding.models import ContextChange, ConversationReading, Intent
+from understanding.models import ContextChange, ConversationReading
 from understanding.schema import PRIORITIES, STATUS, SchemaSpec
+from understanding.service import intents_for
 from understanding.templates import DEFAULT_INTENTS
 from understanding.text import unreadable
 
@@ -47,13 +48,6 @@ class Settings:
     phone_region: str | None = None
     summary_every: int = 3  # refresh the summary once this many messages were added since the last
     use_llm: bool = True
-
-
-async def intents_for(s: Any, workspace_id: str) -> dict[str, list[str]]:
-    """The workspace's own intents, or the template's when it has defined none."""
-    rows = (await s.execute(select(Intent).where(Intent.workspace_id == workspace_id).order_by(Intent.name))).scalars()
-    own = {r.name: list(r.examples or []) for r in rows}
-    return own or dict(DEFAULT_INTENTS)
 
 
 class UnderstandStage:
