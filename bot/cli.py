@@ -150,7 +150,7 @@ COMMAND_MODULES = (
     "bot.commands_telegram",
     "bot.commands_whatsapp",
     "bot.commands_kb",
-    "bot.commands_context",
+    "understanding.commands",
 )
 
 
