@@ -6,7 +6,7 @@ Offline work (embeddings, scikit-learn, VADER, dateparser) runs off the event lo
 
 What it found goes on `turn.understanding` (the rules read `intent` and `sentiment`; the approval
 card can show the rest), the context row (rules read `context.<field>`), the context history, and
-the conversation's reading (the admin API's view).
+the conversation's reading (what understanding.api shows staff).
 """
 
 from __future__ import annotations
