@@ -23,13 +23,12 @@ def build_router(runtime: Runtime) -> APIRouter:
     from admin.deps import authenticator
     from admin.drafts.routes import build_router as drafts
     from admin.inbox.routes import build_router as inbox
-    from admin.rules.routes import build_router as rules
     from admin.tokens.routes import router as tokens
     from admin.workspaces.routes import build_router as workspaces
 
     current_caller = authenticator(runtime)
     router = APIRouter()
     router.include_router(tokens)
-    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, rules, context):
+    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, context):
         router.include_router(build(runtime, current_caller))
     return router

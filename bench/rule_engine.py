@@ -23,9 +23,9 @@ from typing import Any
 from bench.common import fmt_ms, summary_ms
 from core.messages import ChannelKind, InboundMessage, Sender
 from core.models import Contact, Conversation, Workspace
-from rules.actions import Services
 from rules.engine import compile_rule, evaluate, ordered
 from rules.facts import Situation, facts
+from rules.run import Services
 from rules.schema import validate
 
 TARGET_MS = 0.5

@@ -111,6 +111,8 @@ class LastResort:
 def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
     from kb.api import router as kb_router
+    from rules.api.routes import router as rules_router
+    from understanding.api.routes import router as understanding_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -160,6 +162,8 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
             app.include_router(router)
     app.include_router(admin_router(runtime), prefix="/api/v1")
     app.include_router(kb_router, prefix="/api/v1")
+    app.include_router(rules_router, prefix="/api/v1")
+    app.include_router(understanding_router, prefix="/api/v1")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -145,12 +145,12 @@ def worker() -> None:
 COMMAND_MODULES = (
     "bot.commands",
     "bot.commands_drafts",
-    "bot.commands_rules",
+    "rules.commands",
     "bot.commands_slack",
     "bot.commands_telegram",
     "bot.commands_whatsapp",
     "kb.commands",
-    "bot.commands_context",
+    "understanding.commands",
 )
 
 

@@ -88,6 +88,7 @@ class Runtime:
             clock=self.clock,
             scan_seconds=s.rules_scan_seconds,
             webhooks_to_private=s.dev or s.rules_webhooks_to_private,
+            phone_region=s.understanding_phone_region,
         )
         self.llms = LLMProvider(
             self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries

@@ -10,100 +10,22 @@ In a dry run (rules/test, replay) every action says what it would do and changes
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from core.crypto import SecretBox
-from core.db import Database, insert_for
 from core.messages import OutboundMessage
 from core.models import Conversation, Membership, User
-from core.notify import StaffAlert, StaffNotifier
+from core.notify import StaffAlert
 from core.outbox import enqueue
-from core.pipeline.turn import DraftResult, Turn
-from core.wakeup import Wakeup
+from core.pipeline.turn import DraftResult
 from rules import schema
-from rules.facts import Situation, variables
-from rules.models import ConversationContext, RuleJob
-from rules.service import seal_secret
+from rules.deferred import follow_up, webhook
+from rules.run import ActionFailed, Handler, Run, Services, emit, need_conversation
 from rules.templating import render
-from understanding.models import ContextChange
+from understanding import context
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """The parts of the runtime actions reach; built once per process."""
-
-    db: Database
-    wakeup: Wakeup
-    notifier: StaffNotifier
-    box: SecretBox
-    # Told when a rule job is queued, so a webhook goes out now rather than at the next scan.
-    poke: Callable[[], None] = lambda: None
-    # Runs the rules of an event an action caused (status or context changed): rules.events.
-    emit: Callable[[Run, str, dict[str, Any]], Awaitable[None]] | None = None
-
-
-@dataclass
-class Run:
-    """One matched rule's actions, in one situation."""
-
-    rule_id: str
-    rule_name: str
-    trigger: str
-    situation: Situation
-    key: str  # unique per evaluation: jobs and replies it creates are keyed by it
-    turn: Turn | None = None
-    dry_run: bool = False
-    stopped: bool = False
-    depth: int = 0  # how many rules caused this one (a status change firing status_changed rules)
-    results: list[dict[str, Any]] = field(default_factory=list)
-    _variables: dict[str, Any] | None = None
-
-    @property
-    def workspace_id(self) -> str:
-        return self.situation.workspace.id
-
-    @property
-    def conversation(self) -> Conversation | None:
-        return self.situation.conversation
-
-    @property
-    def now(self) -> datetime:
-        return self.situation.now
-
-    def variables(self) -> dict[str, Any]:
-        if self._variables is None:
-            self._variables = variables(self.situation)
-        return self._variables
-
-
-class ActionFailed(RuntimeError):
-    pass
-
-
-Handler = Callable[[Services, Run, Any, str], Awaitable[str]]
-
-
-async def _emit(svc: Services, run: Run, trigger: str, previous: dict[str, Any]) -> None:
-    """The rules of an event this action caused; their failure is theirs, not this action's."""
-    if svc.emit is None or run.dry_run or run.conversation is None:
-        return
-    try:
-        await svc.emit(run, trigger, previous)
-    except Exception:
-        log.exception("rules for %s failed", trigger, extra={"rule": run.rule_name})
-
-
-def _need_conversation(run: Run) -> Conversation:
-    if run.conversation is None:
-        raise ActionFailed("this rule has no conversation to act on")
-    return run.conversation
 
 
 async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str:
@@ -128,7 +50,7 @@ async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str
             fallback=action.unless_answered,
         )
         return f"reply drafted: {text}"
-    conversation = _need_conversation(run)
+    conversation = need_conversation(run)
     async with svc.db.session() as s:
         row = await s.get(Conversation, conversation.id, with_for_update=True)
         if row is None:
@@ -152,7 +74,7 @@ async def _flag(svc: Services, run: Run, action: schema.Flag, key: str) -> str:
         run.stopped = True
         return "stopped: no later rule runs"
     if kind == "pause_bot":
-        conversation = _need_conversation(run)
+        conversation = need_conversation(run)
         if run.dry_run:
             return "would pause the assistant in this conversation"
         async with svc.db.session() as s:
@@ -178,7 +100,7 @@ async def _flag(svc: Services, run: Run, action: schema.Flag, key: str) -> str:
             outcome.handoff = True
         return words
     if kind == "handoff":
-        conversation = _need_conversation(run)
+        conversation = need_conversation(run)
         async with svc.db.session() as s:
             row = await s.get(Conversation, conversation.id, with_for_update=True)
             if row is not None:
@@ -191,7 +113,7 @@ async def _flag(svc: Services, run: Run, action: schema.Flag, key: str) -> str:
 
 
 async def _conversation_change(svc: Services, run: Run, action: Any, key: str) -> str:
-    conversation = _need_conversation(run)
+    conversation = need_conversation(run)
     change: dict[str, Any]
     if isinstance(action, schema.SetStatus):
         change, words = {"status": action.status}, f"status set to {action.status}"
@@ -221,44 +143,38 @@ async def _conversation_change(svc: Services, run: Run, action: Any, key: str) -
             setattr(row, name, value)
             setattr(conversation, name, value)
     if "status" in change and change["status"] != old_status:
-        await _emit(svc, run, "status_changed", {"conversation.status": old_status})
+        await emit(svc, run, "status_changed", {"conversation.status": old_status})
     return words
 
 
 async def _set_context(svc: Services, run: Run, action: schema.SetContext, key: str) -> str:
-    conversation = _need_conversation(run)
+    """Through understanding.context.change, as staff's and the AI's changes: the workspace's context
+    schema checks the value (and stores it typed), and the history says which rule set it."""
+    conversation = need_conversation(run)
     value = render(action.value, run.variables())
     if run.dry_run:
         return f"would set context {action.field} = {value!r}"
-    async with svc.db.session() as s:
-        insert = insert_for(s)
-        await s.execute(
-            insert(ConversationContext)
-            .values(conversation_id=conversation.id, workspace_id=run.workspace_id, fields={}, updated_at=run.now)
-            .on_conflict_do_nothing(index_elements=["conversation_id"])
-        )
-        row = await s.get(ConversationContext, conversation.id, with_for_update=True)
-        if row is None:
-            raise ActionFailed("could not store the context")
-        old_value = row.fields.get(action.field)
-        row.fields = {**row.fields, action.field: value}
-        row.updated_at = run.now
-        if old_value != value:  # the context history (understanding/) says which rule set it
-            s.add(
-                ContextChange(
-                    workspace_id=run.workspace_id, conversation_id=conversation.id, field=action.field,
-                    old_value=old_value, new_value=value, source="rule", actor=run.rule_name[:200], created_at=run.now,
-                )
+    workspace = run.situation.workspace
+    try:
+        async with svc.db.session() as s:
+            changes = await context.change(
+                s, workspace_id=workspace.id, conversation_id=conversation.id,
+                proposed=[context.Proposed(action.field, value)], source="rule", actor=run.rule_name,
+                schema=await context.schema_for(s, workspace.id), timezone=workspace.timezone or "UTC",
+                now=run.now, region=svc.phone_region,
             )  # fmt: skip
+            stored = (await context.read_context(s, conversation.id)).get(action.field)
+    except context.ContextRefused as exc:
+        raise ActionFailed(f"context {action.field}: {exc.problems.get(action.field, exc)}") from None
     if run.situation.context is not None:
-        run.situation.context[action.field] = value
-    if old_value != value:
-        await _emit(svc, run, "context_changed", {f"context.{action.field}": old_value})
-    return f"context {action.field} = {value!r}"
+        run.situation.context[action.field] = stored
+    if changes:
+        await emit(svc, run, "context_changed", {f"context.{c.field}": c.old_value for c in changes})
+    return f"context {action.field} = {stored!r}"
 
 
 async def _assign(svc: Services, run: Run, action: schema.Assign, key: str) -> str:
-    conversation = _need_conversation(run)
+    conversation = need_conversation(run)
     async with svc.db.reader() as s:
         user_id = (
             await s.execute(
@@ -288,75 +204,6 @@ async def _notify(svc: Services, run: Run, action: schema.NotifyStaff, key: str)
     return f"staff told: {text}"
 
 
-def webhook_body(run: Run) -> dict[str, Any]:
-    v = run.variables()
-    return {
-        "event": run.trigger,
-        "rule": run.rule_name,
-        "workspace_id": run.workspace_id,
-        "conversation": v["conversation"],
-        "contact": v["contact"],
-        "message": v["message"],
-        "context": v["context"],
-        "at": run.now.isoformat(),
-    }
-
-
-async def _queue_job(svc: Services, run: Run, *, kind: str, key: str, due: datetime, payload: dict[str, Any]) -> bool:
-    async with svc.db.session() as s:
-        insert = insert_for(s)
-        created = (
-            await s.execute(
-                insert(RuleJob)
-                .values(
-                    workspace_id=run.workspace_id,
-                    order_key=f"job:{key}",  # jobs are independent: none waits behind another
-                    kind=kind,
-                    rule_id=run.rule_id,
-                    conversation_id=run.conversation.id if run.conversation else None,
-                    idempotency_key=key,
-                    payload=payload,
-                    state="pending",
-                    attempts=0,
-                    next_attempt_at=due,
-                    created_at=run.now,
-                )
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(RuleJob.id)
-            )
-        ).scalar_one_or_none()
-    svc.poke()
-    return created is not None
-
-
-async def _webhook(svc: Services, run: Run, action: schema.Webhook, key: str) -> str:
-    if run.dry_run:
-        return f"would call {action.url}"
-    payload = {
-        "url": str(action.url),
-        "secret": seal_secret(svc.box, action.secret) if action.secret else None,
-        "max_attempts": action.max_attempts,
-        "body": webhook_body(run),
-    }
-    await _queue_job(svc, run, kind="webhook", key=key, due=run.now, payload=payload)
-    return f"queued a call to {action.url}"
-
-
-async def _follow_up(svc: Services, run: Run, action: schema.FollowUp, key: str) -> str:
-    _need_conversation(run)
-    due = run.now + timedelta(minutes=action.after_minutes)
-    what = f"rule {action.rule!r}" if action.rule else f"{len(action.actions)} action(s)"
-    if run.dry_run:
-        return f"would follow up in {action.after_minutes} min with {what}"
-    payload = {
-        "actions": [a.model_dump(mode="json", by_alias=True) for a in action.actions],
-        "rule": action.rule,
-        "trigger": run.trigger,
-    }
-    await _queue_job(svc, run, kind="follow_up", key=key, due=due, payload=payload)
-    return f"follow-up due {due.isoformat(timespec='minutes')} with {what}"
-
-
 HANDLERS: dict[str, Handler] = {
     "reply": _reply,
     "require_approval": _flag,
@@ -371,8 +218,8 @@ HANDLERS: dict[str, Handler] = {
     "set_context": _set_context,
     "assign": _assign,
     "notify_staff": _notify,
-    "webhook": _webhook,
-    "follow_up": _follow_up,
+    "webhook": webhook,
+    "follow_up": follow_up,
 }
 
 

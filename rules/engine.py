@@ -16,10 +16,11 @@ from sqlalchemy import func, select, update
 
 from core.db import Database
 from core.pipeline.turn import Turn
-from rules.actions import Run, Services, perform
+from rules.actions import perform
 from rules.conditions import Facts, Predicate, compile_condition, explain
 from rules.facts import Situation, facts
 from rules.models import Rule, RuleExecution
+from rules.run import Run, Services
 from rules.schema import RuleSpec
 
 

@@ -1,7 +1,7 @@
 """Event triggers besides a customer's message: a conversation's status changed, a context field
 changed, staff rejected a draft. Fired by the rules' own actions (set status, set context) and by
-the admin API (a status change, a rejected draft), with the previous values so `changed_to` can
-tell a change from a value that was already there.
+staff's actions (a context or status edit, a rejected draft), with the previous values so
+`changed_to` can tell a change from a value that was already there.
 
 A chain of rules firing rules stops at MAX_DEPTH: a rule that sets a status which triggers a rule
 that sets it back cannot loop.
@@ -13,10 +13,10 @@ import logging
 from typing import Any
 
 from core.models import Conversation, Workspace
-from rules.actions import Services
 from rules.engine import Evaluation, RuleBook, evaluate, record
 from rules.facts import facts, load
 from rules.hours import Clock
+from rules.run import Services
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class Events:
         return evaluations
 
     async def fire_safely(self, trigger: str, **kwargs: Any) -> None:
-        """For callers outside the rule engine (the admin API): the rules' trouble is logged, and the
+        """For callers outside the rule engine (staff's actions): the rules' trouble is logged, and the
         staff member's change stands."""
         try:
             await self.fire(trigger, **kwargs)

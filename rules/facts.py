@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.messages import InboundMessage
 from core.models import Contact, Conversation, Message, Workspace
 from rules import hours
-from rules.models import ConversationContext
 from rules.vocabulary import CONTEXT_PREFIX, WEEKDAYS
+from understanding.context import read_context
 
 
 @dataclass
@@ -91,11 +91,6 @@ def variables(sit: Situation) -> dict[str, Any]:
         "next_opening": hours.next_opening(ws.business_hours, ws.timezone, sit.now),
         "now": hours.local(sit.now, ws.timezone).strftime("%Y-%m-%d %H:%M"),
     }
-
-
-async def read_context(s: AsyncSession, conversation_id: str) -> dict[str, Any]:
-    row = await s.get(ConversationContext, conversation_id)
-    return dict(row.fields) if row is not None else {}
 
 
 async def last_times(s: AsyncSession, conversation_id: str) -> tuple[datetime | None, datetime | None]:

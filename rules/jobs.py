@@ -24,12 +24,13 @@ from sqlalchemy import select
 from core.models import Conversation, Workspace
 from core.queue import LeasedQueue, backoff
 from rules import schema
-from rules.actions import Run, Services, perform
+from rules.actions import perform
 from rules.conditions import explain
 from rules.engine import CompiledRule, Evaluation, compile_rule, record
 from rules.facts import facts, load
 from rules.hours import Clock
 from rules.models import Rule, RuleJob
+from rules.run import Run, Services
 from rules.service import open_secret
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The rule engine's tables: rules, their execution log, conversation context, and rule jobs.
+"""The rule engine's tables: rules, their execution log, and rule jobs.
 
 Rule jobs (outgoing webhooks, delayed follow-ups) are a leased queue with the inbox's and outbox's
 columns (core.queue): a job is due when its `next_attempt_at` passes, is claimed by one worker, and
@@ -56,19 +56,6 @@ class RuleExecution(Base):
     actions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-
-class ConversationContext(Base):
-    """Fields a conversation has gathered (set by rules; the understanding issue will fill and type
-    them from its context schemas). Kept apart from `conversations` so that seam stays in one place."""
-
-    __tablename__ = "conversation_context"
-    conversation_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
-    )
-    workspace_id: Mapped[str] = _ws_fk()
-    fields: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class RuleJob(_Queued, Base):

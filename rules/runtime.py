@@ -10,11 +10,11 @@ from core.crypto import SecretBox
 from core.db import Database
 from core.notify import StaffNotifier
 from core.wakeup import Wakeup
-from rules.actions import Run, Services
 from rules.engine import RuleBook
 from rules.events import Events
 from rules.hours import Clock, system_clock
 from rules.jobs import JobRunner
+from rules.run import Run, Services
 from rules.scanner import Scanner
 from rules.scheduler import Leadership, RuleScheduler
 from rules.stage import RulesStage
@@ -33,9 +33,10 @@ class RuleEngine:
         scan_seconds: float = 15.0,
         retry_base_seconds: float = 2.0,
         webhooks_to_private: bool = False,
+        phone_region: str | None = None,
     ) -> None:
         self.clock = clock
-        self.services = Services(db, wakeup, notifier, box, poke=self._poke, emit=self._emit)
+        self.services = Services(db, wakeup, notifier, box, poke=self._poke, emit=self._emit, phone_region=phone_region)
         self.book = RuleBook(db)
         self.events = Events(self.services, self.book, clock=self._now)
         self.stage = RulesStage(self.services, self.book, clock=self._now)

@@ -21,11 +21,12 @@ from sqlalchemy import and_, delete, select, update
 from core.db import Database, insert_for
 from core.models import Contact, Conversation, Draft, Message, Workspace
 from rules import hours
-from rules.actions import Run, Services, perform
+from rules.actions import perform
 from rules.conditions import explain
 from rules.engine import CompiledRule, compile_rule
 from rules.facts import facts, load
 from rules.models import Rule, RuleExecution
+from rules.run import Run, Services
 from rules.schema import RuleSpec
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
-"""Saving rules: validated against the vocabulary and the workspace's other rules, stored per
-workspace. Shared by the admin API, the CLI and template installs."""
+"""Rules as stored: saved after validation against the vocabulary and the workspace's other rules,
+listed, deleted, and their execution log read, per workspace. The one entry point of the rules API
+(rules.api), the CLI (rules.commands) and template installs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.crypto import SecretBox
 from core.messages import utcnow
 from rules import schema
-from rules.models import Rule
+from rules.models import Rule, RuleExecution
 from rules.schema import RuleInvalid, RuleSpec
 
 SECRET_PREFIX = "enc:"  # noqa: S105 - a marker, not a secret
@@ -130,4 +131,24 @@ async def listing(s: AsyncSession, *, workspace_id: str) -> list[Rule]:
     )
 
 
-__all__ = ["NameTaken", "RuleInvalid", "get", "listing", "public", "save"]
+async def delete(s: AsyncSession, *, workspace_id: str, rule_id: str) -> bool:
+    """Delete the rule (its execution log and jobs go with it); False when there is no such rule."""
+    rule = await get(s, workspace_id=workspace_id, rule_id=rule_id)
+    if rule is None:
+        return False
+    await s.delete(rule)
+    return True
+
+
+async def executions(s: AsyncSession, *, workspace_id: str, rule_id: str, limit: int) -> list[RuleExecution]:
+    """The rule's execution log, newest first."""
+    rows = await s.execute(
+        select(RuleExecution)
+        .where(RuleExecution.rule_id == rule_id, RuleExecution.workspace_id == workspace_id)
+        .order_by(RuleExecution.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+__all__ = ["NameTaken", "RuleInvalid", "delete", "executions", "get", "listing", "public", "save"]

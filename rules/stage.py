@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 
 from core.pipeline.turn import Turn
-from rules.actions import Services
 from rules.engine import RuleBook, evaluate, record
-from rules.facts import Situation, last_times, read_context
+from rules.facts import Situation, last_times
 from rules.hours import Clock, system_clock
+from rules.run import Services
+from understanding.context import read_context
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from core.messages import Attachment, ChannelKind, InboundMessage, Sender
 from core.models import Contact, Conversation, Draft, Message, Workspace
 from rules import hours
-from rules.actions import Services
 from rules.engine import compile_rule, evaluate
 from rules.facts import Situation, facts
+from rules.run import Services
 from rules.schema import RuleSpec
 
 MAX_REPLAY_MESSAGES = 2000

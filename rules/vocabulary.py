@@ -166,7 +166,8 @@ OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     BOOLEAN: ("is_true", "is_false"),
     CHOICE: ("equals", "not_equals", "in", "changed_to", "is_empty", "is_not_empty"),
     LIST: ("contains_any", "contains_all", "is_empty", "is_not_empty"),
-    # Context fields have no declared type until the understanding issue adds schemas.
+    # A context field's type is in its workspace's context schema (understanding), not in this shared
+    # vocabulary; a rule may use any operator on it, and one that does not fit simply does not match.
     ANY: tuple(OPERATORS),
 }
 
@@ -178,7 +179,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in (
-        Variable("message.text", TEXT, "What the customer wrote (with voice transcripts, once media lands)."),
+        Variable("message.text", TEXT, "What the customer wrote (for a voice note, its transcript)."),
         Variable("message.channel", CHOICE, "Where the message came from.", tuple(ChannelKind)),
         Variable("message.language", TEXT, "The customer's language, if the channel or understanding knows it."),
         Variable("message.attachment_kinds", LIST, "Kinds of files attached.", tuple(AttachmentKind)),

@@ -1,10 +1,10 @@
 """A conversation's context: reading it, changing it, and the history of every change.
 
-All writers come through `change()`: the understand stage (source "ai"), priority rules ("rule")
-and staff through the API ("staff"). Each value is checked against its field first, the status
-against the workflow, and each change that really changes something gets a history row in the same
-transaction. The AI never overwrites what staff set: a person's correction stands until a person
-changes it again.
+All writers come through `change()`: the understand stage (source "ai"), the workflow's first
+status and the owner's rules' `set_context` ("rule"), and staff through the API ("staff"). Each
+value is checked against its field first, the status against the workflow, and each change that
+really changes something gets a history row in the same transaction. The AI never overwrites what
+staff set: a person's correction stands until a person changes it again.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import insert_for
 from core.messages import utcnow
-from rules.models import ConversationContext
-from understanding.models import ContextChange, ContextSchema
+from understanding.models import ContextChange, ContextSchema, ConversationContext
 from understanding.schema import STATUS, InvalidValue, SchemaSpec, coerce
 
 SOURCES = ("ai", "rule", "staff")
@@ -38,6 +37,12 @@ class Proposed:
     field: str
     value: Any
     evidence: str | None = None
+
+
+async def read_context(s: AsyncSession, conversation_id: str) -> dict[str, Any]:
+    """The conversation's context values by field name (empty when it has none yet)."""
+    row = await s.get(ConversationContext, conversation_id)
+    return dict(row.fields) if row is not None else {}
 
 
 async def schema_for(s: AsyncSession, workspace_id: str) -> SchemaSpec | None:
@@ -135,15 +140,16 @@ async def change(
     now: datetime | None = None,
     region: str | None = None,
 ) -> list[ContextChange]:
-    """Apply the changes that pass their checks; staff's are all-or-nothing (ContextRefused), the
-    AI's that fail are dropped (a misheard phone number is no reason to lose the date)."""
+    """Apply the changes that pass their checks; staff's and rules' are all-or-nothing
+    (ContextRefused), the AI's that fail are dropped (a misheard phone number is no reason to lose
+    the date)."""
     if source not in SOURCES:
         raise ValueError(f"unknown context source {source!r}")
     now = now or utcnow()
     row = await _row(s, workspace_id=workspace_id, conversation_id=conversation_id, now=now)
     current = dict(row.fields or {})
     ok, problems = check(schema, current, proposed, timezone=timezone, strict=source == "staff", region=region)
-    if problems and source == "staff":
+    if problems and source != "ai":
         raise ContextRefused(problems)
     if source == "ai" and ok:
         kept = await staff_set_fields(s, conversation_id)

@@ -1,9 +1,9 @@
-"""Understanding's tables: intents, context schemas, the context history and each conversation's
-reading (intent, sentiment and its trend, summary).
+"""Understanding's tables: each conversation's context and its history, the workspace's context
+schema and intents, and each conversation's reading (intent, sentiment and its trend, summary).
 
-The context values themselves stay in the rules' `conversation_context` row (one JSON object per
-conversation), so rules and understanding read and write one place; this module adds the types
-(`context_schemas`) and the audit trail (`context_history`).
+The context values are one JSON object per conversation (`conversation_context`), typed by the
+workspace's `context_schemas` row; understanding.context is the only module that writes them, and
+every change leaves a `context_history` row. The rules read the values through it too.
 """
 
 from __future__ import annotations
@@ -37,6 +37,19 @@ class ContextSchema(_Row, Base):
     __tablename__ = "context_schemas"
     workspace_id: Mapped[str] = mapped_column(String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), unique=True)
     spec: Mapped[dict[str, Any]] = mapped_column(Json)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ConversationContext(Base):
+    """The fields a conversation has gathered (read by the AI, set by rules and staff, all through
+    understanding.context.change). Kept apart from `conversations` so the context has one home."""
+
+    __tablename__ = "conversation_context"
+    conversation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[str] = _ws_fk()
+    fields: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -6,7 +6,7 @@ Offline work (embeddings, scikit-learn, VADER, dateparser) runs off the event lo
 
 What it found goes on `turn.understanding` (the rules read `intent` and `sentiment`; the approval
 card can show the rest), the context row (rules read `context.<field>`), the context history, and
-the conversation's reading (the admin API's view).
+the conversation's reading (what understanding.api shows staff).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from understanding import context, llm, sentiment
 from understanding.extract import extract
 from understanding.intents import Classifiers, IntentReading
 from understanding.intents import unknown as unknown_intent
-from understanding.models import ContextChange, ConversationReading, Intent
+from understanding.models import ContextChange, ConversationReading
 from understanding.schema import PRIORITIES, STATUS, SchemaSpec
+from understanding.service import intents_for
 from understanding.templates import DEFAULT_INTENTS
 from understanding.text import unreadable
 
@@ -47,13 +48,6 @@ class Settings:
     phone_region: str | None = None
     summary_every: int = 3  # refresh the summary once this many messages were added since the last
     use_llm: bool = True
-
-
-async def intents_for(s: Any, workspace_id: str) -> dict[str, list[str]]:
-    """The workspace's own intents, or the template's when it has defined none."""
-    rows = (await s.execute(select(Intent).where(Intent.workspace_id == workspace_id).order_by(Intent.name))).scalars()
-    own = {r.name: list(r.examples or []) for r in rows}
-    return own or dict(DEFAULT_INTENTS)
 
 
 class UnderstandStage:
@@ -147,14 +141,14 @@ class UnderstandStage:
                 s, workspace_id=ws.id, conversation_id=conv.id, proposed=proposed, source="ai", actor=actor,
                 schema=schema, timezone=tz, now=now, region=self.settings.phone_region,
             )  # fmt: skip
-            values = await _values(s, conv.id)
+            values = await context.read_context(s, conv.id)
             if schema is not None and schema.workflow is not None and STATUS not in values:
                 changes += await context.change(
                     s, workspace_id=ws.id, conversation_id=conv.id,
                     proposed=[context.Proposed(STATUS, schema.workflow.initial, "the workflow's first status")],
                     source="rule", actor="workflow", schema=schema, timezone=tz, now=now,
                 )  # fmt: skip
-                values = await _values(s, conv.id)
+                values = await context.read_context(s, conv.id)
             reading = await _reading(s, ws.id, conv.id)
             history = [
                 *(reading.sentiment_history or []),
@@ -258,12 +252,6 @@ class UnderstandStage:
             row = await _reading(s, conv.workspace_id, conv.id)
             row.summary, row.summarized_messages = fresh, count
         return fresh
-
-
-async def _values(s: Any, conversation_id: str) -> dict[str, Any]:
-    from rules.facts import read_context
-
-    return await read_context(s, conversation_id)
 
 
 async def _reading(s: Any, workspace_id: str, conversation_id: str) -> ConversationReading:

@@ -110,6 +110,9 @@ FRONT_DESK_SCHEMA: dict[str, Any] = {
         },
         {"name": "party_size", "type": "number", "label": "People", "minimum": 1, "maximum": 50,
          "keywords": ["people", "persons", "guests", "of us"]},
+        # The shipped rule packs' booking and viewing rules set it (a set_context action).
+        {"name": "wants", "type": "text", "label": "Wants", "max_length": 64,
+         "description": "What the customer came for, as a rule recorded it (booking, viewing)."},
     ],
     "workflow": {
         "initial": "new",

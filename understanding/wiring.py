@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -12,8 +12,23 @@ from core.db import Database
 from understanding.intents import Classifiers
 from understanding.stage import Settings, UnderstandStage
 
-if TYPE_CHECKING:
-    from bot.settings import Settings as AppSettings
+
+class AppSettings(Protocol):
+    """The settings the understand stage is built from (bot.settings.Settings has them)."""
+
+    @property
+    def llm_timeout_seconds(self) -> float: ...
+    @property
+    def understanding_llm(self) -> bool: ...
+    @property
+    def understanding_intent_threshold(self) -> float: ...
+    @property
+    def understanding_min_similarity(self) -> float: ...
+    @property
+    def understanding_phone_region(self) -> str | None: ...
+    @property
+    def understanding_summary_every(self) -> int: ...
+
 
 # Understanding has an offline answer to fall back on: a malformed or failed LLM answer is retried
 # once, then the offline readers answer, rather than holding the turn through a longer retry budget.

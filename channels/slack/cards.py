@@ -18,8 +18,7 @@ from channels.slack import mrkdwn
 from channels.slack.models import SlackCard, SlackStaff, SlackThread
 from core.db import Database
 from core.models import Contact, Conversation, Draft, Message, User
-from rules.models import ConversationContext
-from understanding.models import ConversationReading
+from understanding.models import ConversationContext, ConversationReading
 
 APPROVE, EDIT, REJECT, TAKE_OVER, HAND_BACK = "fd_approve", "fd_edit", "fd_reject", "fd_take_over", "fd_hand_back"
 SAVE_ANSWER = "fd_save_answer"
@@ -99,7 +98,7 @@ async def _who(s: Any, connection_id: str, user_id: str | None) -> str | None:
 
 async def _context(s: Any, conversation: Conversation) -> dict[str, Any]:
     """Key context: what understanding read (intent, sentiment), priority, tags, and the fields the
-    conversation has gathered (understanding's and the rules' tables)."""
+    conversation has gathered (understanding's tables)."""
     context: dict[str, Any] = {}
     reading = await s.get(ConversationReading, conversation.id)
     if reading is not None and reading.intent and reading.intent != "unknown":

@@ -10,8 +10,9 @@ from bot.runtime import Runtime
 from core.assistants import DEFAULT_HOLDING_REPLY
 from core.models import Conversation, Draft
 from core.notify import StaffAlert
-from rules.models import ConversationContext, Rule, RuleExecution
+from rules.models import Rule, RuleExecution
 from tests.rules.conftest import Clock, add_rule, customer_says, replies, salon
+from understanding.models import ConversationContext
 
 AFTER_HOURS = {
     "name": "after-hours reply",

@@ -3,6 +3,7 @@ the conversation's context as staff would read it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,13 +48,17 @@ def salon_schema(**changes: Any) -> SchemaSpec:
     return SchemaSpec.model_validate(data)
 
 
-async def salon(runtime: Runtime, *, model_settings: dict[str, Any] | None = None) -> tuple[str, str]:
+async def salon(
+    runtime: Runtime, *, model_settings: dict[str, Any] | None = None, fields: Sequence[dict[str, Any]] = ()
+) -> tuple[str, str]:
+    """A salon with the front-desk schema (and `fields` besides); returns (workspace id, assistant id)."""
     new = await new_workspace(runtime.db, approval_policy="approve_all", model_settings=model_settings)
     async with runtime.db.session() as s:
         ws = await s.get(Workspace, new.workspace.id)
         assert ws is not None
         ws.timezone = "Europe/London"
-        await context.save_schema(s, workspace_id=ws.id, spec=salon_schema())
+        spec = salon_schema(fields=[*FRONT_DESK_SCHEMA["fields"], *fields])
+        await context.save_schema(s, workspace_id=ws.id, spec=spec)
     return new.workspace.id, new.assistant.id
 
 

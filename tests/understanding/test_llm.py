@@ -10,12 +10,12 @@ import pytest
 
 from bot.runtime import Runtime
 from bot.settings import Settings
-from rules.facts import read_context
 from tests.conftest import make_settings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import serve
 from tests.rules.conftest import Clock
 from tests.understanding.conftest import DEMO, history, salon, says, the_conversation
+from understanding.context import read_context
 from understanding.models import ConversationReading
 
 READING = {

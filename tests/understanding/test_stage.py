@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from bot.runtime import Runtime
 from core.models import Conversation
-from rules.facts import read_context
 from rules.models import RuleExecution
 from tests.rules.conftest import Clock, add_rule
 from tests.understanding.conftest import DEMO, history, salon, says, the_conversation
 from understanding import context
+from understanding.context import read_context
 from understanding.models import ConversationReading
 
 
@@ -57,7 +57,8 @@ async def test_staff_corrections_stand_against_the_ai(runtime: Runtime, clock: C
 
 
 async def test_rules_see_the_intent_sentiment_and_context(runtime: Runtime, clock: Clock) -> None:
-    ws, assistant = await salon(runtime)
+    callback = {"name": "callback", "type": "phone", "label": "Call back on"}  # the rule's field
+    ws, assistant = await salon(runtime, fields=[callback])
     await add_rule(
         runtime,
         ws,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from core.cli import find_workspace, out, with_db
-from core.crypto import SecretBox
-from core.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.db import Database
 
 
 @click.group()
@@ -40,12 +41,13 @@ def rules_templates(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def rules_install(pack: str, workspace_ref: str, as_json: bool) -> None:
     """Install a pack's rules (rules that already exist by name are kept as they are)."""
+    from core.crypto import SecretBox
     from rules.templates import PACKS, install
 
     if pack not in PACKS:
         raise click.ClickException(f"no pack {pack!r}; one of: {', '.join(PACKS)}")
 
-    async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
+    async def go(settings: Any, _db: Database, s: AsyncSession) -> dict[str, Any]:
         ws = await find_workspace(s, workspace_ref)
         done = await install(s, workspace_id=ws.id, pack=pack, box=SecretBox(settings.key))
         return {"pack": pack, "workspace": ws.slug, **done.__dict__}
@@ -70,7 +72,7 @@ def rules_list(workspace_ref: str, as_json: bool) -> None:
     """A workspace's rules, first-run first, with how often each fired."""
     from rules.service import listing
 
-    async def go(_settings: Settings, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
+    async def go(_settings: Any, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
         ws = await find_workspace(s, workspace_ref)
         return [
             {

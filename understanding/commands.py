@@ -6,20 +6,16 @@ cause, the context fields and status, and the history of where each value came f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from core.cli import find_workspace, out, with_db
-from core.db import Database
-from core.models import Conversation
-from rules.facts import read_context
-from understanding import context as ctx
-from understanding.models import ConversationReading
-from understanding.sentiment import trend
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.db import Database
 
 
 @click.group()
@@ -33,8 +29,14 @@ def context() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def show(workspace_ref: str, conversation_id: str | None, as_json: bool) -> None:
     """Show a conversation's understanding and context history."""
+    from sqlalchemy import select
 
-    async def go(_settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
+    from core.models import Conversation
+    from understanding import context as ctx
+    from understanding.sentiment import trend
+    from understanding.service import reading_of
+
+    async def go(_settings: Any, _db: Database, s: AsyncSession) -> dict[str, Any]:
         ws = await find_workspace(s, workspace_ref)
         query = select(Conversation).where(Conversation.workspace_id == ws.id)
         if conversation_id:
@@ -42,7 +44,7 @@ def show(workspace_ref: str, conversation_id: str | None, as_json: bool) -> None
         conv = (await s.execute(query.order_by(Conversation.last_message_at.desc()).limit(1))).scalar_one_or_none()
         if conv is None:
             raise click.ClickException("no such conversation (a customer has to write first)")
-        reading = await s.get(ConversationReading, conv.id)
+        reading = await reading_of(s, conv.id)
         return {
             "conversation_id": conv.id,
             "priority": conv.priority,
@@ -53,7 +55,7 @@ def show(workspace_ref: str, conversation_id: str | None, as_json: bool) -> None
             "sentiment_cause": reading.sentiment_cause if reading else None,
             "sentiment_trend": trend(reading.sentiment_history or []) if reading else None,
             "summary": (reading.summary if reading and reading.summary else "needs an LLM"),
-            "context": await read_context(s, conv.id),
+            "context": await ctx.read_context(s, conv.id),
             "history": [
                 {
                     "field": c.field,

@@ -1,0 +1,1 @@
+"""The rules' HTTP API: routes (a module-level router bot.app includes under /api/v1) and schemas."""
