@@ -19,10 +19,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     from admin.auth.routes import build_router as auth
     from admin.connections.routes import build_router as connections
     from admin.context.routes import build_router as context
-    from admin.conversations.routes import build_router as conversations
     from admin.deps import authenticator
-    from admin.drafts.routes import build_router as drafts
-    from admin.inbox.routes import build_router as inbox
     from admin.knowledge_base.routes import build_router as knowledge_base
     from admin.rules.routes import build_router as rules
     from admin.tokens.routes import router as tokens
@@ -31,7 +28,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     current_caller = authenticator(runtime)
     router = APIRouter()
     router.include_router(tokens)
-    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, rules, context):
+    for build in (auth, workspaces, assistants, connections, rules, context):
         router.include_router(build(runtime, current_caller))
     router.include_router(knowledge_base(runtime, current_caller))
     return router

@@ -1,46 +1,22 @@
-"""Conversations of one workspace: listing, detail, messages and staff's changes to them."""
+"""What staff read, one workspace at a time: the approval queue, conversations with their messages,
+turns that failed, the audit log (staff.audit). Reads only: changes go through staff.service."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.common import Paging
-from admin.conversations.schemas import ConversationPublic
-from core.models import Contact, Conversation, Membership, Message
-
-
-class NotAMember(LookupError):
-    pass
-
+from core.models import Contact, Conversation, Draft, InboxItem, Message
 
 _WITH_CONTACT = select(Conversation, Contact.display_name).outerjoin(Contact, Contact.id == Conversation.contact_id)
 
 
-def public(conversation: Conversation, contact_name: str | None) -> ConversationPublic:
-    return ConversationPublic(
-        id=conversation.id,
-        channel=conversation.channel,
-        account=conversation.account,
-        contact_id=conversation.contact_id,
-        contact_name=contact_name,
-        assistant_id=conversation.assistant_id,
-        status=conversation.status,
-        priority=conversation.priority,
-        tags=list(conversation.tags or []),
-        assigned_user_id=conversation.assigned_user_id,
-        bot_paused=conversation.bot_paused,
-        last_message_at=conversation.last_message_at,
-        created_at=conversation.created_at,
-    )
-
-
-async def page(
-    s: AsyncSession, *, workspace_id: str, paging: Paging, status: str | None, channel: str | None
-) -> tuple[list[ConversationPublic], int]:
+async def conversations(
+    s: AsyncSession, *, workspace_id: str, limit: int, offset: int, status: str | None, channel: str | None
+) -> tuple[list[tuple[Conversation, str | None]], int]:
+    """Conversations with their contact's name, newest activity first, and how many match."""
     where = [Conversation.workspace_id == workspace_id]
     if status is not None:
         where.append(Conversation.status == status)
@@ -51,20 +27,22 @@ async def page(
         await s.execute(
             _WITH_CONTACT.where(*where)
             .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.created_at.desc(), Conversation.id)
-            .limit(paging.limit)
-            .offset(paging.offset)
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
-    return [public(c, name) for c, name in rows], total
+    return [(c, name) for c, name in rows], total
 
 
-async def get(s: AsyncSession, *, workspace_id: str, conversation_id: str) -> ConversationPublic | None:
+async def conversation(
+    s: AsyncSession, *, workspace_id: str, conversation_id: str
+) -> tuple[Conversation, str | None] | None:
     row = (
         await s.execute(
             _WITH_CONTACT.where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
         )
     ).first()
-    return None if row is None else public(row[0], row[1])
+    return None if row is None else (row[0], row[1])
 
 
 async def exists(s: AsyncSession, *, workspace_id: str, conversation_id: str) -> bool:
@@ -76,18 +54,14 @@ async def exists(s: AsyncSession, *, workspace_id: str, conversation_id: str) ->
 
 
 async def messages(
-    s: AsyncSession, *, workspace_id: str, conversation_id: str, paging: Paging
+    s: AsyncSession, *, workspace_id: str, conversation_id: str, limit: int, offset: int
 ) -> tuple[Sequence[Message], int]:
     where = (Message.conversation_id == conversation_id, Message.workspace_id == workspace_id)
     total = (await s.execute(select(func.count()).select_from(Message).where(*where))).scalar_one()
     rows = (
         (
             await s.execute(
-                select(Message)
-                .where(*where)
-                .order_by(Message.created_at, Message.id)
-                .limit(paging.limit)
-                .offset(paging.offset)
+                select(Message).where(*where).order_by(Message.created_at, Message.id).limit(limit).offset(offset)
             )
         )
         .scalars()
@@ -96,28 +70,65 @@ async def messages(
     return rows, total
 
 
-async def check_member(s: AsyncSession, *, workspace_id: str, user_id: str | None) -> None:
-    if user_id is None:
-        return
-    found = (
-        await s.execute(
-            select(Membership.id).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id)
+async def drafts(
+    s: AsyncSession, *, workspace_id: str, state: str, conversation_id: str | None, limit: int, offset: int
+) -> tuple[Sequence[Draft], int]:
+    """Drafts in one state, newest first, and how many there are."""
+    where = [Draft.workspace_id == workspace_id, Draft.state == state]
+    if conversation_id is not None:
+        where.append(Draft.conversation_id == conversation_id)
+    total = (await s.execute(select(func.count()).select_from(Draft).where(*where))).scalar_one()
+    rows = (
+        (
+            await s.execute(
+                select(Draft).where(*where).order_by(Draft.created_at.desc(), Draft.id).limit(limit).offset(offset)
+            )
         )
-    ).first()
-    if found is None:
-        raise NotAMember("assigned_user_id is not a member of this workspace")
+        .scalars()
+        .all()
+    )
+    return rows, total
 
 
-async def apply(s: AsyncSession, *, workspace_id: str, conversation_id: str, changes: dict[str, Any]) -> bool:
-    conversation = (
+async def draft(s: AsyncSession, *, workspace_id: str, draft_id: str) -> Draft | None:
+    return (
+        await s.execute(select(Draft).where(Draft.id == draft_id, Draft.workspace_id == workspace_id))
+    ).scalar_one_or_none()
+
+
+async def latest_pending(s: AsyncSession, *, workspace_id: str) -> Draft | None:
+    """The newest draft waiting for staff."""
+    return (
         await s.execute(
-            select(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
-            .with_for_update()
+            select(Draft)
+            .where(Draft.workspace_id == workspace_id, Draft.state == "pending")
+            .order_by(Draft.created_at.desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
-    if conversation is None:
-        return False
-    for field, value in changes.items():
-        setattr(conversation, field, value)
-    return True
+
+
+async def drafts_with_questions(
+    s: AsyncSession, *, workspace_id: str, pending_only: bool, limit: int = 50
+) -> list[tuple[Draft, str | None]]:
+    """Drafts, newest first, each with the customer's message it answers (what `draft list` shows)."""
+    query = (
+        select(Draft, Message.text)
+        .join(Message, Message.inbox_id == Draft.inbox_id, isouter=True)
+        .where(Draft.workspace_id == workspace_id)
+        .order_by(Draft.created_at.desc())
+        .limit(limit)
+    )
+    if pending_only:
+        query = query.where(Draft.state == "pending")
+    return [(d, q) for d, q in (await s.execute(query)).all()]
+
+
+async def inbox_items(
+    s: AsyncSession, *, workspace_id: str, state: str, limit: int, offset: int
+) -> tuple[list[InboxItem], int]:
+    """Inbound turns in one state, newest first (failed ones: what staff may retry)."""
+    where = [InboxItem.workspace_id == workspace_id, InboxItem.state == state]
+    total = (await s.execute(select(func.count()).select_from(InboxItem).where(*where))).scalar_one()
+    rows = await s.execute(select(InboxItem).where(*where).order_by(InboxItem.id.desc()).limit(limit).offset(offset))
+    return list(rows.scalars()), total

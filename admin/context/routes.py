@@ -1,13 +1,13 @@
 """Context: the workspace's schema and intents, and each conversation's context, under
 /context/workspaces/{id}/ (seed 1's paths, beside the rules).
 
-Staff read everything and edit a conversation's context and status; owners change the schema and
-the intents. A workspace in the path must be the caller's (or one a user belongs to).
+Staff read everything; owners change the schema and the intents. Staff's edits of a conversation's
+context and status are staff actions (staff/api/context.py). A workspace in the path must be the
+caller's (or one a user belongs to).
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException
@@ -16,14 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import not_found
-from admin.context.schemas import (
-    ChangePublic,
-    ContextPublic,
-    ContextUpdate,
-    IntentsPublic,
-    IntentUpdate,
-    StatusUpdate,
-)
+from admin.context.schemas import ChangePublic, ContextPublic, IntentsPublic, IntentUpdate
 from admin.deps import Caller, CallerDependency
 from admin.workspaces.service import membership_for
 from core.models import Conversation, Workspace
@@ -62,10 +55,6 @@ async def _conversation(s: AsyncSession, ws: Workspace, conversation_id: str) ->
     return conv
 
 
-def refused(exc: context.ContextRefused) -> HTTPException:
-    return HTTPException(422, {"message": "this change cannot be made", "problems": exc.problems})
-
-
 async def _view(s: AsyncSession, ws: Workspace, conv: Conversation) -> ContextPublic:
     schema = await context.schema_for(s, ws.id)
     values = await read_context(s, conv.id)
@@ -102,15 +91,6 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     db = runtime.db
     router = APIRouter(tags=["context"])
     base = "/context/workspaces/{workspace_id}"
-
-    async def _fire(ws_id: str, conv_id: str, changes: list[Any]) -> None:
-        """The owner's context_changed / status_changed rules, as for a rule's own change."""
-        previous = {f"context.{c.field}": c.old_value for c in changes}
-        if previous:
-            await runtime.rules.events.fire_safely(
-                "context_changed", workspace_id=ws_id, conversation_id=conv_id, previous=previous,
-                key=f"staff:{uuid.uuid4()}",
-            )  # fmt: skip
 
     @router.get(base + "/schema", summary="The workspace's context schema (null when it has none)")
     async def get_schema(workspace_id: str, caller: Caller = Depends(current_caller)) -> dict[str, Any] | None:
@@ -179,50 +159,6 @@ def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRoute
     ) -> ContextPublic:
         async with db.reader() as s:
             ws = await _workspace(s, caller, workspace_id, write=False)
-            return await _view(s, ws, await _conversation(s, ws, conversation_id))
-
-    @router.patch(
-        base + "/conversations/{conversation_id}", response_model=ContextPublic, summary="Staff edit a context"
-    )
-    async def edit_context(
-        workspace_id: str, conversation_id: str, body: ContextUpdate, caller: Caller = Depends(current_caller)
-    ) -> ContextPublic:
-        proposed = [context.Proposed(k, v) for k, v in body.fields.items()]
-        return await _change(workspace_id, conversation_id, proposed, caller)
-
-    @router.post(
-        base + "/conversations/{conversation_id}/status",
-        response_model=ContextPublic,
-        summary="Move a conversation along the workflow",
-        responses={409: {"description": "the workflow does not allow this move"}},
-    )
-    async def move_status(
-        workspace_id: str, conversation_id: str, body: StatusUpdate, caller: Caller = Depends(current_caller)
-    ) -> ContextPublic:
-        try:
-            return await _change(workspace_id, conversation_id, [context.Proposed(STATUS, body.status)], caller)
-        except HTTPException as exc:
-            if exc.status_code == 422 and isinstance(exc.detail, dict) and STATUS in exc.detail.get("problems", {}):
-                raise HTTPException(409, exc.detail["problems"][STATUS]) from None
-            raise
-
-    async def _change(
-        workspace_id: str, conversation_id: str, proposed: list[context.Proposed], caller: Caller
-    ) -> ContextPublic:
-        try:
-            async with db.session() as s:
-                ws = await _workspace(s, caller, workspace_id, write=False)
-                conv = await _conversation(s, ws, conversation_id)
-                changes = await context.change(
-                    s, workspace_id=ws.id, conversation_id=conv.id, proposed=proposed, source="staff",
-                    actor=caller.user_id or f"api token {caller.token_id[:8]}",
-                    schema=await context.schema_for(s, ws.id), timezone=ws.timezone or "UTC",
-                    region=runtime.settings.understanding_phone_region,
-                )  # fmt: skip
-        except context.ContextRefused as exc:
-            raise refused(exc) from None
-        await _fire(ws.id, conv.id, changes)
-        async with db.reader() as s:
             return await _view(s, ws, await _conversation(s, ws, conversation_id))
 
     return router

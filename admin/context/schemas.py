@@ -23,20 +23,6 @@ class IntentsPublic(BaseModel):
     intents: list[IntentUpdate]
 
 
-class ContextUpdate(BaseModel):
-    """Staff's edit: field values by name (null clears one); `status` moves the workflow."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    fields: dict[str, Any] = Field(default_factory=dict, max_length=50)
-
-
-class StatusUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: str = Field(min_length=1, max_length=64)
-
-
 class ChangePublic(BaseModel):
     field: str
     old_value: Any
