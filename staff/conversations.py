@@ -65,9 +65,10 @@ async def apply_changes(
     conversation to the actor, as a takeover does, unless the same request names an assignee."""
     await _check(s, actor.workspace_id, changes)
     entries = dict(_ENTRIES)
-    if "bot_paused" in changes:
-        action = "conversation.take_over" if changes["bot_paused"] else "conversation.hand_back"
-        entries["bot_paused"] = (action, ("bot_paused", "assigned_user_id"))
+    if changes.get("bot_paused") is True:  # a takeover assigns the conversation to the actor
+        entries["bot_paused"] = ("conversation.take_over", ("bot_paused", "assigned_user_id"))
+    elif "bot_paused" in changes:
+        entries["bot_paused"] = ("conversation.hand_back", ("bot_paused",))
     asked = [name for name in entries if name in changes]
     before = {name: _snapshot(conversation, entries[name][1]) for name in asked}
     if "bot_paused" in changes:
