@@ -74,7 +74,7 @@ class StaffActions:
         self.phone_region = phone_region  # how context fields read phone numbers without a country code
 
     async def _after(self, actor: Actor, conversation_id: str, events: Sequence[Event] = ()) -> None:
-        """What follows a committed change: the live-update notice, then the owner's rules."""
+        """What follows a committed change (never a no-op): the live-update notice, then the owner's rules."""
         self.wakeup.conversation_changed(actor.workspace_id, conversation_id)
         if self.events is None:
             return
@@ -143,12 +143,14 @@ class StaffActions:
 
             before = state()
             drafts.take_over(draft, conversation, user_id=actor.user_id)
-            if state() != before:
+            changed = state() != before
+            if changed:
                 await audit.record(
                     s, actor, "draft.take_over", object_type="draft", object_id=draft.id, before=before, after=state()
                 )
                 await self.wakeup.conversation_changed_in(s, actor.workspace_id, conversation.id)
-        await self._after(actor, draft.conversation_id)
+        if changed:
+            await self._after(actor, draft.conversation_id)
         return draft
 
     # --- replies and answers -----------------------------------------------------------------------
@@ -221,8 +223,11 @@ class StaffActions:
         async with self.db.session() as s:
             conversation = await drafts.conversation(s, actor.workspace_id, conversation_id)
             previous_status = conversation.status
-            if await apply_changes(s, actor, conversation, changes):
+            changed = await apply_changes(s, actor, conversation, changes)
+            if changed:
                 await self.wakeup.conversation_changed_in(s, actor.workspace_id, conversation_id)
+        if not changed:
+            return
         events = []
         if conversation.status != previous_status:
             previous = {"conversation.status": previous_status}
@@ -262,9 +267,9 @@ class StaffActions:
                     before={c.field: c.old_value for c in changes}, after={c.field: c.new_value for c in changes},
                 )  # fmt: skip
                 await self.wakeup.conversation_changed_in(s, actor.workspace_id, conversation_id)
-        previous = {f"context.{c.field}": c.old_value for c in changes}
-        events = [Event("context_changed", previous, f"staff:{uuid.uuid4()}")] if previous else []
-        await self._after(actor, conversation_id, events)
+        if changes:
+            previous = {f"context.{c.field}": c.old_value for c in changes}
+            await self._after(actor, conversation_id, [Event("context_changed", previous, f"staff:{uuid.uuid4()}")])
         return changes
 
     # --- the inbox ---------------------------------------------------------------------------------
