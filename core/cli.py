@@ -1,5 +1,6 @@
-"""What every domain's `frontdesk …` commands share: the settings, the database, a workspace by
-slug or id, and JSON output for scripts.
+"""What every domain's `frontdesk …` commands share: the settings, the database, the process's
+running parts (for actions with the server's consequences), a workspace by slug or id, and JSON
+output for scripts.
 
 The CLI entry point (bot/cli.py) puts its settings loader on the root click context; commands here
 take it from there, so a domain's commands import nothing from bot/. Heavy modules are imported
