@@ -18,17 +18,13 @@ def build_router(runtime: Runtime) -> APIRouter:
     from admin.assistants.routes import build_router as assistants
     from admin.auth.routes import build_router as auth
     from admin.connections.routes import build_router as connections
-    from admin.context.routes import build_router as context
-    from admin.conversations.routes import build_router as conversations
     from admin.deps import authenticator
-    from admin.drafts.routes import build_router as drafts
-    from admin.inbox.routes import build_router as inbox
     from admin.tokens.routes import router as tokens
     from admin.workspaces.routes import build_router as workspaces
 
     current_caller = authenticator(runtime)
     router = APIRouter()
     router.include_router(tokens)
-    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, context):
+    for build in (auth, workspaces, assistants, connections):
         router.include_router(build(runtime, current_caller))
     return router

@@ -112,6 +112,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
     from kb.api import router as kb_router
     from rules.api.routes import router as rules_router
+    from staff.api import router as staff_router
     from understanding.api.routes import router as understanding_router
 
     @asynccontextmanager
@@ -164,6 +165,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.include_router(kb_router, prefix="/api/v1")
     app.include_router(rules_router, prefix="/api/v1")
     app.include_router(understanding_router, prefix="/api/v1")
+    app.include_router(staff_router, prefix="/api/v1")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -13,10 +13,13 @@ import click
 
 from bot.settings import Settings, SettingsError
 from core import logs
+from core.cli import RUNTIME
 
 if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
+
+    from bot.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -45,6 +48,13 @@ def run_fast(coro: Callable[[], Awaitable[T]]) -> T:
     return uvloop.run(coro())  # type: ignore[arg-type]
 
 
+def build_runtime(settings: Settings) -> Runtime:
+    """One process's parts (bot.runtime.Runtime), for commands that act as the server would."""
+    from bot.runtime import Runtime
+
+    return Runtime.build(settings)
+
+
 # Commands load the settings through core.cli.settings(), which asks the root context for this loader.
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "obj": load_settings})
 def main() -> None:
@@ -52,6 +62,7 @@ def main() -> None:
 
     Configuration comes from FRONTDESK_* environment variables and .env (see docs/configuration.md).
     """
+    click.get_current_context().meta[RUNTIME] = build_runtime  # core.cli.with_runtime builds with it
 
 
 @main.command()
@@ -144,7 +155,8 @@ def worker() -> None:
 # Each domain's `frontdesk …` commands: a module with COMMANDS, a list of click commands.
 COMMAND_MODULES = (
     "bot.commands",
-    "bot.commands_drafts",
+    "staff.commands",
+    "bot.demo",
     "rules.commands",
     "bot.commands_slack",
     "bot.commands_telegram",

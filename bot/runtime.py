@@ -41,6 +41,7 @@ from kb.retrieve import Retrieve
 from kb.search import KnowledgeBase
 from rules.hours import Clock, system_clock
 from rules.runtime import RuleEngine
+from staff.service import StaffActions
 from understanding.wiring import understand_stage
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,10 @@ class Runtime:
             webhooks_to_private=s.dev or s.rules_webhooks_to_private,
             phone_region=s.understanding_phone_region,
         )
+        self.staff = StaffActions(
+            self.db, self.wakeup, events=self.rules.events, embedders=self.embedders,
+            phone_region=s.understanding_phone_region,
+        )  # fmt: skip
         self.llms = LLMProvider(
             self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries
         )
@@ -131,7 +136,7 @@ class Runtime:
         )
         self.slack = SlackChannel(
             self.db, self.box, self.wakeup, worker_id=self.worker_id, poll_seconds=s.worker_poll_seconds,
-            on_rejected=self._draft_rejected, embedders=self.embedders,
+            staff=self.staff,
         )  # fmt: skip
         self.channels.register(self.slack)
         self.notifier.register(self.slack.jobs.on_alert)  # approval cards, through a durable queue
@@ -141,12 +146,6 @@ class Runtime:
             importlib.import_module(module).register(self)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
-
-    async def _draft_rejected(self, workspace_id: str, conversation_id: str, draft_id: str) -> None:
-        await self.rules.events.fire_safely(
-            "draft_rejected", workspace_id=workspace_id, conversation_id=conversation_id, previous={},
-            key=f"rejected:{draft_id}",
-        )  # fmt: skip
 
     async def _typing(self, turn: Turn) -> None:
         if turn.conversation is None or turn.conversation.channel not in self.channels:

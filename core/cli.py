@@ -1,5 +1,6 @@
-"""What every domain's `frontdesk …` commands share: the settings, the database, a workspace by
-slug or id, and JSON output for scripts.
+"""What every domain's `frontdesk …` commands share: the settings, the database, the process's
+running parts (for actions with the server's consequences), a workspace by slug or id, and JSON
+output for scripts.
 
 The CLI entry point (bot/cli.py) puts its settings loader on the root click context; commands here
 take it from there, so a domain's commands import nothing from bot/. Heavy modules are imported
@@ -89,3 +90,32 @@ def cli_path() -> str:
     """How to name `frontdesk` in a hint: its full path when run from a virtualenv's bin/."""
     exe = Path(sys.argv[0])
     return str(exe) if exe.name == "frontdesk" and exe.parent.name == "bin" else "frontdesk"
+
+
+RUNTIME = "frontdesk.runtime"  # the root context's meta: how bot/cli.py builds one process's parts
+
+
+def with_runtime(fn: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `fn(runtime)` with one process's running parts (bot.runtime.Runtime, from the factory
+    bot/cli.py leaves in the click context's meta), so a command's action has the same consequences
+    as from the server (the owner's rules, Slack's staff jobs). SQLite is migrated first; nothing is
+    started: what `fn` queues, the server's workers pick up."""
+    import asyncio
+
+    from core.migrate import upgrade
+
+    ctx = click.get_current_context()
+    build = ctx.meta.get(RUNTIME)
+    if build is None:
+        raise RuntimeError("frontdesk commands run under the `frontdesk` group (bot.cli.main)")
+    runtime = build(settings())
+
+    async def go() -> T:
+        try:
+            if runtime.db.is_sqlite:
+                await upgrade(runtime.db)
+            return await fn(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(go())

@@ -14,6 +14,7 @@ from typing import cast
 from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.messages import InboundMessage, utcnow
@@ -167,18 +168,16 @@ async def turn_outcome(db: Database, inbox_id: int) -> TurnOutcome:
     )
 
 
-async def retry_failed(db: Database, wakeup: Wakeup, *, workspace_id: str, inbox_id: int) -> bool:
-    """Put a turn that failed for good back in the queue (after a fix, or once a dependency is back).
-    False if there is no such failed turn in this workspace."""
-    async with db.session() as session:
-        result = await session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == inbox_id, InboxItem.workspace_id == workspace_id, InboxItem.state == "failed")
-            .values(state="pending", attempts=0, next_attempt_at=utcnow(), claimed_by=None, finished_at=None)
-        )
-        retried = bool(getattr(result, "rowcount", 0))
-        if retried:
-            await Wakeup.notify_in(session, "inbox")
+async def requeue_failed(session: AsyncSession, *, workspace_id: str, inbox_id: int) -> bool:
+    """Put a turn that failed for good back in the queue (after a fix, or once a dependency is back),
+    in the caller's transaction; ring the inbox bell after it commits. False if there is no such
+    failed turn in this workspace."""
+    result = await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == inbox_id, InboxItem.workspace_id == workspace_id, InboxItem.state == "failed")
+        .values(state="pending", attempts=0, next_attempt_at=utcnow(), claimed_by=None, finished_at=None)
+    )
+    retried = bool(getattr(result, "rowcount", 0))
     if retried:
-        wakeup.set("inbox")
+        await Wakeup.notify_in(session, "inbox")
     return retried

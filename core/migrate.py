@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "channels.slack.models",
     "understanding.models",
     "admin.auth.models",
+    "staff.models",
 )
 
 

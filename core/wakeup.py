@@ -1,6 +1,8 @@
 """Wake workers the moment there is work: in-process events, and LISTEN/NOTIFY on PostgreSQL.
 
-Polling stays as the safety net, so a lost notification only delays work, never loses it.
+Polling stays as the safety net, so a lost notification only delays work, never loses it. The same
+bell tells watchers (the coming web inbox) that staff changed a conversation: in this process at
+once, and from other processes (the CLI, another web process) through NOTIFY on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +22,8 @@ from core.db import Database
 log = logging.getLogger(__name__)
 CHANNELS = ("inbox", "outbox")
 TURNS = "frontdesk_turns"  # payload: an inbox id whose turn finished (web chat waits for it)
+CONVERSATIONS = "frontdesk_conversations"  # payload: "<origin> <workspace id> <conversation id>"
+WATCH_BACKLOG = 100  # changes a slow watcher may fall behind by; past that it re-reads anyway
 
 
 class Wakeup:
@@ -26,6 +31,8 @@ class Wakeup:
         self._events = {name: asyncio.Event() for name in CHANNELS}
         self._listener: Any = None
         self._turns: dict[int, asyncio.Event] = {}
+        self._watchers: dict[str, set[asyncio.Queue[str]]] = {}  # workspace id → its watchers' queues
+        self._origin = uuid.uuid4().hex[:12]  # this process's NOTIFYs, so it does not hear its own twice
 
     def set(self, name: str) -> None:
         self._events[name].set()
@@ -52,6 +59,29 @@ class Wakeup:
         finally:
             self._turns.pop(inbox_id, None)
 
+    def conversation_changed(self, workspace_id: str, conversation_id: str) -> None:
+        """Tell this process's watchers of the workspace that staff changed a conversation."""
+        for queue in self._watchers.get(workspace_id, ()):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(conversation_id)
+
+    @contextlib.contextmanager
+    def watching_conversations(self, workspace_id: str) -> Iterator[asyncio.Queue[str]]:
+        """A queue of the ids of the workspace's conversations that change while it is open."""
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=WATCH_BACKLOG)
+        self._watchers.setdefault(workspace_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            watchers = self._watchers.get(workspace_id, set())
+            watchers.discard(queue)
+            if not watchers:
+                self._watchers.pop(workspace_id, None)
+
+    async def conversation_changed_in(self, session: AsyncSession, workspace_id: str, conversation_id: str) -> None:
+        """The cross-process half of `conversation_changed`: a NOTIFY sent when `session` commits."""
+        await self.notify_in(session, "conversations", f"{self._origin} {workspace_id} {conversation_id}")
+
     @staticmethod
     async def notify_in(session: AsyncSession, name: str, payload: str = "") -> None:
         """Queue a cross-process NOTIFY on `frontdesk_<name>`; Postgres delivers it on commit.
@@ -77,11 +107,18 @@ class Wakeup:
         for name in CHANNELS:
             await conn.add_listener(f"frontdesk_{name}", self._on_notify)
         await conn.add_listener(TURNS, self._on_turn)
+        await conn.add_listener(CONVERSATIONS, self._on_conversation)
         self._listener = conn
 
     def _on_turn(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         if payload.isdigit():
             self.turn_finished(int(payload))
+
+    def _on_conversation(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        origin, _, ids = payload.partition(" ")
+        workspace_id, _, conversation_id = ids.partition(" ")
+        if origin != self._origin and workspace_id and conversation_id:
+            self.conversation_changed(workspace_id, conversation_id)
 
     def _on_notify(self, _conn: Any, _pid: int, channel: str, _payload: str) -> None:
         name = channel.removeprefix("frontdesk_")

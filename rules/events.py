@@ -1,7 +1,8 @@
 """Event triggers besides a customer's message: a conversation's status changed, a context field
 changed, staff rejected a draft. Fired by the rules' own actions (set status, set context) and by
-staff's actions (a context or status edit, a rejected draft), with the previous values so
-`changed_to` can tell a change from a value that was already there.
+staff's actions from every face (staff.service: a status change, a context edit, a rejected
+draft), with the previous values so `changed_to` can tell a change from a value that was already
+there.
 
 A chain of rules firing rules stops at MAX_DEPTH: a rule that sets a status which triggers a rule
 that sets it back cannot loop.

@@ -17,7 +17,7 @@ from channels.slack.console import Console
 from channels.slack.jobs import StaffJobs
 from channels.slack.mirror import Stage, mirroring
 from channels.slack.normalize import reply_target
-from channels.slack.services import OnRejected, Services
+from channels.slack.services import Services
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route, SendError
 from core.crypto import SecretBox
 from core.db import Database
@@ -27,7 +27,7 @@ from core.wakeup import Wakeup
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-    from kb.embedders import Embedders
+    from staff.service import StaffActions
 
 log = logging.getLogger(__name__)
 MID_MESSAGE_RETRIES = 3
@@ -45,13 +45,12 @@ class SlackChannel(Channel):
         *,
         worker_id: str,
         poll_seconds: float = 2.0,
-        on_rejected: OnRejected | None = None,
-        embedders: Embedders | None = None,
+        staff: StaffActions,
     ) -> None:
         self.db = db
         self.connections = Connections(db, box)
         self.jobs = StaffJobs(db, self.connections, worker_id, poll_seconds=poll_seconds)
-        self.services = Services(db, wakeup, self.connections, self.jobs, on_rejected=on_rejected, embedders=embedders)
+        self.services = Services(db, wakeup, self.connections, self.jobs, staff)
         self.console = Console(self.services)
         self._apps: dict[str, tuple[tuple[str, ...], AsyncApp]] = {}
         self._socket: Any = None  # channels.slack.socket.SocketMode once started

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from channels.slack.cards import short_id
 from channels.slack.connection import Connection
-from channels.slack.console import NOT_STAFF, Console
+from channels.slack.console import NOT_STAFF, Console, actor
 from channels.slack.services import BEFORE_ACK, BUSY, Busy
 from channels.slack.staff import Staff
-from core import drafts
 from core.models import Conversation, Draft
+from staff.errors import NotFound
 
 HELP = """*frontdesk* in Slack
 • `/frontdesk status`: drafts waiting, conversations waiting for staff, and who has taken over what
@@ -102,13 +102,10 @@ async def run(console: Console, connection: Connection, client: AsyncWebClient, 
 async def _pause(
     console: Console, connection: Connection, client: AsyncWebClient, staff: Staff, conversation: Conversation
 ) -> str:
-    await drafts.set_paused(
-        console.services.db,
-        workspace_id=connection.workspace_id,
-        conversation_id=conversation.id,
-        paused=True,
-        user_id=staff.user_id,
-    )
+    try:
+        await console.services.actions.take_over_conversation(actor(connection, staff), conversation.id)
+    except NotFound:
+        return f"`{short_id(conversation.id)}` is gone."
     await console.mark_taken_over(connection, conversation_id=conversation.id, staff=staff)
     card_drafts = await console.services.cards_of(connection, conversation.id)
     await console.services.refresh(connection, conversation_id=conversation.id, draft_ids=card_drafts)

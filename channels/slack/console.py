@@ -1,11 +1,10 @@
 """The staff console's buttons and modals: Approve, Edit, Reject, Take over, Hand back.
 
-Each does what the admin API and the CLI do, through core.drafts, as the Slack user's linked staff
-member. A button is acknowledged at once and its work runs after (Slack wants the ack in 3 s); a
-modal's submission is decided before its ack, because the ack is where Slack shows a form error.
-The card is updated by a durable job, and a second click on a decided draft gets a polite
-ephemeral notice instead of a second send.
-"""
+Each is the same staff action the API and the CLI call (staff.service, face "slack"), done as the
+Slack user's linked staff member. A button is acknowledged at once and its work runs after (Slack
+wants the ack in 3 s); a modal's submission is decided before its ack, because the ack is where
+Slack shows a form error. The card is updated by a durable job, and a second click on a decided
+draft gets a polite ephemeral notice instead of a second send."""
 
 from __future__ import annotations
 
@@ -21,9 +20,11 @@ from channels.slack.connection import Connection
 from channels.slack.models import SlackCard, SlackThread
 from channels.slack.services import BEFORE_ACK, BUSY, Busy, Services
 from channels.slack.staff import Staff
-from core import drafts
 from core.messages import utcnow
 from core.models import Draft
+from staff import queries
+from staff.actor import Actor
+from staff.errors import StaffError
 
 log = logging.getLogger(__name__)
 NOT_STAFF = (
@@ -47,14 +48,18 @@ def _where(body: dict[str, Any]) -> dict[str, str]:
     return {"channel": str(channel), "ts": str(container.get("message_ts") or "")}
 
 
+def actor(connection: Connection, staff: Staff) -> Actor:
+    """The linked staff member, acting through Slack."""
+    return Actor(connection.workspace_id, "slack", staff.user_id, f"slack {staff.slack_user_id}")
+
+
 class Console:
     def __init__(self, services: Services) -> None:
         self.services = services
 
     async def _draft(self, connection: Connection, draft_id: str) -> Draft | None:
         async with self.services.db.reader() as s:
-            draft = await s.get(Draft, draft_id)
-        return draft if draft is not None and draft.workspace_id == connection.workspace_id else None
+            return await queries.draft(s, workspace_id=connection.workspace_id, draft_id=draft_id)
 
     async def _decided(self, connection: Connection, draft: Draft) -> str:
         async with self.services.db.reader() as s:
@@ -109,14 +114,8 @@ class Console:
         self, connection: Connection, client: AsyncWebClient, staff: Staff, draft: Draft, *, where: dict[str, str]
     ) -> None:
         try:
-            await drafts.approve(
-                self.services.db,
-                self.services.wakeup,
-                workspace_id=connection.workspace_id,
-                draft_id=draft.id,
-                user_id=staff.user_id,
-            )
-        except (drafts.Conflict, drafts.NotFound) as exc:
+            await self.services.actions.approve(actor(connection, staff), draft.id)
+        except StaffError as exc:
             await self.services.ephemeral(client, channel=where["channel"], user=staff.slack_user_id, text=str(exc))
         await self.services.refresh(connection, conversation_id=draft.conversation_id, draft_ids=[draft.id])
 
@@ -124,33 +123,20 @@ class Console:
         self, connection: Connection, client: AsyncWebClient, staff: Staff, draft: Draft, *, where: dict[str, str]
     ) -> None:
         """The knowledge base's answer memory: the customer's question and the reply sent to it."""
-        from kb import memory
-
         async with self.services.db.reader() as s:
             card = (
                 await s.execute(
                     select(SlackCard).where(SlackCard.connection_id == connection.id, SlackCard.draft_id == draft.id)
                 )
             ).scalar_one_or_none()
-        answer = (draft.final_text or "").strip()
-        if draft.state not in ("approved", "edited") or not answer:
-            text = "Only a reply that was sent can be saved as an answer."
-        elif card is not None and card.saved_by:
+        if card is not None and card.saved_by:
             text = "This answer is already saved."
         else:
-            question = await memory.last_question(
-                self.services.db, conversation_id=draft.conversation_id, inbox_id=draft.inbox_id
-            )
-            if not question:
-                text = "There is no customer question to save this answer for."
+            try:
+                await self.services.actions.save_answer(actor(connection, staff), draft.id)
+            except StaffError as exc:
+                text = str(exc)
             else:
-                await memory.save_answer(
-                    self.services.db,
-                    workspace_id=connection.workspace_id,
-                    question=question,
-                    answer=answer,
-                    embedders=self.services.embedders,
-                )
                 async with self.services.db.session() as s:
                     await s.execute(
                         update(SlackCard)
@@ -165,10 +151,8 @@ class Console:
         self, connection: Connection, client: AsyncWebClient, staff: Staff, draft: Draft, *, where: dict[str, str]
     ) -> None:
         try:
-            await drafts.take_over(
-                self.services.db, workspace_id=connection.workspace_id, draft_id=draft.id, user_id=staff.user_id
-            )
-        except (drafts.Conflict, drafts.NotFound) as exc:
+            await self.services.actions.take_over(actor(connection, staff), draft.id)
+        except StaffError as exc:
             await self.services.ephemeral(client, channel=where["channel"], user=staff.slack_user_id, text=str(exc))
             return
         await self.mark_taken_over(connection, conversation_id=draft.conversation_id, staff=staff)
@@ -201,14 +185,8 @@ class Console:
         where: dict[str, str] | None = None,
     ) -> bool:
         try:
-            await drafts.set_paused(
-                self.services.db,
-                workspace_id=connection.workspace_id,
-                conversation_id=conversation_id,
-                paused=False,
-                user_id=staff.user_id,
-            )
-        except drafts.NotFound:
+            await self.services.actions.hand_back(actor(connection, staff), conversation_id)
+        except StaffError:
             if where:
                 await self.services.ephemeral(
                     client, channel=where["channel"], user=staff.slack_user_id, text="That conversation is gone."
@@ -252,32 +230,21 @@ class Console:
             if not text:
                 return {"response_action": "errors", "errors": {"reply": "Write the reply to send."}}
             try:
-                await drafts.approve(
-                    self.services.db,
-                    self.services.wakeup,
-                    workspace_id=connection.workspace_id,
-                    draft_id=draft.id,
-                    user_id=staff.user_id,
-                    text=text,
-                )
-            except (drafts.Conflict, drafts.NotFound) as exc:
+                await self.services.actions.approve(actor(connection, staff), draft.id, text=text)
+            except StaffError as exc:
                 return {"response_action": "errors", "errors": {"reply": str(exc)[:150]}}
         else:
             try:
-                await drafts.reject(
-                    self.services.db, workspace_id=connection.workspace_id, draft_id=draft.id, user_id=staff.user_id
-                )
-            except (drafts.Conflict, drafts.NotFound) as exc:
+                await self.services.actions.reject(actor(connection, staff), draft.id, reason=text or None)
+            except StaffError as exc:
                 return {"response_action": "errors", "errors": {"reason": str(exc)[:150]}}
-            if text:
+            if text:  # shown on the card
                 async with self.services.db.session() as s:
                     await s.execute(
                         update(SlackCard)
                         .where(SlackCard.connection_id == connection.id, SlackCard.draft_id == draft.id)
                         .values(note=text)
                     )
-            if self.services.on_rejected is not None:
-                self.services.spawn(self.services.on_rejected(connection.workspace_id, draft.conversation_id, draft.id))
         await self.services.refresh(connection, conversation_id=draft.conversation_id, draft_ids=[draft.id])
         return None
 

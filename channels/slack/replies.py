@@ -14,10 +14,10 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.slack.connection import Connection
-from channels.slack.console import NOT_STAFF, Console
+from channels.slack.console import NOT_STAFF, Console, actor
 from channels.slack.mrkdwn import unescape
-from core import drafts
 from core.models import Conversation
+from staff.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +51,8 @@ async def staff_reply(console: Console, connection: Connection, client: AsyncWeb
         )
         return
     try:
-        await drafts.staff_reply(
-            services.db,
-            services.wakeup,
-            workspace_id=connection.workspace_id,
-            conversation_id=conversation.id,
-            user_id=staff.user_id,
-            text=text,
-            idempotency_key=f"slack:{event['channel']}:{event['ts']}",
+        await services.actions.reply(
+            actor(connection, staff), conversation.id, text, idempotency_key=f"slack:{event['channel']}:{event['ts']}"
         )
-    except drafts.NotFound:
+    except NotFound:
         log.info("slack staff reply: conversation gone", extra={"conversation_id": conversation.id})

@@ -1,12 +1,13 @@
-"""What the Slack handlers share: the database, the inbox's accept, the staff jobs, and the work that
-runs after Slack's 3-second acknowledgement (tracked, so shutdown and tests can wait for it)."""
+"""What the Slack handlers share: the database, the inbox's accept, the staff jobs, the staff-actions
+service, and the work that runs after Slack's 3-second acknowledgement (tracked, so shutdown and
+tests can wait for it)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +25,9 @@ from core.messages import utcnow
 from core.wakeup import Wakeup
 
 if TYPE_CHECKING:
-    from kb.embedders import Embedders
+    from staff.service import StaffActions
 
 log = logging.getLogger(__name__)
-# Called when staff reject a draft from Slack (the rule engine's draft_rejected event).
-OnRejected = Callable[[str, str, str], Coroutine[Any, Any, None]]  # workspace_id, conversation_id, draft_id
 
 
 class Busy(Exception):
@@ -45,9 +44,8 @@ class Services:
     wakeup: Wakeup
     connections: Connections
     jobs: StaffJobs
+    actions: StaffActions  # what staff do, as from every other face
     accept: AcceptFn | None = None
-    on_rejected: OnRejected | None = None
-    embedders: Embedders | None = None  # the knowledge base's, for answers staff save
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:

@@ -26,7 +26,8 @@ from rules.templates import PACKS
 from tests.admin.tenant_kit import Kit
 
 # A parameter's resource when its name is not simply "<resource>_id".
-PARAM_RESOURCE = {"connection_id": "connection", "inbox_id": "inbox", "assigned_user_id": "user", "key": "media"}
+PARAM_RESOURCE = {"connection_id": "connection", "inbox_id": "inbox", "assigned_user_id": "user", "key": "media",
+                  "object_id": "conversation"}  # fmt: skip  # the audit log's object_id: a conversation is one
 # Names of things every workspace shares: the same value whoever asks.
 SHARED = {"pack": next(iter(PACKS))}
 # Routes anyone may call with another workspace's identifiers, by design.

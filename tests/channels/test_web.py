@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
-from core import drafts
 from core.assistants import DEFAULT_HOLDING_REPLY
 from core.models import InboxItem
-from tests.support import new_workspace
+from staff.actor import Actor
+from tests.support import latest_pending, new_workspace
 
 
 async def _history(client: httpx.AsyncClient, session_id: str, **params: str) -> list[dict]:
@@ -47,16 +47,9 @@ async def test_no_llm_gets_holding_reply_then_staff_answer(client: httpx.AsyncCl
     r2 = await client.post("/api/v1/chat", json={"agent": new.assistant.id, "message": "Hello?", "session_id": session})
     assert r2.json()["status"] == "handed_off" and r2.json()["response"] is None
 
-    pending = await drafts.latest_pending(runtime.db, workspace_id=new.workspace.id)
+    pending = await latest_pending(runtime.db, new.workspace.id)
     assert pending is not None and pending.text == ""
-    await drafts.approve(
-        runtime.db,
-        runtime.wakeup,
-        workspace_id=new.workspace.id,
-        draft_id=pending.id,
-        user_id=None,
-        text="Sorry, we are closed on Sundays.",
-    )
+    await runtime.staff.approve(Actor(new.workspace.id, "api"), pending.id, text="Sorry, we are closed on Sundays.")
 
     async def answered() -> bool:
         texts = [m["text"] for m in await _history(client, session)]

@@ -18,7 +18,6 @@ from twilio.request_validator import RequestValidator
 
 from bot.commands import CHANNEL_SECRETS
 from bot.runtime import Runtime
-from core import drafts
 from core.assistants import DEFAULT_HOLDING_REPLY
 from core.channels import MediaError
 from core.messages import Attachment, AttachmentKind, MessageKind, utcnow
@@ -34,6 +33,7 @@ from core.models import (
 )
 from core.notify import StaffAlert
 from core.outbox import route_for
+from staff.actor import Actor
 from tests.fakes.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SMS_FROM, WHATSAPP_FROM, FakeTwilio, fake_twilio
 from tests.support import new_workspace
 
@@ -327,9 +327,10 @@ async def test_outside_the_window_the_approved_template_goes_instead(
     # Twilio's own verdict (63016) on a free-text send is handled the same way.
     await _age_contact(runtime, 1)
     fake.fail(400, 63016, "Failed to send freeform message because you are outside the allowed window.")
-    await drafts.staff_reply(runtime.db, runtime.wakeup, workspace_id=new.workspace.id,
-                             conversation_id=await _conversation(runtime), user_id=None,
-                             text="Your card is on its way.", idempotency_key="staff-1")  # fmt: skip
+    conversation_id = await _conversation(runtime)
+    await runtime.staff.reply(
+        Actor(new.workspace.id, "api"), conversation_id, "Your card is on its way.", idempotency_key="staff-1"
+    )
     await runtime.sender().run_once()
     refused, template = fake.messages[-2:]
     assert refused["Body"] == "Your card is on its way." and not refused["_accepted"]

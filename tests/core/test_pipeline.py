@@ -9,16 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from core import drafts
 from core.assistants import DEFAULT_HOLDING_REPLY
 from core.inbox import turn_outcome
 from core.messages import ChannelKind, InboundMessage, Sender
 from core.models import Conversation, Draft, InboxItem, Message, OutboxItem
 from core.notify import StaffAlert
 from core.pipeline.turn import Source, Turn
+from staff.actor import Actor
 from tests.fakes.openai_server import FakeOpenAI, Step
 from tests.fakes.server import serve
-from tests.support import new_workspace
+from tests.support import latest_pending, new_workspace
 
 
 def answer(reply: str, confidence: float = 0.9, cited: list[str] | None = None, needs_staff: bool = False) -> str:
@@ -61,7 +61,7 @@ async def test_approve_all_waits_for_staff_with_the_llm_draft(runtime: Runtime, 
     inbox_id = await turn(runtime, new.workspace.id, new.assistant.id, "When are you open?")
     outcome = await turn_outcome(runtime.db, inbox_id)
     assert outcome.decision == "needs_approval" and outcome.reply is None
-    pending = await drafts.latest_pending(runtime.db, workspace_id=new.workspace.id)
+    pending = await latest_pending(runtime.db, new.workspace.id)
     assert pending is not None and pending.text == "We are open 9am to 6pm, Tuesday to Saturday."
     assert pending.source == "llm" and pending.model == "m1"
     # The prompt carried the assistant's instructions and the customer's words; the key went as Bearer.
@@ -70,7 +70,7 @@ async def test_approve_all_waits_for_staff_with_the_llm_draft(runtime: Runtime, 
     assert "When are you open?" in request.body["messages"][-1]["content"]
     async with runtime.db.reader() as s:
         assert (await s.execute(select(Conversation.status))).scalar_one() == "waiting"
-    await drafts.approve(runtime.db, runtime.wakeup, workspace_id=new.workspace.id, draft_id=pending.id, user_id=None)
+    await runtime.staff.approve(Actor(new.workspace.id, "api"), pending.id)
     await runtime.sender().run_once()
     async with runtime.db.reader() as s:
         out = (await s.execute(select(Message).where(Message.direction == "out"))).scalar_one()
@@ -120,7 +120,7 @@ async def test_llm_down_sends_holding_reply_and_tells_staff(runtime: Runtime) ->
         outcome = await turn_outcome(runtime.db, await turn(runtime, new.workspace.id, new.assistant.id, "hi"))
     assert outcome.decision == "handoff" and outcome.reply == DEFAULT_HOLDING_REPLY
     assert [a.reason for a in alerts] == ["handoff"]
-    pending = await drafts.latest_pending(runtime.db, workspace_id=new.workspace.id)
+    pending = await latest_pending(runtime.db, new.workspace.id)
     assert pending is not None and "LLM unavailable" in (pending.reason or "")
 
 
@@ -145,9 +145,9 @@ async def test_taken_over_conversation_stays_silent(runtime: Runtime, llm: tuple
     fake, url = llm
     new = await new_workspace(runtime.db, model_settings={"base_url": url})
     await turn(runtime, new.workspace.id, new.assistant.id, "first", i=1)
-    pending = await drafts.latest_pending(runtime.db, workspace_id=new.workspace.id)
+    pending = await latest_pending(runtime.db, new.workspace.id)
     assert pending is not None
-    await drafts.take_over(runtime.db, workspace_id=new.workspace.id, draft_id=pending.id, user_id=None)
+    await runtime.staff.take_over(Actor(new.workspace.id, "api"), pending.id)
     calls = len(fake.requests)
     outcome = await turn_outcome(runtime.db, await turn(runtime, new.workspace.id, new.assistant.id, "second", i=2))
     assert outcome.decision == "silent" and len(fake.requests) == calls

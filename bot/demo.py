@@ -1,4 +1,5 @@
-"""Staff commands from the terminal: `draft list|approve|reject|takeover`, and `demo`."""
+"""`frontdesk demo`: the demo workspace "Bella's Salon", seeded with rules, a context schema and an
+FAQ, and how to try it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import _describe
 from bot.settings import Settings
-from core import drafts
-from core.cli import cli_path, find_workspace, out, with_database, with_db
+from core.cli import cli_path, out, with_database, with_db
 from core.db import Database
-from core.models import Assistant, Draft, Message, Workspace
-from core.wakeup import Wakeup
+from core.models import Assistant, Workspace
 
 DEMO_NAME = "Bella's Salon"
 DEMO_COMPLAINT = "hi I'm furious, my booking for tomorrow 3pm was cancelled, call me on 07700 900123"
@@ -22,123 +21,6 @@ DEMO_INSTRUCTIONS = (
     "You are the friendly front desk of Bella's Salon, a hair and beauty salon. Help "
     "customers with opening hours, services, prices and bookings."
 )
-
-
-@click.group()
-def draft() -> None:
-    """Review drafts waiting for staff: approve (optionally edited), reject, take over."""
-
-
-def _draft_row(d: Draft, question: str | None) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "conversation_id": d.conversation_id,
-        "state": d.state,
-        "decision": d.decision,
-        "text": d.text,
-        "question": question,
-        "created_at": d.created_at,
-    }
-
-
-@draft.command("list")
-@click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
-@click.option("--all", "show_all", is_flag=True, help="Include drafts already handled.")
-@click.option("--json", "as_json", is_flag=True)
-def draft_list(workspace_ref: str, show_all: bool, as_json: bool) -> None:
-    """List drafts waiting for staff, newest first."""
-
-    async def go(_settings: Settings, _db: Database, s: AsyncSession) -> list[dict[str, Any]]:
-        ws = await find_workspace(s, workspace_ref)
-        query = (
-            select(Draft, Message.text)
-            .join(Message, Message.inbox_id == Draft.inbox_id, isouter=True)
-            .where(Draft.workspace_id == ws.id)
-            .order_by(Draft.created_at.desc())
-            .limit(50)
-        )
-        if not show_all:
-            query = query.where(Draft.state == "pending")
-        return [_draft_row(d, q) for d, q in (await s.execute(query)).all()]
-
-    rows = with_db(go)
-    if as_json:
-        out(rows)
-        return
-    for r in rows:
-        click.echo(f"{r['id']}  [{r['state']}/{r['decision']}]  customer: {r['question']!r}")
-        click.echo(f"    draft: {r['text'] or '(empty: write the answer with --text)'}")
-    if not rows:
-        click.echo("no drafts waiting")
-
-
-def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, text: str | None) -> dict[str, Any]:
-    if not draft_id and not latest:
-        raise click.UsageError("give a DRAFT_ID or --latest")
-
-    async def go(_settings: Settings, db: Database) -> dict[str, Any]:
-        # core.drafts runs its own unit of work, so no transaction is held here.
-        async with db.reader() as r:
-            ws = await find_workspace(r, workspace_ref)
-        target = draft_id
-        if target is None:
-            pending = await drafts.latest_pending(db, workspace_id=ws.id)
-            if pending is None:
-                raise click.ClickException("no draft is waiting for staff")
-            target = pending.id
-        try:
-            if action == "approve":
-                # The CLI has no in-process sender: the server's polls pick the reply up.
-                result = await drafts.approve(
-                    db, Wakeup(), workspace_id=ws.id, draft_id=target, user_id=None, text=text
-                )
-            elif action == "reject":
-                result = await drafts.reject(db, workspace_id=ws.id, draft_id=target, user_id=None)
-            else:
-                result = await drafts.take_over(db, workspace_id=ws.id, draft_id=target, user_id=None)
-        except drafts.NotFound as exc:
-            raise click.ClickException(f"no draft {target} in {ws.slug}") from exc
-        except drafts.Conflict as exc:
-            raise click.ClickException(str(exc)) from exc
-        return _draft_row(result, None) | {"final_text": result.final_text}
-
-    return with_database(go)
-
-
-_workspace_opt = click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
-_latest_opt = click.option("--latest", is_flag=True, help="The newest draft waiting for staff.")
-
-
-@draft.command("approve")
-@click.argument("draft_id", required=False)
-@_workspace_opt
-@_latest_opt
-@click.option("--text", help="Send this instead of the draft's text (an edited approval).")
-@click.option("--json", "as_json", is_flag=True)
-def draft_approve(draft_id: str | None, workspace_ref: str, latest: bool, text: str | None, as_json: bool) -> None:
-    """Approve a draft: its text, or --text, goes to the customer."""
-    data = _act("approve", draft_id, latest, workspace_ref, text)
-    out(data) if as_json else click.echo(f"Approved {data['id']}: {data['final_text']!r} is on its way")
-
-
-@draft.command("reject")
-@click.argument("draft_id", required=False)
-@_workspace_opt
-@_latest_opt
-def draft_reject(draft_id: str | None, workspace_ref: str, latest: bool) -> None:
-    """Reject a draft: nothing is sent; the conversation keeps waiting for staff."""
-    data = _act("reject", draft_id, latest, workspace_ref, None)
-    click.echo(f"Rejected {data['id']}")
-
-
-@draft.command("takeover")
-@click.argument("draft_id", required=False)
-@_workspace_opt
-@_latest_opt
-def draft_takeover(draft_id: str | None, workspace_ref: str, latest: bool) -> None:
-    """Take the conversation over: the assistant stays quiet until released in the admin."""
-    data = _act("takeover", draft_id, latest, workspace_ref, None)
-    click.echo(f"Took over conversation {data['conversation_id']}")
 
 
 @click.command()
@@ -245,4 +127,4 @@ async def _install_salon_rules(
     return {"installed": done.installed, "after_hours_rule_id": rule.id, "test_command": test}
 
 
-COMMANDS: list[click.Command] = [draft, demo]
+COMMANDS: list[click.Command] = [demo]

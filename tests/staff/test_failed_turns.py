@@ -62,6 +62,9 @@ async def _scenario(client: httpx.AsyncClient, runtime: Runtime) -> None:
 
     broken[0] = False
     assert (await client.post(f"{API}/inbox/{item['id']}/retry", headers=a.headers)).status_code == 202
+    [entry] = (await client.get(f"{API}/audit", headers=a.headers, params={"action": "inbox.retry"})).json()["items"]
+    assert (entry["object_type"], entry["object_id"], entry["face"]) == ("inbox", str(item["id"]), "api")
+    assert (entry["before"], entry["after"]) == ({"state": "failed"}, {"state": "pending"})
 
     async def answered() -> bool:
         history = (await client.get(f"{API}/chat/{session}/messages")).json()["messages"]

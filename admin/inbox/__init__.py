@@ -1,1 +1,0 @@
-"""/inbox: turns that failed for good, and retrying them."""

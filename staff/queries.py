@@ -1,0 +1,134 @@
+"""What staff read, one workspace at a time: the approval queue, conversations with their messages,
+turns that failed, the audit log (staff.audit). Reads only: changes go through staff.service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Contact, Conversation, Draft, InboxItem, Message
+
+_WITH_CONTACT = select(Conversation, Contact.display_name).outerjoin(Contact, Contact.id == Conversation.contact_id)
+
+
+async def conversations(
+    s: AsyncSession, *, workspace_id: str, limit: int, offset: int, status: str | None, channel: str | None
+) -> tuple[list[tuple[Conversation, str | None]], int]:
+    """Conversations with their contact's name, newest activity first, and how many match."""
+    where = [Conversation.workspace_id == workspace_id]
+    if status is not None:
+        where.append(Conversation.status == status)
+    if channel is not None:
+        where.append(Conversation.channel == channel)
+    total = (await s.execute(select(func.count()).select_from(Conversation).where(*where))).scalar_one()
+    rows = (
+        await s.execute(
+            _WITH_CONTACT.where(*where)
+            .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.created_at.desc(), Conversation.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return [(c, name) for c, name in rows], total
+
+
+async def conversation(
+    s: AsyncSession, *, workspace_id: str, conversation_id: str
+) -> tuple[Conversation, str | None] | None:
+    row = (
+        await s.execute(
+            _WITH_CONTACT.where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def exists(s: AsyncSession, *, workspace_id: str, conversation_id: str) -> bool:
+    return (
+        await s.execute(
+            select(Conversation.id).where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
+        )
+    ).first() is not None
+
+
+async def messages(
+    s: AsyncSession, *, workspace_id: str, conversation_id: str, limit: int, offset: int
+) -> tuple[Sequence[Message], int]:
+    where = (Message.conversation_id == conversation_id, Message.workspace_id == workspace_id)
+    total = (await s.execute(select(func.count()).select_from(Message).where(*where))).scalar_one()
+    rows = (
+        (
+            await s.execute(
+                select(Message).where(*where).order_by(Message.created_at, Message.id).limit(limit).offset(offset)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return rows, total
+
+
+async def drafts(
+    s: AsyncSession, *, workspace_id: str, state: str, conversation_id: str | None, limit: int, offset: int
+) -> tuple[Sequence[Draft], int]:
+    """Drafts in one state, newest first, and how many there are."""
+    where = [Draft.workspace_id == workspace_id, Draft.state == state]
+    if conversation_id is not None:
+        where.append(Draft.conversation_id == conversation_id)
+    total = (await s.execute(select(func.count()).select_from(Draft).where(*where))).scalar_one()
+    rows = (
+        (
+            await s.execute(
+                select(Draft).where(*where).order_by(Draft.created_at.desc(), Draft.id).limit(limit).offset(offset)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return rows, total
+
+
+async def draft(s: AsyncSession, *, workspace_id: str, draft_id: str) -> Draft | None:
+    return (
+        await s.execute(select(Draft).where(Draft.id == draft_id, Draft.workspace_id == workspace_id))
+    ).scalar_one_or_none()
+
+
+async def latest_pending(s: AsyncSession, *, workspace_id: str) -> Draft | None:
+    """The newest draft waiting for staff."""
+    return (
+        await s.execute(
+            select(Draft)
+            .where(Draft.workspace_id == workspace_id, Draft.state == "pending")
+            .order_by(Draft.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def drafts_with_questions(
+    s: AsyncSession, *, workspace_id: str, pending_only: bool, limit: int = 50
+) -> list[tuple[Draft, str | None]]:
+    """Drafts, newest first, each with the customer's message it answers (what `draft list` shows)."""
+    query = (
+        select(Draft, Message.text)
+        .join(Message, Message.inbox_id == Draft.inbox_id, isouter=True)
+        .where(Draft.workspace_id == workspace_id)
+        .order_by(Draft.created_at.desc())
+        .limit(limit)
+    )
+    if pending_only:
+        query = query.where(Draft.state == "pending")
+    return [(d, q) for d, q in (await s.execute(query)).all()]
+
+
+async def inbox_items(
+    s: AsyncSession, *, workspace_id: str, state: str, limit: int, offset: int
+) -> tuple[list[InboxItem], int]:
+    """Inbound turns in one state, newest first (failed ones: what staff may retry)."""
+    where = [InboxItem.workspace_id == workspace_id, InboxItem.state == state]
+    total = (await s.execute(select(func.count()).select_from(InboxItem).where(*where))).scalar_one()
+    rows = await s.execute(select(InboxItem).where(*where).order_by(InboxItem.id.desc()).limit(limit).offset(offset))
+    return list(rows.scalars()), total
