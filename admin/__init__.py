@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 def build_router(runtime: Runtime) -> APIRouter:
     from admin.assistants.routes import build_router as assistants
     from admin.auth.routes import build_router as auth
-    from admin.connections.routes import build_router as connections
     from admin.context.routes import build_router as context
     from admin.conversations.routes import build_router as conversations
     from admin.deps import authenticator
@@ -31,7 +30,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     current_caller = authenticator(runtime)
     router = APIRouter()
     router.include_router(tokens)
-    for build in (auth, workspaces, assistants, connections, conversations, drafts, inbox, rules, context):
+    for build in (auth, workspaces, assistants, conversations, drafts, inbox, rules, context):
         router.include_router(build(runtime, current_caller))
     router.include_router(knowledge_base(runtime, current_caller))
     return router

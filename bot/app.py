@@ -110,6 +110,7 @@ class LastResort:
 
 def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
+    from channels.api import router as channels_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -158,6 +159,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         if router is not None:
             app.include_router(router)
     app.include_router(admin_router(runtime), prefix="/api/v1")
+    app.include_router(channels_router, prefix="/api/v1")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
