@@ -27,3 +27,12 @@ def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> 
     assert result.exit_code == 0
     assert run_json(cli, "channel", "list") == []
     assert bad.exit_code != 0 and "no workspace" in bad.output
+
+
+def test_channel_add_refuses_what_the_api_refuses(cli: CliRunner) -> None:
+    """The CLI stores connections through the API's service: a value shaped like our ciphertext, or a
+    redacted secret with nothing stored to keep, is refused here too."""
+    run_json(cli, "workspace", "create", "Shop")
+    forged = cli.invoke(main, ["channel", "add", "web", "--workspace", "shop", "--set", "note=enc:v1:abc"])
+    assert forged.exit_code != 0 and "not accepted" in forged.output
+    assert run_json(cli, "channel", "list") == []

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.runtime import Runtime
 from core.models import ChannelConnection
 from tests.admin.conftest import API, bearer, register
+from tests.cli_support import run_json
+from tests.fakes.telegram_server import TOKEN, fake_telegram
 
 
 async def test_channel_connections_crud_with_sealed_secrets(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -76,3 +80,17 @@ async def test_channel_connections_crud_with_sealed_secrets(client: httpx.AsyncC
     assert (await client.delete(f"{API}/channels/{conn['id']}", headers=headers)).status_code == 204
     assert (await client.get(f"{API}/channels/{conn['id']}", headers=headers)).status_code == 404
     assert (await client.get(f"{API}/channels", headers=headers)).json() == []
+
+
+async def test_a_bot_connected_from_the_cli_is_taken_for_the_api(cli: CliRunner, client: httpx.AsyncClient) -> None:
+    """Both faces create connections through one service: one bot, one connection, whoever asks."""
+    owner = await register(client)
+    with fake_telegram() as fake:
+        await asyncio.to_thread(run_json, cli, "workspace", "create", "Shop")
+        added = await asyncio.to_thread(
+            run_json, cli, "channel", "add", "telegram", "--workspace", "shop", "--token", TOKEN, "--api-base", fake.url
+        )
+        body = {"kind": "telegram", "config": {"token": TOKEN, "api_base": fake.url}}
+        r = await client.post(f"{API}/channels", headers=bearer(owner["token"]), json=body)
+    assert r.status_code == 409 and "already connected" in r.text
+    assert added["config"]["mode"] == "polling" and added["name"].startswith("@")
