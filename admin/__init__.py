@@ -1,30 +1,26 @@
-"""The admin: the JSON API under /api/v1 (one package per resource) and, later, the web UI.
+"""Accounts: sign-in, API tokens, workspaces and assistants, and who is calling (the `Caller`,
+admin/deps.py). Their JSON API is mounted under /api/v1; other domains' routers are included by
+the app factory (bot/app.py) and take the Caller from admin/deps.py.
 
-Each resource's router is built with the Runtime and the one authentication dependency, so no
-route can reach the database without first resolving who is calling.
+Every route takes a `CurrentCaller`, so none can reach the database without first resolving who
+is calling.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastapi import APIRouter
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
-
-def build_router(runtime: Runtime) -> APIRouter:
-    from admin.assistants.routes import build_router as assistants
-    from admin.auth.routes import build_router as auth
-    from admin.connections.routes import build_router as connections
-    from admin.deps import authenticator
+def build_router() -> APIRouter:
+    """The accounts' routers: sign-in, tokens, workspaces and assistants."""
+    from admin.assistants.routes import router as assistants
+    from admin.auth import service as auth_service
+    from admin.auth.routes import router as auth
     from admin.tokens.routes import router as tokens
-    from admin.workspaces.routes import build_router as workspaces
+    from admin.workspaces.routes import router as workspaces
 
-    current_caller = authenticator(runtime)
+    auth_service.warm_up()  # the first sign-in with an unknown email is not slower than the rest
     router = APIRouter()
-    router.include_router(tokens)
-    for build in (auth, workspaces, assistants, connections):
-        router.include_router(build(runtime, current_caller))
+    for accounts in (auth, tokens, workspaces, assistants):
+        router.include_router(accounts)
     return router

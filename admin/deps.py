@@ -7,7 +7,6 @@ else in a request decides which tenant's data is read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, cast
@@ -88,13 +87,6 @@ async def current_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
-
-# Until every router is module-level: the routers still built with the runtime take this.
-CallerDependency = Callable[..., Awaitable[Caller]]
-
-
-def authenticator(_runtime: object) -> CallerDependency:
-    return current_caller
 
 
 async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) -> Caller:

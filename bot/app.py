@@ -110,6 +110,7 @@ class LastResort:
 
 def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
+    from channels.api import router as channels_router
     from kb.api import router as kb_router
     from rules.api.routes import router as rules_router
     from staff.api import router as staff_router
@@ -161,11 +162,12 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         router = channel.router(runtime.inbox.accept)
         if router is not None:
             app.include_router(router)
-    app.include_router(admin_router(runtime), prefix="/api/v1")
+    app.include_router(admin_router(), prefix="/api/v1")
     app.include_router(kb_router, prefix="/api/v1")
     app.include_router(rules_router, prefix="/api/v1")
     app.include_router(understanding_router, prefix="/api/v1")
     app.include_router(staff_router, prefix="/api/v1")
+    app.include_router(channels_router, prefix="/api/v1")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -1,4 +1,4 @@
-"""The `frontdesk` command: serve, worker, migrate, and the admin commands in bot.commands."""
+"""The `frontdesk` command: serve, worker, migrate, and each domain's commands (COMMAND_MODULES)."""
 
 from __future__ import annotations
 
@@ -154,13 +154,12 @@ def worker() -> None:
 
 # Each domain's `frontdesk …` commands: a module with COMMANDS, a list of click commands.
 COMMAND_MODULES = (
-    "bot.commands",
+    "admin.commands",
+    "channels.commands",
     "staff.commands",
     "bot.demo",
     "rules.commands",
-    "bot.commands_slack",
-    "bot.commands_telegram",
-    "bot.commands_whatsapp",
+    "channels.slack.commands",
     "kb.commands",
     "understanding.commands",
 )

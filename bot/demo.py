@@ -9,7 +9,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import _describe
+from admin.commands import describe_workspace
 from bot.settings import Settings
 from core.cli import cli_path, out, with_database, with_db
 from core.db import Database
@@ -41,7 +41,7 @@ def demo(as_json: bool) -> None:
                 )
             ).scalar_one()
             token = await issue_token(s, workspace_id=ws.id, user_id=None, name="demo token")
-        data = _describe(settings, ws, assistant, token)
+        data = describe_workspace(settings, ws, assistant, token)
         # In dev mode the secret key lives in the data directory; the printed commands must find it.
         cli = ("FRONTDESK_DEV=1 " if settings.dev else "") + cli_path()
         data["approve_command"] = (

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from bot.media import build_storage, build_transcriber, configure_file_parsing, media_limits
 from bot.settings import Settings
-from channels.slack import SlackChannel
-from channels.telegram import TelegramChannel
-from channels.web import WebChannel
-from channels.whatsapp import TwilioChannel
+from channels.slack.channel import SlackChannel
+from channels.telegram.channel import TelegramChannel
+from channels.web.channel import WebChannel
+from channels.whatsapp.channel import TwilioChannel
 from core.assistants import LLMProvider, ModelSettings
 from core.channels import Channel, ChannelRegistry
 from core.crypto import SecretBox

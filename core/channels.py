@@ -1,4 +1,5 @@
-"""The `Channel` contract that adapters implement, and the registry that holds them.
+"""The `Channel` contract that adapters implement, the registry that holds them, and how a channel
+package declares the kinds of connection it serves (`ConnectionKind`).
 
 Core never imports an adapter: the composition root (bot/) registers them. An adapter gets the
 inbox's `accept` callback passed in, so it can be tested without the pipeline.
@@ -129,3 +130,36 @@ class ChannelRegistry:
         for channel in self._channels.values():
             seen.setdefault(id(channel), channel)
         return list(seen.values())
+
+
+@dataclass(frozen=True)
+class NewConnection:
+    """A channel connection about to be stored, as a face (the API, the CLI) describes it.
+
+    `found` is what the channel's remote API said about the credentials (a bot's name), for the
+    face to show; it is not stored."""
+
+    kind: str
+    name: str = ""
+    account: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    assistant_id: str | None = None
+    enabled: bool = True
+    found: dict[str, Any] = field(default_factory=dict)
+
+
+ConnectionCheck = Callable[[NewConnection], Awaitable[NewConnection]]
+
+
+@dataclass(frozen=True)
+class ConnectionKind:
+    """A kind of channel connection, declared by the channel package that serves it.
+
+    `secret_fields` are the config fields stored encrypted and never shown. `check`, if any, asks
+    the channel's remote API whether a new connection's credentials work before it is stored, and
+    fills in what it answers (the account, a default name); it raises ValueError with what to fix.
+    """
+
+    name: str
+    secret_fields: frozenset[str] = frozenset()
+    check: ConnectionCheck | None = None

@@ -1,7 +1,7 @@
 """FastAPI dependencies for what a route needs from the running app.
 
 The app factory (bot/app.py) leaves the Runtime on `app.state.runtime`. A route takes the part it
-needs through `Db`, `WakeupBell` or a dependency of its own domain built with `part`, so route
+needs through `Db`, `WakeupBell`, `Box` or a dependency of its own domain built with `part`, so route
 handlers are plain module-level functions, and no package below bot/ imports the runtime.
 """
 
@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from core.crypto import SecretBox
 from core.db import Database
 from core.wakeup import Wakeup
 
@@ -28,3 +29,4 @@ def part(name: str) -> Callable[[Request], Any]:
 
 Db = Annotated[Database, Depends(part("db"))]
 WakeupBell = Annotated[Wakeup, Depends(part("wakeup"))]
+Box = Annotated[SecretBox, Depends(part("box"))]  # seals and opens stored secrets

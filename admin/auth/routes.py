@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from admin.auth import service
 from admin.auth.schemas import (
@@ -18,122 +16,118 @@ from admin.auth.schemas import (
 from admin.auth.strength import WeakPassword
 from admin.auth.throttle import LoginThrottled
 from admin.common import not_found
-from admin.deps import Caller, CallerDependency, require_user, unauthorized
+from admin.deps import CurrentCaller, require_user, unauthorized
 from admin.workspaces.schemas import WorkspacePublic
 from core.models import User, Workspace
+from core.web import Db
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+# The app factory's admin router (admin/__init__.py) calls service.warm_up() when the app is built.
+router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:
-    db = runtime.db
-    router = APIRouter(prefix="/auth", tags=["auth"])
-    service.warm_up()
-
-    @router.post(
-        "/register",
-        status_code=201,
-        response_model=SessionPublic,
-        summary="Create an account and its first workspace",
-        description="The answer is the same whether or not the email already has an account, so it "
-        "cannot be used to find out who has one. With a taken email and its right password it is a "
-        "session in that account's first workspace (nothing is created); with another password its "
-        "token is refused on first use: log in instead. Counts as a sign-in attempt for the throttle.",
-        responses={429: {"description": "Too many attempts for this email or from this address; see Retry-After"}},
-    )
-    async def register(body: RegisterCreate, request: Request) -> SessionPublic:
-        try:
-            user, workspace, role, token = await service.register(
-                db,
-                email=body.email,
-                password=body.password,
-                name=body.name.strip(),
-                workspace_name=body.workspace_name,
-                address=client_address(request),
-            )
-        except WeakPassword as exc:
-            raise weak(exc, "password") from exc
-        except LoginThrottled as exc:
-            raise throttled(exc) from exc
-        return SessionPublic(
-            token=token,
-            user=UserPublic.model_validate(user),
-            workspace=WorkspacePublic.of(workspace, role),
-            role=role,
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=SessionPublic,
+    summary="Create an account and its first workspace",
+    description="The answer is the same whether or not the email already has an account, so it "
+    "cannot be used to find out who has one. With a taken email and its right password it is a "
+    "session in that account's first workspace (nothing is created); with another password its "
+    "token is refused on first use: log in instead. Counts as a sign-in attempt for the throttle.",
+    responses={429: {"description": "Too many attempts for this email or from this address; see Retry-After"}},
+)
+async def register(body: RegisterCreate, request: Request, db: Db) -> SessionPublic:
+    try:
+        user, workspace, role, token = await service.register(
+            db,
+            email=body.email,
+            password=body.password,
+            name=body.name.strip(),
+            workspace_name=body.workspace_name,
+            address=client_address(request),
         )
-
-    @router.post(
-        "/login",
-        response_model=SessionPublic,
-        summary="Exchange email and password for a session",
-        responses={429: {"description": "Too many attempts for this email or from this address; see Retry-After"}},
+    except WeakPassword as exc:
+        raise weak(exc, "password") from exc
+    except LoginThrottled as exc:
+        raise throttled(exc) from exc
+    return SessionPublic(
+        token=token,
+        user=UserPublic.model_validate(user),
+        workspace=WorkspacePublic.of(workspace, role),
+        role=role,
     )
-    async def login(body: LoginCreate, request: Request) -> SessionPublic:
-        try:
-            user, workspace, role, token = await service.login(
-                db,
-                email=body.email,
-                password=body.password,
-                workspace_ref=body.workspace,
-                address=client_address(request),
-            )
-        except LoginThrottled as exc:
-            raise throttled(exc) from exc
-        except service.BadCredentials as exc:
-            raise unauthorized(str(exc)) from exc
-        except service.NoWorkspace as exc:
-            raise HTTPException(404 if body.workspace else 403, str(exc)) from exc
-        return SessionPublic(
-            token=token, user=UserPublic.model_validate(user), workspace=WorkspacePublic.of(workspace, role), role=role
+
+
+@router.post(
+    "/login",
+    response_model=SessionPublic,
+    summary="Exchange email and password for a session",
+    responses={429: {"description": "Too many attempts for this email or from this address; see Retry-After"}},
+)
+async def login(body: LoginCreate, request: Request, db: Db) -> SessionPublic:
+    try:
+        user, workspace, role, token = await service.login(
+            db,
+            email=body.email,
+            password=body.password,
+            workspace_ref=body.workspace,
+            address=client_address(request),
         )
-
-    @router.post("/logout", status_code=204, summary="Revoke the token this request carries")
-    async def logout(caller: Caller = Depends(current_caller)) -> Response:
-        await service.revoke(db, token_id=caller.token_id)
-        return Response(status_code=204)
-
-    @router.post(
-        "/password",
-        status_code=204,
-        summary="Change your password; every other session of yours is signed out",
-        responses={429: {"description": "Too many wrong passwords; see Retry-After"}},
+    except LoginThrottled as exc:
+        raise throttled(exc) from exc
+    except service.BadCredentials as exc:
+        raise unauthorized(str(exc)) from exc
+    except service.NoWorkspace as exc:
+        raise HTTPException(404 if body.workspace else 403, str(exc)) from exc
+    return SessionPublic(
+        token=token, user=UserPublic.model_validate(user), workspace=WorkspacePublic.of(workspace, role), role=role
     )
-    async def change_password(
-        body: PasswordUpdate, request: Request, caller: Caller = Depends(current_caller)
-    ) -> Response:
-        user_id = require_user(caller)
-        try:
-            await service.change_password(
-                db,
-                user_id=user_id,
-                current_password=body.current_password,
-                new_password=body.new_password,
-                address=client_address(request),
-                keep_token_id=caller.token_id,
-            )
-        except WeakPassword as exc:
-            raise weak(exc, "new_password") from exc
-        except LoginThrottled as exc:
-            raise throttled(exc) from exc
-        except service.BadCredentials as exc:
-            raise field_error("current_password", "wrong password", "wrong_password") from exc
-        return Response(status_code=204)
 
-    @router.get("/profile", response_model=ProfilePublic, summary="Who this token acts as, and where")
-    async def profile(caller: Caller = Depends(current_caller)) -> ProfilePublic:
-        async with db.reader() as s:
-            workspace = await s.get(Workspace, caller.workspace_id)
-            user = await s.get(User, caller.user_id) if caller.user_id else None
-        if workspace is None:
-            raise not_found("workspace")
-        return ProfilePublic(
-            user=UserPublic.model_validate(user) if user else None,
-            workspace=WorkspacePublic.of(workspace, caller.role),
-            role=caller.role,
+
+@router.post("/logout", status_code=204, summary="Revoke the token this request carries")
+async def logout(caller: CurrentCaller, db: Db) -> Response:
+    await service.revoke(db, token_id=caller.token_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    summary="Change your password; every other session of yours is signed out",
+    responses={429: {"description": "Too many wrong passwords; see Retry-After"}},
+)
+async def change_password(body: PasswordUpdate, request: Request, caller: CurrentCaller, db: Db) -> Response:
+    user_id = require_user(caller)
+    try:
+        await service.change_password(
+            db,
+            user_id=user_id,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            address=client_address(request),
+            keep_token_id=caller.token_id,
         )
+    except WeakPassword as exc:
+        raise weak(exc, "new_password") from exc
+    except LoginThrottled as exc:
+        raise throttled(exc) from exc
+    except service.BadCredentials as exc:
+        raise field_error("current_password", "wrong password", "wrong_password") from exc
+    return Response(status_code=204)
 
-    return router
+
+@router.get("/profile", response_model=ProfilePublic, summary="Who this token acts as, and where")
+async def profile(caller: CurrentCaller, db: Db) -> ProfilePublic:
+    async with db.reader() as s:
+        workspace = await s.get(Workspace, caller.workspace_id)
+        user = await s.get(User, caller.user_id) if caller.user_id else None
+    if workspace is None:
+        raise not_found("workspace")
+    return ProfilePublic(
+        user=UserPublic.model_validate(user) if user else None,
+        workspace=WorkspacePublic.of(workspace, caller.role),
+        role=caller.role,
+    )
 
 
 def client_address(request: Request) -> str:

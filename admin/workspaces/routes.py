@@ -2,82 +2,76 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role, conflict, not_found
-from admin.deps import Caller, CallerDependency, require_user
+from admin.deps import Caller, CurrentCaller, require_user
 from admin.workspaces import service
 from admin.workspaces.schemas import WorkspaceCreate, WorkspaceCreated, WorkspacePublic, WorkspaceUpdate
 from core.models import User, Workspace
+from core.web import Db
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+router = APIRouter(prefix="/workspaces", tags=["workspaces"])
 
 
-def build_router(runtime: Runtime, current_caller: CallerDependency) -> APIRouter:
-    db = runtime.db
-    router = APIRouter(prefix="/workspaces", tags=["workspaces"])
+@router.get("", response_model=list[WorkspacePublic], summary="The workspaces you belong to")
+async def list_workspaces(caller: CurrentCaller, db: Db) -> list[WorkspacePublic]:
+    async with db.reader() as s:
+        rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id)
+    return [WorkspacePublic.of(w, role) for w, role in rows]
 
-    @router.get("", response_model=list[WorkspacePublic], summary="The workspaces you belong to")
-    async def list_workspaces(caller: Caller = Depends(current_caller)) -> list[WorkspacePublic]:
-        async with db.reader() as s:
-            rows = await service.visible(s, user_id=caller.user_id, token_workspace_id=caller.workspace_id)
-        return [WorkspacePublic.of(w, role) for w, role in rows]
 
-    @router.post(
-        "",
-        status_code=201,
-        response_model=WorkspaceCreated,
-        summary="Create a workspace you own; returns a session token for it",
-    )
-    async def create(body: WorkspaceCreate, caller: Caller = Depends(current_caller)) -> WorkspaceCreated:
-        user_id = require_user(caller)
-        try:
-            async with db.session() as s:
-                user = await s.get(User, user_id)
-                if user is None:
-                    raise not_found("user")
-                workspace, token = await service.create_owned(
-                    s, owner=user, name=body.name, slug=body.slug, timezone=body.timezone
-                )
-        except (service.SlugTaken, IntegrityError) as exc:
-            raise conflict("that slug is taken") from exc
-        return WorkspaceCreated(workspace=WorkspacePublic.of(workspace, "owner"), token=token)
-
-    @router.get("/{workspace_id}", response_model=WorkspacePublic)
-    async def get(workspace_id: str, caller: Caller = Depends(current_caller)) -> WorkspacePublic:
-        async with db.reader() as s:
-            rows = await service.visible(
-                s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
-            )
-        if not rows:
-            raise not_found("workspace")
-        return WorkspacePublic.of(*rows[0])
-
-    @router.patch("/{workspace_id}", response_model=WorkspacePublic, summary="Rename a workspace (owners)")
-    async def patch(
-        workspace_id: str, body: WorkspaceUpdate, caller: Caller = Depends(current_caller)
-    ) -> WorkspacePublic:
-        try:
-            async with db.session() as s:
-                workspace, role = await _owned(s, caller, workspace_id)
-                workspace = await service.update(s, workspace=workspace, changes=body.changes())
-        except (service.SlugTaken, IntegrityError) as exc:
-            raise conflict("that slug is taken") from exc
-        return WorkspacePublic.of(workspace, role)
-
-    @router.delete("/{workspace_id}", status_code=204, summary="Delete a workspace and everything in it (owners)")
-    async def remove(workspace_id: str, caller: Caller = Depends(current_caller)) -> Response:
+@router.post(
+    "",
+    status_code=201,
+    response_model=WorkspaceCreated,
+    summary="Create a workspace you own; returns a session token for it",
+)
+async def create(body: WorkspaceCreate, caller: CurrentCaller, db: Db) -> WorkspaceCreated:
+    user_id = require_user(caller)
+    try:
         async with db.session() as s:
-            await _owned(s, caller, workspace_id)
-            await service.remove(s, workspace_id=workspace_id)
-        return Response(status_code=204)
+            user = await s.get(User, user_id)
+            if user is None:
+                raise not_found("user")
+            workspace, token = await service.create_owned(
+                s, owner=user, name=body.name, slug=body.slug, timezone=body.timezone
+            )
+    except (service.SlugTaken, IntegrityError) as exc:
+        raise conflict("that slug is taken") from exc
+    return WorkspaceCreated(workspace=WorkspacePublic.of(workspace, "owner"), token=token)
 
-    return router
+
+@router.get("/{workspace_id}", response_model=WorkspacePublic)
+async def get(workspace_id: str, caller: CurrentCaller, db: Db) -> WorkspacePublic:
+    async with db.reader() as s:
+        rows = await service.visible(
+            s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
+        )
+    if not rows:
+        raise not_found("workspace")
+    return WorkspacePublic.of(*rows[0])
+
+
+@router.patch("/{workspace_id}", response_model=WorkspacePublic, summary="Rename a workspace (owners)")
+async def patch(workspace_id: str, body: WorkspaceUpdate, caller: CurrentCaller, db: Db) -> WorkspacePublic:
+    try:
+        async with db.session() as s:
+            workspace, role = await _owned(s, caller, workspace_id)
+            workspace = await service.update(s, workspace=workspace, changes=body.changes())
+    except (service.SlugTaken, IntegrityError) as exc:
+        raise conflict("that slug is taken") from exc
+    return WorkspacePublic.of(workspace, role)
+
+
+@router.delete("/{workspace_id}", status_code=204, summary="Delete a workspace and everything in it (owners)")
+async def remove(workspace_id: str, caller: CurrentCaller, db: Db) -> Response:
+    async with db.session() as s:
+        await _owned(s, caller, workspace_id)
+        await service.remove(s, workspace_id=workspace_id)
+    return Response(status_code=204)
 
 
 async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, Role]:

@@ -1,7 +1,12 @@
 """Slack: the staff console (approval cards in a staff channel) and a customer channel (designated
 channels and DMs). Built on slack-bolt's AsyncApp, one per connection; only this package imports
-slack_bolt and slack_sdk."""
+slack_bolt and slack_sdk, and only in its modules (the adapter is
+`channels.slack.channel.SlackChannel`): importing the package for its connection kind loads no SDK.
+"""
 
-from channels.slack.channel import SlackChannel
+from core.channels import ConnectionKind
+from core.messages import ChannelKind
 
-__all__ = ["SlackChannel"]
+# No check: the API stores a Slack connection as given. `frontdesk channel add slack` checks the bot
+# token with auth.test itself and fills in the team and bot ids the console needs.
+KINDS = (ConnectionKind(ChannelKind.slack, secret_fields=frozenset({"bot_token", "signing_secret", "app_token"})),)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 
 from channels.telegram.bots import ALLOWED_UPDATES, standalone_bot
+from core.channels import NewConnection
 
 
 class ConnectError(Exception):
@@ -36,6 +37,27 @@ async def verify_token(token: str, api_base: str | None) -> BotInfo:
     finally:
         await bot.session.close()
     return BotInfo(id=str(me.id), username=me.username or "", name=me.full_name)
+
+
+async def checked(new: NewConnection) -> NewConnection:
+    """A new connection's token checked with getMe, with what Telegram says filled in: the bot's id
+    is the account, its @username the default name. Without a webhook secret the bot polls.
+    Raises ValueError with what to fix."""
+    token, api_base = new.config.get("token"), new.config.get("api_base")
+    if not isinstance(token, str) or not token:
+        raise ValueError("a Telegram connection needs config.token, the bot token from @BotFather")
+    try:
+        info = await verify_token(token, api_base if isinstance(api_base, str) and api_base else None)
+    except ConnectError as exc:
+        raise ValueError(str(exc)) from None
+    mode = "webhook" if new.config.get("webhook_secret") else "polling"
+    return replace(
+        new,
+        account=info.id,
+        name=new.name or f"@{info.username}",
+        config={"mode": mode, **new.config, "username": info.username},
+        found={"bot": {"id": info.id, "username": info.username, "name": info.name}},
+    )
 
 
 def new_webhook_secret() -> str:

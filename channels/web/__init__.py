@@ -1,5 +1,9 @@
-"""Web chat: the customer-facing chat API (seed 2's `/api/v1/chat`) and a small chat page."""
+"""Web chat: the customer-facing chat API (seed 2's `/api/v1/chat`) and a small chat page.
 
-from channels.web.channel import WebChannel
+The adapter is `channels.web.channel.WebChannel`; this package's own import stays light.
+"""
 
-__all__ = ["WebChannel"]
+from core.channels import ConnectionKind
+from core.messages import ChannelKind
+
+KINDS = (ConnectionKind(ChannelKind.web),)

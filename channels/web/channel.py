@@ -17,7 +17,7 @@ from core.wakeup import Wakeup
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-    from bot.settings import Settings
+    from channels.web.upload import ChatSettings
 
 
 class WebChannel(Channel):
@@ -25,7 +25,7 @@ class WebChannel(Channel):
     max_text: ClassVar[int] = 8000
     supports_buttons: ClassVar[bool] = True
 
-    def __init__(self, db: Database, wakeup: Wakeup, settings: Settings, *, storage: Storage | None = None) -> None:
+    def __init__(self, db: Database, wakeup: Wakeup, settings: ChatSettings, *, storage: Storage | None = None) -> None:
         self.db = db
         self.wakeup = wakeup
         self.settings = settings

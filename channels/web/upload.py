@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,9 +20,6 @@ from starlette.datastructures import UploadFile
 from channels.web.schemas import ChatCreate
 from core.media.storage import Storage
 from core.messages import Attachment, AttachmentKind
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 UPLOAD_HEADER = "X-Frontdesk-Chat"
 
@@ -128,6 +125,25 @@ CHAT_REQUEST_BODY = {
 }
 
 
-def max_upload_bytes(settings: Settings) -> int:
+class ChatSettings(Protocol):
+    """What web chat reads of the app's settings (the composition root passes bot.settings.Settings)."""
+
+    @property
+    def chat_rate_per_minute(self) -> int: ...
+    @property
+    def chat_wait_seconds(self) -> float: ...
+    @property
+    def max_body_bytes(self) -> int: ...
+    @property
+    def max_message_chars(self) -> int: ...
+    @property
+    def media_max_audio_bytes(self) -> int: ...
+    @property
+    def media_max_image_bytes(self) -> int: ...
+    @property
+    def media_max_document_bytes(self) -> int: ...
+
+
+def max_upload_bytes(settings: ChatSettings) -> int:
     """The largest file the chat takes: the biggest of the media stage's per-kind caps."""
     return max(settings.media_max_audio_bytes, settings.media_max_image_bytes, settings.media_max_document_bytes)

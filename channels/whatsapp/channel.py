@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from twilio.base.exceptions import TwilioRestException
 
+from channels.whatsapp import KINDS
 from channels.whatsapp.client import ClientPool
 from channels.whatsapp.normalize import TwilioIdentity
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route, SendError
@@ -72,7 +73,7 @@ class TwilioChannel(Channel):
         self._connections = ConnectionCache(
             db,
             box,
-            kinds=frozenset({"whatsapp", "sms"}),
+            kinds=frozenset(str(kind.name) for kind in KINDS),
             build=lambda row, config: Connection(row.id, row.workspace_id, config, row.enabled),
         )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
 
 from channels.whatsapp.client import make_client
+from core.channels import NewConnection
 
 NUMBER = re.compile(r"^(whatsapp:)?\+[1-9]\d{6,14}$")
 
@@ -41,3 +43,19 @@ async def verify_account(config: dict[str, Any]) -> str:
     finally:
         await http.close()
     return str(account.friendly_name or "")
+
+
+async def checked(new: NewConnection) -> NewConnection:
+    """A new connection's numbers and credentials checked with Twilio; its sender is the default
+    account and name. Raises ValueError with what to fix."""
+    missing = [k for k in ("account_sid", "auth_token", "from") if not new.config.get(k)]
+    if missing:
+        raise ValueError(f"a Twilio connection needs config {', '.join(missing)}")
+    try:
+        sender = check_number(str(new.config["from"]))
+        if new.config.get("sms_from"):
+            check_number(str(new.config["sms_from"]), whatsapp=False)
+        await verify_account(dict(new.config))
+    except ConnectError as exc:
+        raise ValueError(str(exc)) from None
+    return replace(new, account=new.account or sender, name=new.name or sender)

@@ -13,6 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from admin.auth import service as auth_service
+from tests.cli_support import cli  # noqa: F401  (the fixture, for the `frontdesk workspace` tests)
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from admin.connections import service as connections
-from admin.connections.schemas import ConnectionCreate
 from bot.runtime import Runtime
+from channels import connections
 from channels.slack.connection import load
 from channels.slack.staff import link
+from core.channels import NewConnection
 from core.models import ChannelConnection, Draft, InboxItem, Membership, Message, User
 from core.pipeline.turn import Turn
 from core.workspaces import issue_token
@@ -111,16 +111,16 @@ async def _connections(client: httpx.AsyncClient, runtime: Runtime, kit: Kit) ->
     web = {"kind": "web", "name": f"{kit.name} site chat"}
     ids = [_ok(await client.post(f"{API}/channels", headers=kit.headers, json=body))["id"] for body in (slack, web)]
     checked = [
-        ConnectionCreate(kind="telegram", account=str(int(tag, 16)), config={"token": "1:AA", "webhook_secret": "s"}),
-        ConnectionCreate(
+        NewConnection(kind="telegram", account=str(int(tag, 16)), config={"token": "1:AA", "webhook_secret": "s"}),
+        NewConnection(
             kind="whatsapp",
             account=f"whatsapp:+1555{int(tag, 16) % 10**7:07d}",
             config={"account_sid": f"AC{tag}", "auth_token": "tw-s3cret", "from": "whatsapp:+15550001111"},
         ),
     ]
     async with runtime.db.session() as s:
-        for data in checked:
-            ids.append((await connections.create(s, runtime.box, workspace_id=kit.workspace_id, data=data)).id)
+        for new in checked:
+            ids.append((await connections.create(s, runtime.box, workspace_id=kit.workspace_id, new=new)).id)
     kit.add("connection", *ids)
 
 

@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from click.testing import CliRunner
 
 from bot.cli import main
-
-
-def run_json(cli: CliRunner, *args: str) -> Any:
-    result = cli.invoke(main, [*args, "--json"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def test_workspace_create_and_list(cli: CliRunner) -> None:
-    created = run_json(cli, "workspace", "create", "Downtown Dental", "--policy", "autopilot")
-    assert isinstance(created, dict)
-    assert created["workspace"]["slug"] == "downtown-dental"
-    assert created["assistant"]["approval_policy"] == "autopilot"
-    assert created["token"].startswith("fd_") and created["chat_url"].endswith("/chat/downtown-dental")
-    listed = run_json(cli, "workspace", "list")
-    assert [w["slug"] for w in listed] == ["downtown-dental"]
-
-
-def test_channel_add_list_remove_keeps_secrets_out_of_output(cli: CliRunner) -> None:
-    from tests.fakes.slack_server import BOT_TOKEN, fake_slack
-
-    run_json(cli, "workspace", "create", "Shop")
-    with fake_slack() as fake:
-        slack = ["--bot-token", BOT_TOKEN, "--signing-secret", "ABCDEFGHIJ-secret", "--staff-channel", "C1",
-                 "--api-base", fake.api_base]  # fmt: skip
-        added = run_json(cli, "channel", "add", "slack", "--workspace", "shop", *slack)
-        bad = cli.invoke(main, ["channel", "add", "slack", "--workspace", "nope", *slack])
-    assert isinstance(added, dict) and added["config"]["bot_token"] == "********"
-    listed = run_json(cli, "channel", "list", "--workspace", "shop")
-    assert [c["id"] for c in listed] == [added["id"]]
-    assert "ABCDEFGHIJ" not in json.dumps(listed)
-    result = cli.invoke(main, ["channel", "remove", added["id"]])
-    assert result.exit_code == 0
-    assert run_json(cli, "channel", "list") == []
-    assert bad.exit_code != 0 and "no workspace" in bad.output
+from tests.cli_support import run_json
 
 
 def test_demo_prints_urls_token_and_a_working_approve_command(cli: CliRunner) -> None:

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.commands import CHANNEL_SECRETS
 from bot.runtime import Runtime
+from channels.kinds import secret_fields
 from core.models import ChannelConnection, Membership, User
 from tests.fakes.slack_server import BOT_ID, BOT_TOKEN, BOT_USER_ID, STAFF_CHANNEL, TEAM_ID, FakeSlack
 
@@ -45,7 +45,7 @@ async def connect(runtime: Runtime, workspace_id: str, fake: FakeSlack, **extra:
             kind="slack",
             name="Bella's Slack",
             account=TEAM_ID,
-            config=runtime.box.seal(config, CHANNEL_SECRETS["slack"]),
+            config=runtime.box.seal(config, secret_fields("slack")),
         )
         s.add(row)
         await s.flush()

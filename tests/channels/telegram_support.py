@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.commands import CHANNEL_SECRETS
 from bot.runtime import Runtime
+from channels.kinds import secret_fields
 from core.models import ChannelConnection
 from tests.fakes.telegram_server import BOT_ID, TOKEN, USERNAME, FakeTelegram
 
@@ -51,7 +51,7 @@ async def connect(
             kind="telegram",
             name=f"@{USERNAME}",
             account=str(BOT_ID),
-            config=runtime.box.seal(config, CHANNEL_SECRETS["telegram"]),
+            config=runtime.box.seal(config, secret_fields("telegram")),
         )
         s.add(row)
         await s.flush()

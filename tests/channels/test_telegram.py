@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from bot.runtime import Runtime
 from bot.settings import Settings
-from channels.telegram import TelegramChannel
+from channels.telegram.channel import TelegramChannel
 from channels.telegram.connection import load_connection
 from channels.telegram.normalize import normalize
 from core.assistants import DEFAULT_HOLDING_REPLY

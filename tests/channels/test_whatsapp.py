@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select, update
 from twilio.request_validator import RequestValidator
 
-from bot.commands import CHANNEL_SECRETS
 from bot.runtime import Runtime
+from channels.kinds import secret_fields
 from core.assistants import DEFAULT_HOLDING_REPLY
 from core.channels import MediaError
 from core.messages import Attachment, AttachmentKind, MessageKind, utcnow
@@ -73,7 +73,7 @@ async def connect(runtime: Runtime, workspace_id: str, fake: FakeTwilio, **extra
             kind="whatsapp",
             name="Bella WhatsApp",
             account=WHATSAPP_FROM,
-            config=runtime.box.seal(config, CHANNEL_SECRETS["whatsapp"]),
+            config=runtime.box.seal(config, secret_fields("whatsapp")),
         )
         s.add(row)
         await s.flush()

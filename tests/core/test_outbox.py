@@ -7,7 +7,7 @@ from collections import deque
 from sqlalchemy import select
 
 from bot.runtime import Runtime
-from channels.web import WebChannel
+from channels.web.channel import WebChannel
 from core.channels import DeliveryReceipt, Route, SendError
 from core.messages import OutboundMessage
 from core.models import Contact, Conversation, DeliveryEvent, Message, OutboxItem

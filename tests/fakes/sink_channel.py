@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from channels.web import WebChannel
+from channels.web.channel import WebChannel
 from core.channels import DeliveryReceipt, Route
 from core.messages import OutboundMessage
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
-from bot.commands import CHANNEL_SECRETS
 from bot.runtime import Runtime
+from channels.kinds import secret_fields
 from core.models import ChannelConnection, Draft, Message
 from tests.core.test_pipeline import answer
 from tests.fakes.openai_server import FakeOpenAI, Step
@@ -49,7 +49,7 @@ async def connect(runtime: Runtime, workspace_id: str, twilio: FakeTwilio) -> Ch
             kind="whatsapp",
             name="Bella WhatsApp",
             account=WHATSAPP_FROM,
-            config=runtime.box.seal(config, CHANNEL_SECRETS["whatsapp"]),
+            config=runtime.box.seal(config, secret_fields("whatsapp")),
         )
         s.add(row)
         await s.flush()

@@ -13,7 +13,7 @@ from bot.cli import main
 from core.crypto import SecretBox
 from core.db import Database
 from core.models import ChannelConnection
-from tests.bot.test_cli import run_json
+from tests.cli_support import SECRET_KEY, run_json
 from tests.fakes.telegram_server import BOT_ID, TOKEN, USERNAME, FakeTelegram, fake_telegram
 
 
@@ -30,7 +30,7 @@ def stored_config(db_url: str, connection_id: str) -> dict[str, object]:
             async with db.reader() as s:
                 row = await s.get(ChannelConnection, connection_id)
                 assert row is not None
-                return SecretBox("cli-test-secret-key-0123456789").open(row.config)
+                return SecretBox(SECRET_KEY).open(row.config)
         finally:
             await db.dispose()
 

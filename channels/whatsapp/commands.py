@@ -1,4 +1,5 @@
-"""`frontdesk channel add whatsapp`: a Twilio account's WhatsApp sender and, optionally, its SMS number."""
+"""`frontdesk channel add whatsapp`: a Twilio account's WhatsApp sender and, optionally, its SMS number
+(gathered into the `channel` group by channels/commands.py). twilio loads inside the command."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ from typing import Any
 
 import click
 
-from bot.commands import _connection, add_connection, channel_add
-from bot.settings import Settings
-from core.cli import out, with_database
-from core.db import Database
+from channels.cli import add_connection
+from core.channels import NewConnection
+from core.cli import out
 
 
-@channel_add.command("whatsapp")
+@click.command("whatsapp")
 @click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
 @click.option("--account-sid", required=True, help="The Twilio account SID (AC…).")
 @click.option("--auth-token", required=True, envvar="TWILIO_AUTH_TOKEN", help="The account's auth token.")
@@ -45,7 +45,7 @@ def whatsapp_add(
     """Connect a Twilio account: checks the SID and token with Twilio, stores the token encrypted.
 
     Then point the number's "A message comes in" webhook at PUBLIC_URL/webhooks/twilio/<connection>."""
-    from channels.whatsapp.connect import ConnectError, check_number, verify_account
+    from channels.whatsapp.connect import ConnectError, check_number
 
     try:
         sender = check_number(sender)
@@ -61,23 +61,14 @@ def whatsapp_add(
              "template_content_sid": template_sid, "template_variables": template_variables}  # fmt: skip
     config.update({k: v for k, v in extra.items() if v})
     kind = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-
-    async def go(settings: Settings, db: Database) -> dict[str, Any]:
-        try:
-            await verify_account(config)
-        except ConnectError as exc:
-            raise click.ClickException(str(exc)) from None
-        async with db.session() as s:
-            row = await add_connection(
-                s, settings, workspace_ref=workspace_ref, kind=kind, name=name or sender, account=sender, config=config
-            )
-            data = _connection(row)
-        data["webhook_url"] = f"{settings.public_url.rstrip('/')}/webhooks/twilio/{data['id']}"
-        return data
-
-    data = with_database(go)
+    new = NewConnection(kind=kind, name=name or sender, account=sender, config=config)
+    added = add_connection(new, workspace_ref=workspace_ref)
+    data = {**added.connection, "webhook_url": f"{added.public_url}/webhooks/twilio/{added.connection['id']}"}
     if as_json:
         out(data)
         return
     click.echo(f"Connected {sender} (connection {data['id']}).")
     click.echo(f'In the Twilio console, set "A message comes in" (HTTP POST) to: {data["webhook_url"]}')
+
+
+ADD: list[click.Command] = [whatsapp_add]

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.bot.test_cli import run_json
-from tests.bot.test_cli_telegram import stored_config
+from tests.channels.test_commands_telegram import stored_config
+from tests.cli_support import run_json
 from tests.fakes.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SMS_FROM, WHATSAPP_FROM, FakeTwilio, fake_twilio
 
 

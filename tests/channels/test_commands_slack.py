@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.bot.test_cli import run_json
-from tests.bot.test_cli_telegram import stored_config
+from tests.channels.test_commands_telegram import stored_config
+from tests.cli_support import run_json
 from tests.fakes.slack_server import BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack, fake_slack
 
 SECRET = "slack-signing-secret-for-the-cli-test"

@@ -1,22 +1,23 @@
-"""`frontdesk channel add slack` and `frontdesk slack staff add|list`."""
+"""`frontdesk channel add slack` (gathered into the `channel` group by channels/commands.py), and
+`frontdesk slack staff add` and `frontdesk slack manifest`. slack_sdk loads inside the commands."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import _connection, add_connection, channel_add
-from bot.settings import Settings
-from core.cli import out, settings, with_database, with_db
-from core.crypto import SecretBox
-from core.db import Database
-from core.models import ChannelConnection, Membership, User
+from channels.cli import add_connection
+from core.channels import NewConnection
+from core.cli import out, settings, with_db
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.db import Database
 
 
-@channel_add.command("slack")
+@click.command("slack")
 @click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
 @click.option("--bot-token", required=True, envvar="SLACK_BOT_TOKEN", help="The app's bot token (xoxb-…).")
 @click.option(
@@ -45,32 +46,18 @@ def slack_add(
 ) -> None:
     """Connect a Slack app: checks the bot token with auth.test, stores the tokens encrypted, and
     prints the Request URL to paste into the app's settings (Events, Interactivity, /frontdesk)."""
-    from channels.slack.connect import ConnectError, verify_token
+    from channels.slack.connect import checked
 
     if staff_channel is None and not customer_channels:
         raise click.UsageError("give --staff-channel (approval cards) and/or --customer-channel")
-
-    async def go(settings: Settings, db: Database) -> dict[str, Any]:
-        try:
-            info = await verify_token(bot_token, api_base)
-        except ConnectError as exc:
-            raise click.ClickException(str(exc)) from None
-        config: dict[str, Any] = {"bot_token": bot_token, "signing_secret": signing_secret, "team": info.team,
-                                  "bot_user_id": info.bot_user_id, "bot_id": info.bot_id}  # fmt: skip
-        extra = {"staff_channel": staff_channel, "customer_channels": list(customer_channels) or None,
-                 "reply_marker": reply_marker, "app_token": app_token, "api_base": api_base}  # fmt: skip
-        config.update({k: v for k, v in extra.items() if v})
-        async with db.session() as s:
-            row = await add_connection(
-                s, settings, workspace_ref=workspace_ref, kind="slack", name=name or info.team or "Slack",
-                account=info.team_id, config=config,
-            )  # fmt: skip
-            data = _connection(row)
-        data["request_url"] = f"{settings.public_url.rstrip('/')}/webhooks/slack/{data['id']}"
-        data["team"] = {"id": info.team_id, "name": info.team}
-        return data
-
-    data = with_database(go)
+    config: dict[str, Any] = {"bot_token": bot_token, "signing_secret": signing_secret}
+    extra = {"staff_channel": staff_channel, "customer_channels": list(customer_channels) or None,
+             "reply_marker": reply_marker, "app_token": app_token, "api_base": api_base}  # fmt: skip
+    config.update({k: v for k, v in extra.items() if v})
+    new = NewConnection(kind="slack", name=name, config=config)
+    added = add_connection(new, workspace_ref=workspace_ref, check=checked)
+    request_url = f"{added.public_url}/webhooks/slack/{added.connection['id']}"
+    data = {**added.connection, "request_url": request_url, "team": added.checked.found["team"]}
     if as_json:
         out(data)
         return
@@ -98,11 +85,16 @@ def slack_staff() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def slack_staff_add(connection_id: str, slack_user: str, email: str, name: str, as_json: bool) -> None:
     """Let a Slack user act as a staff member of the connection's workspace."""
+    from sqlalchemy import func, select
+
+    from channels import connections
     from channels.slack.connection import load
     from channels.slack.staff import link
+    from core.crypto import SecretBox
+    from core.models import Membership, User
 
-    async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
-        row = await s.get(ChannelConnection, connection_id)
+    async def go(settings: Any, _db: Database, s: AsyncSession) -> dict[str, Any]:
+        row = await connections.get(s, workspace_id=None, connection_id=connection_id)
         if row is None or row.kind != "slack":
             raise click.ClickException(f"no Slack connection {connection_id} (see `frontdesk channel list`)")
         user = (await s.execute(select(User).where(func.lower(User.email) == email.lower()))).scalar_one_or_none()
@@ -143,4 +135,5 @@ def slack_manifest(connection_id: str | None) -> None:
     click.echo(text, nl=False)
 
 
+ADD: list[click.Command] = [slack_add]
 COMMANDS: list[click.Command] = [slack]

@@ -1,21 +1,23 @@
-"""`frontdesk channel add telegram` and `frontdesk channel webhook telegram`."""
+"""`frontdesk channel add telegram` and `frontdesk channel webhook telegram` (gathered into the
+`channel` group by channels/commands.py). aiogram loads inside the commands."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import CHANNEL_SECRETS, _connection, add_connection, channel_add, channel_webhook
-from bot.settings import Settings
-from core.cli import out, with_database, with_db
-from core.crypto import SecretBox
-from core.db import Database
-from core.models import ChannelConnection
+from channels.cli import add_connection
+from core.channels import NewConnection
+from core.cli import out, with_db
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.db import Database
 
 
-@channel_add.command("telegram")
+@click.command("telegram")
 @click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
 @click.option("--token", required=True, envvar="TELEGRAM_BOT_TOKEN", help="The bot token from @BotFather.")
 @click.option(
@@ -33,32 +35,13 @@ def telegram_add(
 
     Without --webhook-secret the bot is in polling mode: `frontdesk serve` fetches its messages, no
     public URL needed. For webhook mode run `frontdesk channel webhook telegram` afterwards."""
-    from channels.telegram.connect import ConnectError, verify_token
-
-    async def go(settings: Settings, db: Database) -> dict[str, Any]:
-        try:
-            info = await verify_token(token, api_base)
-        except ConnectError as exc:
-            raise click.ClickException(str(exc)) from None
-        config: dict[str, Any] = {"token": token, "username": info.username, "mode": "polling"}
-        if api_base:
-            config["api_base"] = api_base.rstrip("/")
-        if webhook_secret:
-            config["webhook_secret"] = webhook_secret
-            config["mode"] = "webhook"
-        async with db.session() as s:
-            row = await add_connection(
-                s,
-                settings,
-                workspace_ref=workspace_ref,
-                kind="telegram",
-                name=name or f"@{info.username}",
-                account=info.id,
-                config=config,
-            )
-            return {**_connection(row), "bot": {"id": info.id, "username": info.username, "name": info.name}}
-
-    data = with_database(go)
+    config: dict[str, Any] = {"token": token}
+    if api_base:
+        config["api_base"] = api_base.rstrip("/")
+    if webhook_secret:
+        config["webhook_secret"] = webhook_secret
+    added = add_connection(NewConnection(kind="telegram", name=name, config=config), workspace_ref=workspace_ref)
+    data = {**added.connection, "bot": added.checked.found["bot"]}
     if as_json:
         out(data)
         return
@@ -69,7 +52,7 @@ def telegram_add(
         click.echo(f"Next: frontdesk channel webhook telegram --connection {data['id']} --url https://YOUR.PUBLIC.HOST")
 
 
-@channel_webhook.command("telegram")
+@click.command("telegram")
 @click.option("--connection", "connection_id", required=True, help="The Telegram connection id.")
 @click.option("--url", "public_url", default=None, help="This server's public https base URL.")
 @click.option("--delete", "delete", is_flag=True, help="Remove the webhook and go back to polling mode.")
@@ -80,14 +63,16 @@ def telegram_webhook(
 ) -> None:
     """setWebhook to PUBLIC_URL/webhooks/telegram/<connection>, with a secret token (made if the
     connection has none), or deleteWebhook with --delete."""
+    from channels import connections
     from channels.telegram.connect import ConnectError, delete_webhook, new_webhook_secret, set_webhook
+    from core.crypto import SecretBox
 
     if not delete and not public_url:
         raise click.UsageError("give --url https://your.public.host, or --delete")
 
-    async def go(settings: Settings, _db: Database, s: AsyncSession) -> dict[str, Any]:
+    async def go(settings: Any, _db: Database, s: AsyncSession) -> dict[str, Any]:
         box = SecretBox(settings.key)
-        row = await s.get(ChannelConnection, connection_id)
+        row = await connections.get(s, workspace_id=None, connection_id=connection_id)
         if row is None or row.kind != "telegram":
             raise click.ClickException(f"no Telegram connection {connection_id} (see `frontdesk channel list`)")
         config = box.open(row.config)
@@ -106,7 +91,7 @@ def telegram_webhook(
                 config["mode"] = "webhook"
         except ConnectError as exc:
             raise click.ClickException(str(exc)) from None
-        row.config = box.seal(config, CHANNEL_SECRETS["telegram"])
+        await connections.update(s, box, connection=row, changes={"config": config})
         return {"connection": row.id, "mode": config["mode"], "url": url}
 
     data = with_db(go)
@@ -118,3 +103,7 @@ def telegram_webhook(
             click.echo("Note: Telegram only delivers webhooks to https URLs (ports 443, 80, 88, 8443).")
     else:
         click.echo("Webhook removed: `frontdesk serve` polls this bot again.")
+
+
+ADD: list[click.Command] = [telegram_add]
+WEBHOOK: list[click.Command] = [telegram_webhook]

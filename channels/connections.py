@@ -1,0 +1,139 @@
+"""Channel connections: the one place they are checked, created, changed and removed; the API
+(channels/api.py) and the `frontdesk channel` commands both call it.
+
+Every function takes the workspace it acts in. The API passes the caller's; the CLI, run by the
+server's operator, passes the workspace it was given or None for every workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admin.common import seal_config
+from channels.kinds import KINDS, secret_fields
+from core.channels import NewConnection
+from core.crypto import SecretBox, redact
+from core.models import Assistant, ChannelConnection
+
+
+class BadAssistant(LookupError):
+    pass
+
+
+class AccountTaken(ValueError):
+    pass
+
+
+async def list_all(s: AsyncSession, *, workspace_id: str | None) -> Sequence[ChannelConnection]:
+    query = select(ChannelConnection).order_by(ChannelConnection.created_at, ChannelConnection.id)
+    if workspace_id is not None:
+        query = query.where(ChannelConnection.workspace_id == workspace_id)
+    return (await s.execute(query)).scalars().all()
+
+
+async def get(s: AsyncSession, *, workspace_id: str | None, connection_id: str) -> ChannelConnection | None:
+    query = select(ChannelConnection).where(ChannelConnection.id == connection_id)
+    if workspace_id is not None:
+        query = query.where(ChannelConnection.workspace_id == workspace_id)
+    return (await s.execute(query)).scalar_one_or_none()
+
+
+async def checked(new: NewConnection) -> NewConnection:
+    """Ask the channel whether the new connection's credentials work, and fill in what it says (a
+    Telegram bot's id and username). Call it before opening the transaction: it may call out.
+    Raises ValueError with what to fix."""
+    kind = KINDS.get(new.kind)
+    if kind is None:
+        raise ValueError(f"there is no channel kind {new.kind!r}")
+    return await kind.check(new) if kind.check is not None else new
+
+
+async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str, new: NewConnection) -> ChannelConnection:
+    """Store a new connection, its secrets sealed; it answers with the given assistant or else the
+    workspace's first. Raises BadAssistant, AccountTaken, or ValueError for an unstorable config."""
+    if new.kind not in KINDS:
+        raise ValueError(f"there is no channel kind {new.kind!r}")
+    await _check_assistant(s, workspace_id, new.assistant_id)
+    await _check_account(s, new.kind, new.account, None)
+    row = ChannelConnection(
+        workspace_id=workspace_id,
+        kind=new.kind,
+        name=new.name or new.kind,
+        account=new.account,
+        assistant_id=new.assistant_id or await _first_assistant(s, workspace_id),
+        enabled=new.enabled,
+        config=seal_config(box, new.config, old=None, secret_fields=secret_fields(new.kind)),
+    )
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def update(
+    s: AsyncSession, box: SecretBox, *, connection: ChannelConnection, changes: dict[str, Any]
+) -> ChannelConnection:
+    """Change a connection's fields; a new config replaces the old one, a redacted secret in it
+    keeps the stored one. Raises BadAssistant, AccountTaken, or ValueError."""
+    if "assistant_id" in changes:
+        await _check_assistant(s, connection.workspace_id, changes["assistant_id"])
+    if changes.get("account"):
+        await _check_account(s, connection.kind, changes["account"], connection.id)
+    if "config" in changes:
+        changes["config"] = seal_config(
+            box, changes["config"], old=connection.config, secret_fields=secret_fields(connection.kind)
+        )
+    for field, value in changes.items():
+        setattr(connection, field, value)
+    await s.flush()
+    return connection
+
+
+async def remove(s: AsyncSession, *, connection: ChannelConnection) -> None:
+    await s.delete(connection)
+    await s.flush()
+
+
+def shown_config(connection: ChannelConnection) -> dict[str, Any]:
+    """The connection's config as faces show it: every secret redacted."""
+    return redact(connection.config or {}, secret_fields(connection.kind))
+
+
+async def _first_assistant(s: AsyncSession, workspace_id: str) -> str | None:
+    query = (
+        select(Assistant.id)
+        .where(Assistant.workspace_id == workspace_id)
+        .order_by(Assistant.created_at, Assistant.id)
+        .limit(1)
+    )
+    return (await s.execute(query)).scalar_one_or_none()
+
+
+async def _check_assistant(s: AsyncSession, workspace_id: str, assistant_id: str | None) -> None:
+    if assistant_id is None:
+        return
+    found = (
+        await s.execute(
+            select(Assistant.id).where(Assistant.id == assistant_id, Assistant.workspace_id == workspace_id)
+        )
+    ).first()
+    if found is None:
+        raise BadAssistant("assistant_id is not an assistant of this workspace")
+
+
+async def _check_account(s: AsyncSession, kind: str, account: str, connection_id: str | None) -> None:
+    """One receiving account belongs to one connection.
+
+    The inbox deduplicates on channel + account + message id across all workspaces, so a second
+    connection of the same account would have its traffic swallowed as duplicates of the first.
+    """
+    if not account:
+        return
+    query = select(ChannelConnection.id).where(ChannelConnection.kind == kind, ChannelConnection.account == account)
+    if connection_id is not None:
+        query = query.where(ChannelConnection.id != connection_id)
+    if (await s.execute(query)).first() is not None:
+        raise AccountTaken(f"this {kind} account is already connected")
