@@ -372,6 +372,7 @@ async def run(
     profile: str | None = None,
     llm_calls: int = 500,
 ) -> dict[str, Any]:
+    import bot.schema  # noqa: F401  (every package's tables)
     from bot.runtime import Runtime
     from bot.settings import Settings
     from core.db import Database

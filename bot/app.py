@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import bot.schema  # noqa: F401  (the tables /readyz expects)
 from bot.input_guard import clean_input
 from bot.runtime import Runtime
 from channels.web.cors import ChatCORS

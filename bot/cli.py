@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+import bot.schema  # noqa: F401  (the tables `migrate` creates)
 from bot.settings import Settings, SettingsError
 from core import logs
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import bot.schema  # noqa: F401  (every package's tables, for the migrated templates)
 from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -70,8 +71,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def fresh_pg_database(prefix: str) -> Iterator[str]:
-    """A migrated PostgreSQL database of its own, dropped afterwards; unreachable fails in CI."""
+def fresh_pg_database(prefix: str, *, migrated: bool = True) -> Iterator[str]:
+    """A PostgreSQL database of its own (migrated unless told), dropped afterwards; unreachable
+    fails in CI."""
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
@@ -81,7 +83,8 @@ def fresh_pg_database(prefix: str) -> Iterator[str]:
         pytest.skip(f"PostgreSQL unreachable: {exc!r}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     try:
-        asyncio.run(_migrate(f"{base}/{name}"))
+        if migrated:
+            asyncio.run(_migrate(f"{base}/{name}"))
         yield f"{base}/{name}"
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from bot.app import create_app
 from admin.deps import WORKSPACE_HEADER
+from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.admin.conftest import bearer

@@ -33,8 +33,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
 
 from admin.auth import service as auth_service
-from bot.app import create_app
 from admin.deps import WORKSPACE_HEADER
+from bot.app import create_app
 from bot.runtime import Runtime
 from tests.conftest import _migrate, fresh_pg_database, make_settings
 
