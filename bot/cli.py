@@ -1,4 +1,5 @@
-"""The `frontdesk` command: serve, worker, migrate, and the admin commands in bot.commands."""
+"""The `frontdesk` command: serve, worker, migrate, and each domain's commands (COMMAND_MODULES,
+imported only when one of their commands runs: see bot.lazy_group)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 import bot.schema  # noqa: F401  (the tables `migrate` creates)
+from bot.lazy_group import LazyGroup
 from bot.settings import Settings, SettingsError
 from core import logs
 
@@ -47,7 +49,7 @@ def run_fast(coro: Callable[[], Awaitable[T]]) -> T:
 
 
 # Commands load the settings through core.cli.settings(), which asks the root context for this loader.
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "obj": load_settings})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "obj": load_settings})
 def main() -> None:
     """frontdesk: an AI front desk for small businesses.
 
@@ -155,16 +157,7 @@ COMMAND_MODULES = (
 )
 
 
-def _register_commands() -> None:
-    import importlib
-
-    for name in COMMAND_MODULES:
-        for command in getattr(importlib.import_module(name), "COMMANDS", ()):
-            if command.name not in main.commands:
-                main.add_command(command)
-
-
-_register_commands()
+main.modules = COMMAND_MODULES
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ before anything migrates. A package's first revision branches off core's initial
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,13 +62,26 @@ def load_models() -> MetaData:
     return Base.metadata
 
 
+def _directory(versions: str) -> str:
+    """Where "package:directory" is, found without running any package's __init__ (Alembic's own
+    lookup imports the package, and a channel's package imports its SDK, the admin its routers)."""
+    package, sep, directory = versions.partition(":")
+    if not sep:
+        return versions
+    top, *subpackages = package.split(".")
+    spec = importlib.util.find_spec(top)  # a top-level package's spec is found without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"{versions}: no package {top}")
+    return str(Path(next(iter(spec.submodule_search_locations)), *subpackages, directory))
+
+
 def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("path_separator", "newline")  # "package:directory" has the os separator in it
-    config.set_main_option("version_locations", "\n".join(p.versions for p in schema() if p.versions))
+    config.set_main_option("path_separator", "newline")  # one directory a line
+    config.set_main_option("version_locations", "\n".join(_directory(p.versions) for p in schema() if p.versions))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
@@ -84,6 +98,7 @@ async def upgrade(db: Database) -> None:
     from alembic import command
 
     config = alembic_config(db.url)
+    config.attributes["revisions_only"] = True  # env.py then imports no models
 
     def _upgrade(connection: Connection) -> None:
         config.attributes["connection"] = connection
