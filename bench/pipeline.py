@@ -109,7 +109,7 @@ async def measure_llm(base_url: str, *, calls: int, concurrency: int, deadline_s
     """The fake's round trip through the openai client, with the draft stage's request shape."""
     import openai
 
-    from core.llm import _response_format
+    from core.llm import response_format_for
     from core.pipeline.draft import DraftReply
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, timeout=10)
@@ -117,7 +117,7 @@ async def measure_llm(base_url: str, *, calls: int, concurrency: int, deadline_s
         "model": "fake",
         "temperature": 0.2,
         "max_tokens": 600,
-        "response_format": _response_format(DraftReply, "json_schema"),
+        "response_format": response_format_for(DraftReply, "json_schema"),
         "messages": [
             {"role": "system", "content": "You are the front desk of Bench Salon. " * 10},
             {"role": "user", "content": "Hi, when are you open on Saturday?"},

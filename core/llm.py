@@ -131,7 +131,7 @@ def _parse_json(text: str) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any]:
+def response_format_for(schema: type[BaseModel], mode: Mode) -> dict[str, Any]:
     # Cached: building a JSON schema from a pydantic model costs more than the rest of the request.
     json_schema = schema.model_json_schema()
     if mode == "json_object":
@@ -237,7 +237,7 @@ class LLMClient:
         mode: Mode = learned or ("json_object" if endpoint.structured_output == "json_object" else "json_schema")
         try:
             text, model = await self._call(
-                role, endpoint, messages, _response_format(schema, mode), temperature, max_tokens
+                role, endpoint, messages, response_format_for(schema, mode), temperature, max_tokens
             )
         except _AttemptFailed as exc:
             if not (endpoint.structured_output == "auto" and learned is None and exc.status in (400, 500)):
@@ -246,7 +246,7 @@ class LLMClient:
             self._record(role, exc, attempt)
             try:
                 text, model = await self._call(
-                    role, endpoint, messages, _response_format(schema, "json_object"), temperature, max_tokens
+                    role, endpoint, messages, response_format_for(schema, "json_object"), temperature, max_tokens
                 )
             except _AttemptFailed as retry_exc:
                 if retry_exc.reason == "malformed":  # json_object was accepted, the answer was bad

@@ -55,7 +55,7 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-async def _migrate(url: str) -> None:
+async def migrate_database(url: str) -> None:
     db = Database(url)
     try:
         await upgrade(db)
@@ -66,7 +66,7 @@ async def _migrate(url: str) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "frontdesk.db"
-    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    asyncio.run(migrate_database(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
@@ -84,7 +84,7 @@ def fresh_pg_database(prefix: str, *, migrated: bool = True) -> Iterator[str]:
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     try:
         if migrated:
-            asyncio.run(_migrate(f"{base}/{name}"))
+            asyncio.run(migrate_database(f"{base}/{name}"))
         yield f"{base}/{name}"
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
