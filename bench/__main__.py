@@ -40,6 +40,11 @@ def _num(value: float, fmt: str = "{:.1f}") -> str:
 
 def table(results: dict[str, Any]) -> str:
     dbs = [db for db in ("sqlite", "postgres") if db in results["pipeline"]]
+    return "\n".join([*_grid(_rows(results, dbs), dbs), "", *_targets(results)])
+
+
+def _rows(results: dict[str, Any], dbs: list[str]) -> list[tuple[str, list[str], str]]:
+    """The figures per database: (label, one value per database, target)."""
     p = results["pipeline"]
     w = results.get("webchat", {})
     rows: list[tuple[str, list[str], str]] = []
@@ -66,7 +71,11 @@ def table(results: dict[str, Any]) -> str:
     row("backlog: event loop busy", [_num(p[d]["backlog"]["loop_thread_busy"] * 100, "{:.0f}%") for d in dbs])
     row("web chat: POST /api/v1/chat, req/s", [_num(w[d]["requests_per_s"]) if d in w else "-" for d in dbs])
     row("web chat: latency, ms median / p99", [_ms(w[d]["latency"]) if d in w else "-" for d in dbs])
+    return rows
 
+
+def _grid(rows: list[tuple[str, list[str], str]], dbs: list[str]) -> list[str]:
+    """The rows in aligned columns under a header and a rule."""
     head = ("", [d for d in dbs], "target")
     widths = [
         max(len(r[0]) for r in [*rows, head]),
@@ -82,12 +91,15 @@ def table(results: dict[str, Any]) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "-" * len(lines[0]))
+    return lines
 
-    s = p["sqlite"]
+
+def _targets(results: dict[str, Any]) -> list[str]:
+    """One line per target: met or not, and the figure."""
+    s = results["pipeline"]["sqlite"]
     overhead_ok = s["overhead_unloaded_ms"] <= OVERHEAD_TARGET_MS
     throughput_ok = s["backlog"]["throughput"] >= THROUGHPUT_TARGET
-    lines += [
-        "",
+    lines = [
         f"target: pipeline overhead <= {OVERHEAD_TARGET_MS:g} ms/message (SQLite): "
         f"{'MET' if overhead_ok else 'NOT MET'} ({s['overhead_unloaded_ms']:.1f} ms)",
         f"target: >= {THROUGHPUT_TARGET:g} msg/s end to end on 2 cores with SQLite: "
@@ -119,7 +131,7 @@ def table(results: dict[str, Any]) -> str:
         from bench import kb_eval
 
         lines.append(kb_eval.target_line(results["kb"]))
-    return "\n".join(lines)
+    return lines
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:

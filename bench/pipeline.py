@@ -15,7 +15,8 @@ running in its own process. Four measurements:
    and the outbox sender and time until every reply is sent: throughput, accept→sent latency (mostly
    queueing, since everything is accepted up front), per-turn pipeline time, CPU per message.
 
-Every loop is bounded in count and each phase in time (--timeout); the process stops by itself.
+Every loop is bounded in count and each phase in time (--timeout); the process stops by itself. The
+probes, the driver and the LLM's own measurement are in bench/harness.py.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,206 +41,9 @@ from bench.common import (
     fmt_ms,
     summary_ms,
 )
-
-# -- timing probes ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Probe:
-    """Timestamps and durations collected while the runtime works (perf_counter seconds)."""
-
-    accepted: dict[int, float] = field(default_factory=dict)  # inbox id -> accept committed
-    sent: dict[int, float] = field(default_factory=dict)  # outbox id -> marked sent
-    turns: list[float] = field(default_factory=list)  # Pipeline.run durations
-    stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    expected: int = 0
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    one_sent: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def reset(self, expected: int) -> None:
-        self.accepted.clear()
-        self.sent.clear()
-        self.turns.clear()
-        self.stages.clear()
-        self.expected = expected
-        self.done.clear()
-        self.one_sent.clear()
-
-    def on_sent(self, outbox_id: int) -> None:
-        self.sent[outbox_id] = time.perf_counter()
-        self.one_sent.set()
-        if self.expected and len(self.sent) >= self.expected:
-            self.done.set()
-
-
-def instrument(runtime: Any, probe: Probe) -> None:
-    """Time Pipeline.run and every stage, from the outside (the product code is not changed)."""
-    pipeline = runtime.pipeline
-    for stage in list(pipeline.stages):
-        pipeline.replace(stage.name, _timed_stage(stage.name, stage.run, probe))
-    original = pipeline.run
-
-    async def timed_run(item: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return await original(item)
-        finally:
-            probe.turns.append(time.perf_counter() - started)
-
-    pipeline.run = timed_run
-
-
-def _timed_stage(name: str, run: Any, probe: Probe) -> Any:
-    async def timed(turn: Any) -> None:
-        started = time.perf_counter()
-        try:
-            await run(turn)
-        finally:
-            probe.stages[name].append(time.perf_counter() - started)
-
-    return timed
-
-
-# -- the LLM alone ------------------------------------------------------------------------------------
-
-
-async def measure_llm(base_url: str, *, calls: int, concurrency: int, deadline_s: float) -> dict[str, Any]:
-    """The fake's round trip through the openai client, with the draft stage's request shape."""
-    import openai
-
-    from core.llm import _response_format
-    from core.pipeline.draft import DraftReply
-
-    client = openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, timeout=10)
-    kwargs: dict[str, Any] = {
-        "model": "fake",
-        "temperature": 0.2,
-        "max_tokens": 600,
-        "response_format": _response_format(DraftReply, "json_schema"),
-        "messages": [
-            {"role": "system", "content": "You are the front desk of Bench Salon. " * 10},
-            {"role": "user", "content": "Hi, when are you open on Saturday?"},
-        ],
-    }
-    stop_at = time.monotonic() + deadline_s
-
-    async def one() -> float:
-        started = time.perf_counter()
-        completion = await client.chat.completions.create(**kwargs)
-        elapsed = time.perf_counter() - started
-        DraftReply.model_validate_json(completion.choices[0].message.content or "")
-        return elapsed
-
-    try:
-        for _ in range(min(50, calls)):  # warm-up: connection pool, lazy imports
-            await one()
-        sequential: list[float] = []
-        cpu0 = time.process_time()
-        for _ in range(calls):
-            if time.monotonic() > stop_at:
-                break
-            sequential.append(await one())
-        cpu_per_call = (time.process_time() - cpu0) / max(1, len(sequential))
-
-        loaded: list[float] = []
-
-        async def lane(count: int) -> None:
-            for _ in range(count):
-                if time.monotonic() > stop_at:
-                    return
-                loaded.append(await one())
-
-        started = time.perf_counter()
-        await asyncio.gather(*(lane(calls // concurrency) for _ in range(concurrency)))
-        wall = time.perf_counter() - started
-    finally:
-        await client.close()
-    return {
-        "sequential": summary_ms(sequential),
-        "concurrent": summary_ms(loaded),
-        "concurrency": concurrency,
-        "client_cpu_ms_per_call": cpu_per_call * 1000,
-        "calls_per_s_concurrent": len(loaded) / wall if wall else float("nan"),
-    }
-
+from bench.harness import Bench, Probe, instrument, measure_llm
 
 # -- the pipeline -------------------------------------------------------------------------------------
-
-
-class Bench:
-    def __init__(self, runtime: Any, workspace_id: str, assistant_id: str, probe: Probe) -> None:
-        self.runtime = runtime
-        self.workspace_id = workspace_id
-        self.assistant_id = assistant_id
-        self.probe = probe
-        self._stop: asyncio.Event | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-
-    def message(self, thread: str, n: int) -> Any:
-        from core.messages import ChannelKind, InboundMessage, Sender
-
-        return InboundMessage(
-            workspace_id=self.workspace_id,
-            channel=ChannelKind.web,
-            account=self.assistant_id,
-            assistant_id=self.assistant_id,
-            external_id=uuid.uuid4().hex,
-            thread=thread,
-            sender=Sender(id=thread, display_name="Bench visitor"),
-            text=f"Hello, message {n}: are you open on Saturday, and how much is a haircut?",
-        )
-
-    async def accept(self, thread: str, n: int) -> int:
-        result = await self.runtime.inbox.accept(self.message(thread, n))
-        self.probe.accepted[result.inbox_id] = time.perf_counter()
-        return int(result.inbox_id)
-
-    def start_loops(self) -> None:
-        """The worker and the outbox sender, as `runtime.start(worker=True)` runs them, plus a hook
-        that timestamps each sent reply."""
-        self._stop = asyncio.Event()
-        worker = self.runtime.worker()
-        sender = self.runtime.sender()
-        sender.on_sent = self.probe.on_sent
-        self._tasks = [
-            asyncio.create_task(worker.run(self._stop), name="bench-worker"),
-            asyncio.create_task(sender.run(self._stop), name="bench-outbox"),
-        ]
-
-    async def stop_loops(self) -> None:
-        assert self._stop is not None
-        self._stop.set()
-        self.runtime.wakeup.set("inbox")
-        self.runtime.wakeup.set("outbox")
-        await asyncio.wait(self._tasks, timeout=15)
-        for task in self._tasks:
-            task.cancel()
-        self._tasks = []
-
-    async def sent_to_inbox(self) -> dict[int, int]:
-        """outbox id -> inbox id, through the draft the reply was queued for (key draft:<id>)."""
-        from sqlalchemy import select
-
-        from core.models import Draft, OutboxItem
-
-        async with self.runtime.db.reader() as s:
-            drafts = dict((await s.execute(select(Draft.id, Draft.inbox_id))).all())
-            keys = (await s.execute(select(OutboxItem.id, OutboxItem.idempotency_key))).all()
-        return {
-            oid: drafts[key.removeprefix("draft:")]
-            for oid, key in keys
-            if key.startswith("draft:") and key.removeprefix("draft:") in drafts
-        }
-
-    async def outcomes(self) -> dict[str, int]:
-        from sqlalchemy import func, select
-
-        from core.models import Draft, InboxItem
-
-        async with self.runtime.db.reader() as s:
-            decisions = dict((await s.execute(select(Draft.decision, func.count()).group_by(Draft.decision))).all())
-            states = dict((await s.execute(select(InboxItem.state, func.count()).group_by(InboxItem.state))).all())
-        return {**{f"decision:{k}": v for k, v in decisions.items()}, **{f"inbox:{k}": v for k, v in states.items()}}
 
 
 def _stage_summary(probe: Probe) -> dict[str, dict[str, float]]:
@@ -360,6 +162,39 @@ def _loop_thread_cpu() -> float:
     return cpu_seconds(os.getpid(), os.getpid())
 
 
+async def migrated_database(postgres: bool, tmp: Path) -> tuple[str | None, str]:
+    """A fresh database, migrated: a PostgreSQL one of its own (its name, to drop) or a SQLite file in `tmp`."""
+    import bot.schema  # noqa: F401  (every package's tables)
+    from core.db import Database
+    from core.migrate import upgrade
+
+    pg_name, url = await create_pg_database() if postgres else (None, f"sqlite+aiosqlite:///{tmp / 'frontdesk.db'}")
+    db = Database(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+    return pg_name, url
+
+
+def bench_settings(url: str, tmp: Path, concurrency: int | None) -> Any:
+    from bot.settings import Settings
+
+    overrides: dict[str, Any] = {"worker_concurrency": concurrency} if concurrency else {}
+    values: dict[str, Any] = {
+        "dev": False,
+        "data_dir": tmp,
+        "database_url": url,
+        "log_json": False,
+        "secret_key": "bench-secret-key-0123456789",
+        # The fake answers one fixed draft, which is no reading: understanding reads offline here
+        # (its own LLM call, when on, is one more round trip like the draft's).
+        "understanding_llm": False,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
 async def run(
     *,
     postgres: bool,
@@ -373,36 +208,13 @@ async def run(
     llm_calls: int = 500,
 ) -> dict[str, Any]:
     from bot.runtime import Runtime
-    from bot.settings import Settings
-    from core.db import Database
-    from core.migrate import upgrade
     from tests.support import new_workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-"))
     pg_name = None
     try:
-        if postgres:
-            pg_name, url = await create_pg_database()
-        else:
-            url = f"sqlite+aiosqlite:///{tmp / 'frontdesk.db'}"
-        db = Database(url)
-        try:
-            await upgrade(db)
-        finally:
-            await db.dispose()
-        overrides: dict[str, Any] = {"worker_concurrency": concurrency} if concurrency else {}
-        values: dict[str, Any] = {
-            "dev": False,
-            "data_dir": tmp,
-            "database_url": url,
-            "log_json": False,
-            "secret_key": "bench-secret-key-0123456789",
-            # The fake answers one fixed draft, which is no reading: understanding reads offline here
-            # (its own LLM call, when on, is one more round trip like the draft's).
-            "understanding_llm": False,
-            **overrides,
-        }
-        settings = Settings(_env_file=None, **values)
+        pg_name, url = await migrated_database(postgres, tmp)
+        settings = bench_settings(url, tmp, concurrency)
         llm_stats = await measure_llm(
             llm.url, calls=llm_calls, concurrency=settings.worker_concurrency, deadline_s=timeout
         )

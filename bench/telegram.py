@@ -106,6 +106,42 @@ def _start(cmd: list[str], env: dict[str, str] | None, cwd: Path, log_path: Path
         return subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
 
 
+def _connect_bot(env: dict[str, str], tmp: Path) -> str:
+    """Migrate, create the workspace and connect its Telegram bot through the CLI: the connection's id."""
+    frontdesk(["migrate"], env, tmp)
+    frontdesk(["workspace", "create", "Bench Salon", "--json"], env, tmp)
+    with fake_telegram() as fake:  # only for getMe while connecting the bot
+        added = json.loads(
+            frontdesk(
+                ["channel", "add", "telegram", "--workspace", "bench-salon", "--token", TOKEN,
+                 "--api-base", fake.url, "--webhook-secret", SECRET, "--json"],
+                env,
+                tmp,
+            )
+        )  # fmt: skip
+    return str(added["id"])
+
+
+async def _rounds(
+    targets: dict[str, str], pids: dict[str, int], *, requests: int, concurrency: int, rounds: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Each target driven in turn, `rounds` times, with the CPU its process spent per update."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, url in targets.items():
+            # CPU per update is steadier than throughput on a shared machine: report both.
+            cpu0 = cpu_seconds(pids[name])
+            result = await drive(url, requests=requests, concurrency=concurrency)
+            result["cpu_us_per_update"] = (cpu_seconds(pids[name]) - cpu0) / max(result["ok"], 1) * 1e6
+            runs[name].append(result)
+    return runs
+
+
+def _median_round(items: list[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(items, key=lambda r: r["throughput"])
+    return ordered[len(ordered) // 2]
+
+
 async def run(*, postgres: bool, requests: int, concurrency: int, rounds: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-tg-"))
     pg_name = None
@@ -116,17 +152,7 @@ async def run(*, postgres: bool, requests: int, concurrency: int, rounds: int) -
         else:
             db_url = f"sqlite+aiosqlite:///{tmp / 'frontdesk.db'}"
         env = server_env(tmp, db_url, "http://127.0.0.1:9/v1")
-        frontdesk(["migrate"], env, tmp)
-        frontdesk(["workspace", "create", "Bench Salon", "--json"], env, tmp)
-        with fake_telegram() as fake:  # only for getMe while connecting the bot
-            added = json.loads(
-                frontdesk(
-                    ["channel", "add", "telegram", "--workspace", "bench-salon", "--token", TOKEN,
-                     "--api-base", fake.url, "--webhook-secret", SECRET, "--json"],
-                    env,
-                    tmp,
-                )
-            )  # fmt: skip
+        connection_id = _connect_bot(env, tmp)
         ours_port, base_port = free_port(), free_port()
         ours = _start(
             [str(ROOT / ".venv" / "bin" / "frontdesk"), "serve", "--no-worker", "--port", str(ours_port)],
@@ -143,21 +169,14 @@ async def run(*, postgres: bool, requests: int, concurrency: int, rounds: int) -
         procs = [ours, baseline]
         targets = {
             "aiogram": f"http://127.0.0.1:{base_port}/webhook",
-            "frontdesk": f"http://127.0.0.1:{ours_port}/webhooks/telegram/{added['id']}",
+            "frontdesk": f"http://127.0.0.1:{ours_port}/webhooks/telegram/{connection_id}",
         }
         await asyncio.to_thread(wait_http, f"http://127.0.0.1:{ours_port}/healthz", timeout=60, proc=ours)
         await asyncio.to_thread(wait_http, targets["aiogram"], timeout=60, proc=baseline, method="POST")
         for url in targets.values():  # warm-up: imports, pools, caches
             await drive(url, requests=300, concurrency=concurrency)
-        runs: dict[str, list[dict[str, Any]]] = {"aiogram": [], "frontdesk": []}
         pids = {"aiogram": baseline.pid, "frontdesk": ours.pid}
-        for _ in range(rounds):
-            for name, url in targets.items():
-                # CPU per update is steadier than throughput on a shared machine: report both.
-                cpu0 = cpu_seconds(pids[name])
-                result = await drive(url, requests=requests, concurrency=concurrency)
-                result["cpu_us_per_update"] = (cpu_seconds(pids[name]) - cpu0) / max(result["ok"], 1) * 1e6
-                runs[name].append(result)
+        runs = await _rounds(targets, pids, requests=requests, concurrency=concurrency, rounds=rounds)
         stored = None
         if not postgres:
             import sqlite3
@@ -171,11 +190,7 @@ async def run(*, postgres: bool, requests: int, concurrency: int, rounds: int) -
             await drop_pg_database(pg_name)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    def median_round(items: list[dict[str, Any]]) -> dict[str, Any]:
-        ordered = sorted(items, key=lambda r: r["throughput"])
-        return ordered[len(ordered) // 2]
-
-    best = {name: median_round(items) for name, items in runs.items()}
+    best = {name: _median_round(items) for name, items in runs.items()}
     return {
         "database": "postgres" if postgres else "sqlite",
         "concurrency": concurrency,

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+import bot.schema  # noqa: F401  (every package's tables)
 from bot.runtime import Runtime
 from bot.settings import Settings
 from core.media.audio import decode

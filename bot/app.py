@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import bot.schema  # noqa: F401  (the tables /readyz expects)
 from bot.input_guard import clean_input
 from bot.runtime import Runtime
 from channels.web.cors import ChatCORS
@@ -173,6 +174,13 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     async def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
+    add_ops_routes(app, runtime)
+    return app
+
+
+def add_ops_routes(app: FastAPI, runtime: Runtime) -> None:
+    """Health, readiness (the database answers and its schema is at every head) and Prometheus metrics."""
+
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -201,5 +209,3 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
             for state in ("pending", active):
                 gauge.labels(state).set(depth.get(state, 0))
         return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
-    return app

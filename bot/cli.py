@@ -1,4 +1,5 @@
-"""The `frontdesk` command: serve, worker, migrate, and each domain's commands (COMMAND_MODULES)."""
+"""The `frontdesk` command: serve, worker, migrate, and each domain's commands (COMMAND_MODULES,
+imported only when one of their commands runs: see bot.lazy_group)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+import bot.schema  # noqa: F401  (the tables `migrate` creates)
+from bot.lazy_group import LazyGroup
 from bot.settings import Settings, SettingsError
 from core import logs
 from core.cli import RUNTIME
@@ -56,7 +59,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 # Commands load the settings through core.cli.settings(), which asks the root context for this loader.
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "obj": load_settings})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "obj": load_settings})
 def main() -> None:
     """frontdesk: an AI front desk for small businesses.
 
@@ -165,16 +168,7 @@ COMMAND_MODULES = (
 )
 
 
-def _register_commands() -> None:
-    import importlib
-
-    for name in COMMAND_MODULES:
-        for command in getattr(importlib.import_module(name), "COMMANDS", ()):
-            if command.name not in main.commands:
-                main.add_command(command)
-
-
-_register_commands()
+main.modules = COMMAND_MODULES
 
 
 if __name__ == "__main__":

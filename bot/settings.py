@@ -247,7 +247,3 @@ class Settings(BaseSettings):
             if s is not None
         ]
         return [v for v in values if v]
-
-
-def get_settings() -> Settings:
-    return Settings()

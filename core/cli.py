@@ -36,7 +36,7 @@ def settings() -> Any:
     ctx = click.get_current_context(silent=True)
     loader = ctx.find_root().obj if ctx is not None else None
     if not callable(loader):
-        raise RuntimeError("frontdesk commands run under the `frontdesk` group (bot.cli.main)")
+        raise RuntimeError("frontdesk commands run under the `frontdesk` command group")
     return loader()
 
 

@@ -14,12 +14,14 @@ import logging
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-import openai
 from pydantic import BaseModel, ValidationError
 
 from core.metrics import LLM_ERRORS
+
+if TYPE_CHECKING:
+    import openai  # imported with the first client (see _new_client): `frontdesk --help` does not pay for it
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,8 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def _classify(exc: openai.OpenAIError) -> _AttemptFailed:
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return _AttemptFailed("timeout", "request timed out")
     if isinstance(exc, openai.APIConnectionError):
@@ -127,7 +131,7 @@ def _parse_json(text: str) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _response_format(schema: type[BaseModel], mode: Mode) -> dict[str, Any]:
+def response_format_for(schema: type[BaseModel], mode: Mode) -> dict[str, Any]:
     # Cached: building a JSON schema from a pydantic model costs more than the rest of the request.
     json_schema = schema.model_json_schema()
     if mode == "json_object":
@@ -233,7 +237,7 @@ class LLMClient:
         mode: Mode = learned or ("json_object" if endpoint.structured_output == "json_object" else "json_schema")
         try:
             text, model = await self._call(
-                role, endpoint, messages, _response_format(schema, mode), temperature, max_tokens
+                role, endpoint, messages, response_format_for(schema, mode), temperature, max_tokens
             )
         except _AttemptFailed as exc:
             if not (endpoint.structured_output == "auto" and learned is None and exc.status in (400, 500)):
@@ -242,7 +246,7 @@ class LLMClient:
             self._record(role, exc, attempt)
             try:
                 text, model = await self._call(
-                    role, endpoint, messages, _response_format(schema, "json_object"), temperature, max_tokens
+                    role, endpoint, messages, response_format_for(schema, "json_object"), temperature, max_tokens
                 )
             except _AttemptFailed as retry_exc:
                 if retry_exc.reason == "malformed":  # json_object was accepted, the answer was bad
@@ -272,9 +276,11 @@ class LLMClient:
         if response_format is not None:
             kwargs["response_format"] = response_format
         client = await self._client(role, endpoint)
+        from openai import OpenAIError  # imported already, with the client
+
         try:
             completion = await client.chat.completions.create(**kwargs)
-        except openai.OpenAIError as exc:
+        except OpenAIError as exc:
             raise _classify(exc) from None  # `from None`: SDK errors may carry request headers
         choices = getattr(completion, "choices", None)
         if not choices:
@@ -291,14 +297,7 @@ class LLMClient:
         async with self._client_lock:
             client = self._clients.get(role)
             if client is None:
-                # Building the client loads TLS certificates from disk: keep it off the event loop.
-                client = await asyncio.to_thread(
-                    openai.AsyncOpenAI,
-                    base_url=endpoint.base_url,
-                    api_key=endpoint.api_key or "not-needed",
-                    timeout=self._timeout,
-                    max_retries=0,
-                )
+                client = await asyncio.to_thread(_new_client, endpoint, self._timeout)
                 self._clients[role] = client
             return client
 
@@ -312,3 +311,13 @@ class LLMClient:
             exc.reason,
             exc.detail,
         )
+
+
+def _new_client(endpoint: LLMEndpoint, timeout: float) -> openai.AsyncOpenAI:
+    """Building the client imports the SDK and loads TLS certificates from disk: run it in a thread,
+    off the event loop."""
+    import openai
+
+    return openai.AsyncOpenAI(
+        base_url=endpoint.base_url, api_key=endpoint.api_key or "not-needed", timeout=timeout, max_retries=0
+    )

@@ -50,16 +50,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class _Row:
+class Row:
+    """A table's id (a UUID) and creation time; every package's tables mix it in."""
+
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def _ws_fk() -> Mapped[str]:
+def workspace_fk() -> Mapped[str]:
+    """The workspace a row belongs to: deleting the workspace deletes it."""
     return mapped_column(String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
 
 
-class Workspace(_Row, Base):
+class Workspace(Row, Base):
     __tablename__ = "workspaces"
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -68,26 +71,26 @@ class Workspace(_Row, Base):
     business_hours: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
 
 
-class User(_Row, Base):
+class User(Row, Base):
     __tablename__ = "users"
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
-class Membership(_Row, Base):
+class Membership(Row, Base):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="staff")  # owner | staff
 
 
-class ApiToken(_Row, Base):
+class ApiToken(Row, Base):
     """A bearer token. Only its SHA-256 is stored; the token is shown once."""
 
     __tablename__ = "api_tokens"
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     user_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
     )
@@ -100,11 +103,11 @@ class ApiToken(_Row, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Assistant(_Row, Base):
+class Assistant(Row, Base):
     """What the seed called an agent: a persona, its instructions and its model settings."""
 
     __tablename__ = "assistants"
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
@@ -115,9 +118,9 @@ class Assistant(_Row, Base):
     model_settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
 
-class ChannelConnection(_Row, Base):
+class ChannelConnection(Row, Base):
     __tablename__ = "channel_connections"
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200), default="")
     # The receiving account as the channel names it (bot id, phone number, team id).
@@ -133,9 +136,9 @@ class ChannelConnection(_Row, Base):
     cursor: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-class Contact(_Row, Base):
+class Contact(Row, Base):
     __tablename__ = "contacts"
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
@@ -149,20 +152,20 @@ class Contact(_Row, Base):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class ContactIdentity(_Row, Base):
+class ContactIdentity(Row, Base):
     __tablename__ = "contact_identities"
     __table_args__ = (UniqueConstraint("workspace_id", "channel", "external_user_id"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     contact_id: Mapped[str] = mapped_column(String(36), ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_user_id: Mapped[str] = mapped_column(String(200))
     handle: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
-class Conversation(_Row, Base):
+class Conversation(Row, Base):
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("workspace_id", "channel", "account", "thread"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     contact_id: Mapped[str] = mapped_column(String(36), ForeignKey("contacts.id", ondelete="CASCADE"))
     assistant_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("assistants.id", ondelete="SET NULL"), nullable=True
@@ -183,10 +186,10 @@ class Conversation(_Row, Base):
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Message(_Row, Base):
+class Message(Row, Base):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_conversation_created", "conversation_id", "created_at"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     conversation_id: Mapped[str] = mapped_column(String(36), ForeignKey("conversations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(8))  # in | out
     author: Mapped[str] = mapped_column(String(16))  # contact | assistant | staff | system
@@ -205,7 +208,7 @@ class Message(_Row, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-def _queue_indexes(table: str, active: str) -> tuple[Index, Index]:
+def queue_indexes(table: str, active: str) -> tuple[Index, Index]:
     """Partial indexes over the live rows only: a claim stays as fast with a million rows done."""
     live = text(f"state IN ('pending', '{active}')")
     return (
@@ -214,8 +217,8 @@ def _queue_indexes(table: str, active: str) -> tuple[Index, Index]:
     )
 
 
-class _Queued:
-    """Columns shared by the leased queues (inbox, outbox)."""
+class Queued:
+    """Columns shared by the leased queues (inbox, outbox, and the packages' job queues)."""
 
     id: Mapped[int] = mapped_column(QueueId, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -231,11 +234,11 @@ class _Queued:
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class InboxItem(_Queued, Base):
+class InboxItem(Queued, Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("channel", "account", "external_id", name="uq_inbox_channel_message"),
-        *_queue_indexes("inbox", "processing"),
+        *queue_indexes("inbox", "processing"),
     )
     channel: Mapped[str] = mapped_column(String(16))
     account: Mapped[str] = mapped_column(String(200))
@@ -243,9 +246,9 @@ class InboxItem(_Queued, Base):
     message: Mapped[dict[str, Any]] = mapped_column(Json)  # the InboundMessage, as JSON
 
 
-class Draft(_Row, Base):
+class Draft(Row, Base):
     __tablename__ = "drafts"
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     conversation_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
@@ -266,9 +269,9 @@ class Draft(_Row, Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class OutboxItem(_Queued, Base):
+class OutboxItem(Queued, Base):
     __tablename__ = "outbox"
-    __table_args__ = _queue_indexes("outbox", "sending")
+    __table_args__ = queue_indexes("outbox", "sending")
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     conversation_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True

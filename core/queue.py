@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database, UTCDateTime
 from core.messages import utcnow
-from core.models import _Queued
+from core.models import Queued
 
 # Any table with the queue's columns: the inbox, the outbox, rule jobs (rules/).
-Q = TypeVar("Q", bound=_Queued)
+Q = TypeVar("Q", bound=Queued)
 Then = Callable[[AsyncSession], Awaitable[None]]
 
 

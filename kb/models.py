@@ -15,16 +15,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime
 from core.messages import utcnow
-from core.models import Base, Json, _Row, _ws_fk
+from core.models import Base, Json, Row, workspace_fk
 
 
-class KnowledgeCollection(_Row, Base):
+class KnowledgeCollection(Row, Base):
     """A set of documents an assistant answers from. `assistant_id` empty: every assistant of the
     workspace uses it (the common case, one collection per business)."""
 
     __tablename__ = "kb_collections"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     name: Mapped[str] = mapped_column(String(200))
     assistant_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("assistants.id", ondelete="SET NULL"), nullable=True
@@ -37,7 +37,7 @@ class KnowledgeCollection(_Row, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class KnowledgeSettings(_Row, Base):
+class KnowledgeSettings(Row, Base):
     """A workspace's choice of embedding model; no row means the local model (kb/embedders.py).
 
     `embed_model`/`embed_dim` name the vectors this choice makes: passages recorded with another name
@@ -46,7 +46,7 @@ class KnowledgeSettings(_Row, Base):
 
     __tablename__ = "kb_settings"
     __table_args__ = (UniqueConstraint("workspace_id"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     provider: Mapped[str] = mapped_column(String(16), default="local")  # local | openai
     endpoint: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     embed_model: Mapped[str] = mapped_column(String(200))
@@ -57,10 +57,10 @@ class KnowledgeSettings(_Row, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class KnowledgeDocument(_Row, Base):
+class KnowledgeDocument(Row, Base):
     __tablename__ = "kb_documents"
     __table_args__ = (UniqueConstraint("collection_id", "source"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     collection_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("kb_collections.id", ondelete="CASCADE"), index=True
     )
@@ -75,11 +75,11 @@ class KnowledgeDocument(_Row, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class KnowledgeChunk(_Row, Base):
+class KnowledgeChunk(Row, Base):
     """One passage, with its vector (float32 bytes) and where it came from, for citations."""
 
     __tablename__ = "kb_chunks"
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     collection_id: Mapped[str] = mapped_column(String(36), index=True)
     document_id: Mapped[str] = mapped_column(String(36), ForeignKey("kb_documents.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
@@ -95,11 +95,11 @@ class KnowledgeChunk(_Row, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
-class KnowledgeJob(_Row, Base):
+class KnowledgeJob(Row, Base):
     """Long work (an upload's embedding, a crawl, a reindex) with its progress, for the API and CLI."""
 
     __tablename__ = "kb_jobs"
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     collection_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("kb_collections.id", ondelete="CASCADE"), nullable=True
     )
@@ -121,13 +121,13 @@ class KnowledgeJob(_Row, Base):
         return int(100 * self.done / self.total) if self.total else 0
 
 
-class KnowledgeSite(_Row, Base):
+class KnowledgeSite(Row, Base):
     """A website crawled into a collection; its pages are documents whose source is their URL.
     The collection's `refresh` says how often it is crawled again."""
 
     __tablename__ = "kb_sites"
     __table_args__ = (UniqueConstraint("collection_id", "start_url"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     collection_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("kb_collections.id", ondelete="CASCADE"), index=True
     )

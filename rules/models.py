@@ -15,13 +15,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime
 from core.messages import utcnow
-from core.models import Base, Json, QueueId, _queue_indexes, _Queued, _Row, _ws_fk
+from core.models import Base, Json, Queued, QueueId, Row, queue_indexes, workspace_fk
 
 
-class Rule(_Row, Base):
+class Rule(Row, Base):
     __tablename__ = "rules"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     name: Mapped[str] = mapped_column(String(200))
     # Copied out of the spec so the scheduler can find its rules without reading every spec.
     trigger: Mapped[str] = mapped_column(String(32), index=True)
@@ -44,7 +44,7 @@ class RuleExecution(Base):
     __tablename__ = "rule_executions"
     __table_args__ = (UniqueConstraint("rule_id", "occasion"),)
     id: Mapped[int] = mapped_column(QueueId, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     rule_id: Mapped[str] = mapped_column(String(36), ForeignKey("rules.id", ondelete="CASCADE"), index=True)
     conversation_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True
@@ -58,11 +58,11 @@ class RuleExecution(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class RuleJob(_Queued, Base):
+class RuleJob(Queued, Base):
     """A webhook call or a follow-up step, due at `next_attempt_at`."""
 
     __tablename__ = "rule_jobs"
-    __table_args__ = _queue_indexes("rule_jobs", "running")
+    __table_args__ = queue_indexes("rule_jobs", "running")
     kind: Mapped[str] = mapped_column(String(16))  # webhook | follow_up
     rule_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("rules.id", ondelete="CASCADE"), nullable=True)
     conversation_id: Mapped[str | None] = mapped_column(

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import bot.schema  # noqa: F401  (every package's tables, for the migrated templates)
 from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -54,7 +55,7 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-async def _migrate(url: str) -> None:
+async def migrate_database(url: str) -> None:
     db = Database(url)
     try:
         await upgrade(db)
@@ -65,13 +66,14 @@ async def _migrate(url: str) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "frontdesk.db"
-    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    asyncio.run(migrate_database(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
 @contextmanager
-def fresh_pg_database(prefix: str) -> Iterator[str]:
-    """A migrated PostgreSQL database of its own, dropped afterwards; unreachable fails in CI."""
+def fresh_pg_database(prefix: str, *, migrated: bool = True) -> Iterator[str]:
+    """A PostgreSQL database of its own (migrated unless told), dropped afterwards; unreachable
+    fails in CI."""
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
@@ -81,7 +83,8 @@ def fresh_pg_database(prefix: str) -> Iterator[str]:
         pytest.skip(f"PostgreSQL unreachable: {exc!r}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     try:
-        asyncio.run(_migrate(f"{base}/{name}"))
+        if migrated:
+            asyncio.run(migrate_database(f"{base}/{name}"))
         yield f"{base}/{name}"
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -16,22 +16,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime
 from core.messages import utcnow
-from core.models import Base, Json, QueueId, _Row, _ws_fk
+from core.models import Base, Json, QueueId, Row, workspace_fk
 
 
-class Intent(_Row, Base):
+class Intent(Row, Base):
     """One thing customers come for, with example phrases the offline classifier learns from."""
 
     __tablename__ = "intents"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     name: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
     examples: Mapped[list[str]] = mapped_column(Json, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class ContextSchema(_Row, Base):
+class ContextSchema(Row, Base):
     """A workspace's context schema (understanding.schema.SchemaSpec, as saved): one per workspace."""
 
     __tablename__ = "context_schemas"
@@ -48,7 +48,7 @@ class ConversationContext(Base):
     conversation_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
     )
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     fields: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -58,7 +58,7 @@ class ContextChange(Base):
 
     __tablename__ = "context_history"
     id: Mapped[int] = mapped_column(QueueId, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     conversation_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
@@ -79,7 +79,7 @@ class ConversationReading(Base):
     conversation_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
     )
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     intent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     intent_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     sentiment: Mapped[str | None] = mapped_column(String(16), nullable=True)

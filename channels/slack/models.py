@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime
 from core.messages import utcnow
-from core.models import Base, Json, _queue_indexes, _Queued, _Row, _ws_fk
+from core.models import Base, Json, Queued, Row, queue_indexes, workspace_fk
 
 
 def _connection_fk() -> Mapped[str]:
@@ -26,7 +26,7 @@ def _conversation_fk() -> Mapped[str]:
     return mapped_column(String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
 
 
-class SlackThread(_Row, Base):
+class SlackThread(Row, Base):
     """One conversation's parent message in the staff channel; everything about it is in its thread.
 
     `taken_over_by` is set by Take over (or /frontdesk pause) and cleared by Hand back: only then do
@@ -37,7 +37,7 @@ class SlackThread(_Row, Base):
         UniqueConstraint("connection_id", "conversation_id"),
         Index("ix_slack_threads_message", "connection_id", "channel", "ts"),
     )
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     connection_id: Mapped[str] = _connection_fk()
     conversation_id: Mapped[str] = _conversation_fk()
     channel: Mapped[str] = mapped_column(String(32))
@@ -46,12 +46,12 @@ class SlackThread(_Row, Base):
     taken_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class SlackCard(_Row, Base):
+class SlackCard(Row, Base):
     """A draft's approval card: where it was posted, so it can be updated in place after the action."""
 
     __tablename__ = "slack_cards"
     __table_args__ = (UniqueConstraint("connection_id", "draft_id"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     connection_id: Mapped[str] = _connection_fk()
     draft_id: Mapped[str] = mapped_column(String(36), ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
     conversation_id: Mapped[str] = _conversation_fk()
@@ -65,13 +65,13 @@ class SlackCard(_Row, Base):
     saved_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
-class SlackJob(_Queued, Base):
+class SlackJob(Queued, Base):
     """Something to post in the staff channel: a card, a card update, or a notice in a thread.
 
     `order_key` is the conversation, so a thread's parent is posted before anything in it."""
 
     __tablename__ = "slack_jobs"
-    __table_args__ = _queue_indexes("slack_jobs", "running")
+    __table_args__ = queue_indexes("slack_jobs", "running")
     connection_id: Mapped[str] = _connection_fk()
     conversation_id: Mapped[str] = _conversation_fk()
     kind: Mapped[str] = mapped_column(String(16))  # card | refresh | notice
@@ -80,12 +80,12 @@ class SlackJob(_Queued, Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
 
 
-class SlackStaff(_Row, Base):
+class SlackStaff(Row, Base):
     """A Slack user who may act as a frontdesk staff member of the connection's workspace."""
 
     __tablename__ = "slack_staff"
     __table_args__ = (UniqueConstraint("connection_id", "slack_user_id"),)
-    workspace_id: Mapped[str] = _ws_fk()
+    workspace_id: Mapped[str] = workspace_fk()
     connection_id: Mapped[str] = _connection_fk()
     slack_user_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), index=True)

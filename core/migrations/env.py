@@ -9,7 +9,9 @@ from core.db import Database
 from core.migrate import load_models
 
 config = context.config
-target_metadata = load_models()
+# Running revisions needs no models (each revision carries its own DDL); comparing the database
+# with the models (autogenerate) does. core.migrate.upgrade only runs revisions, and says so.
+target_metadata = None if config.attributes.get("revisions_only") else load_models()
 
 
 def _run(connection: Connection) -> None:

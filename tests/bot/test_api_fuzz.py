@@ -36,7 +36,7 @@ from admin.auth import service as auth_service
 from admin.deps import WORKSPACE_HEADER
 from bot.app import create_app
 from bot.runtime import Runtime
-from tests.conftest import _migrate, fresh_pg_database, make_settings
+from tests.conftest import fresh_pg_database, make_settings, migrate_database
 
 SEED = 14
 EXAMPLES = 50  # per operation, in the fuzzing phase; the coverage phase adds its boundary cases
@@ -158,7 +158,7 @@ def _database(kind: str, data_dir: Path) -> Iterator[str]:
     """A migrated database of the run's own: what the fuzz leaves behind is dropped with it."""
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{data_dir / 'frontdesk.db'}"
-        asyncio.run(_migrate(url))
+        asyncio.run(migrate_database(url))
         yield url
         return
     with fresh_pg_database("fd_fuzz") as url:

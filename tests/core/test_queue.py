@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from core.db import Database
@@ -146,11 +147,11 @@ async def test_parallel_claimers_never_share_a_row(db_url: str) -> None:
             await db.dispose()
 
 
+# PostgreSQL only: SQLite has no NOTIFY; in-process wake-ups and polling cover it.
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 async def test_postgres_notify_wakes_another_process_listener(db_url: str) -> None:
     db = Database(db_url)
-    if not db.is_postgres:
-        await db.dispose()
-        return  # SQLite has no NOTIFY; in-process wake-ups and polling cover it
+    assert db.is_postgres
     listener_db = Database(db_url)
     listener = Wakeup()
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.runtime import Runtime
 from core.messages import ChannelKind, InboundMessage, Sender
 from core.pipeline.turn import Turn
@@ -73,9 +75,10 @@ def _msg(workspace_id: str, account: str, external_id: str, thread: str) -> Inbo
     )
 
 
+# PostgreSQL only: SQLite deployments run the worker in the web process; the wake-up is in-process.
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 async def test_a_turn_finished_by_another_process_wakes_web_chat_on_postgres(runtime: Runtime) -> None:
-    if not runtime.db.is_postgres:
-        return  # SQLite deployments run the worker in the web process; the wake-up is in-process
+    assert runtime.db.is_postgres
     from core.db import Database
     from core.wakeup import Wakeup
 
@@ -93,7 +96,6 @@ async def test_a_turn_finished_by_another_process_wakes_web_chat_on_postgres(run
 
 
 async def test_a_worker_that_lost_its_lease_commits_no_decision(runtime: Runtime) -> None:
-    import pytest
     from sqlalchemy import func, select, update
 
     from core.models import Draft, InboxItem, OutboxItem
