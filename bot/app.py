@@ -17,6 +17,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from admin.api_docs import router as api_docs
+from admin.assets import STATIC_URL, static_files
 from bot.input_guard import clean_input
 from bot.runtime import Runtime
 from channels.web.cors import ChatCORS
@@ -125,6 +127,8 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(clean_input)],
         description="An AI front desk for small businesses: web chat, admin API and channel webhooks.",
+        docs_url=None,  # /docs and /redoc come from admin.api_docs, with no CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     # Knowledge-base uploads carry files; the multipart framing adds a little to the file's size.
@@ -158,6 +162,9 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         if router is not None:
             app.include_router(router)
     app.include_router(admin_router(runtime), prefix="/api/v1")
+
+    app.mount(STATIC_URL, static_files(), name="static")
+    app.include_router(api_docs)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
