@@ -61,6 +61,10 @@ async def test_the_docs_pages_load_nothing_but_our_own_files(web: httpx.AsyncCli
         linked = set(_linked(r.text))
         assert linked == expected | {"/openapi.json"}, (page, linked)
         assert "fonts.googleapis" not in r.text and "cdn." not in r.text
+        assert r.text.count('<html lang="en">') == 1
+        policy = dict(d.strip().split(" ", 1) for d in r.headers["content-security-policy"].split(";"))
+        assert policy["default-src"] == "'self'" and policy["img-src"] == "'self' data:"
+        assert "unsafe" not in policy["script-src"]  # its own inline script, by hash
         for url in linked:
             assert (await web.get(url)).status_code == 200, url
     assert '"validatorUrl": null' in (await web.get("/docs")).text  # no badge from validator.swagger.io
