@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import bot.schema  # noqa: F401  (the tables /readyz expects)
+from admin.api_docs import router as api_docs
+from admin.assets import STATIC_URL, static_files
 from bot.input_guard import clean_input
 from bot.runtime import Runtime
 from channels.web.cors import ChatCORS
@@ -131,6 +133,8 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(clean_input)],
         description="An AI front desk for small businesses: web chat, admin API and channel webhooks.",
+        docs_url=None,  # /docs and /redoc come from admin.api_docs, with no CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     # Knowledge-base uploads carry files; the multipart framing adds a little to the file's size.
@@ -169,6 +173,9 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.include_router(understanding_router, prefix="/api/v1")
     app.include_router(staff_router, prefix="/api/v1")
     app.include_router(channels_router, prefix="/api/v1")
+
+    app.mount(STATIC_URL, static_files(), name="static")
+    app.include_router(api_docs)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
