@@ -34,6 +34,7 @@ from core.wakeup import Wakeup
 from core.worker import Worker
 from kb.crawl import crawl_limits
 from kb.embedders import Embedders
+from kb.embeddings import local_encoder
 from kb.extractive import ExtractiveDrafter
 from kb.jobs import JobRunner
 from kb.refresh import SiteRefresher
@@ -100,7 +101,9 @@ class Runtime:
         )
         self.storage = build_storage(s)
         self.transcriber = build_transcriber(s)
-        self.understanding = understand_stage(s, self.db, self.box, defaults=default_model_settings(s))
+        self.understanding = understand_stage(
+            s, self.db, self.box, defaults=default_model_settings(s), encoder=local_encoder
+        )
         self.pipeline = Pipeline(
             {
                 "resolve": Resolve(self.db),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -35,14 +36,19 @@ class AppSettings(Protocol):
 LLM_RETRIES = 1
 
 
-def understand_stage(s: AppSettings, db: Database, box: SecretBox, *, defaults: ModelSettings) -> UnderstandStage:
-    from kb.embeddings import local_encoder
+class Encoder(Protocol):
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
+
+
+def understand_stage(
+    s: AppSettings, db: Database, box: SecretBox, *, defaults: ModelSettings, encoder: Callable[[], Encoder]
+) -> UnderstandStage:
+    """`encoder` answers the sentence encoder (the local MiniLM model the knowledge base also uses);
+    it is called on the first message classified offline, so the model does not load at start-up."""
 
     class _Lazy:
-        """The ONNX model loads on the first message classified offline, not at start-up."""
-
         def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-            return local_encoder().encode(texts, batch_size)
+            return encoder().encode(texts, batch_size)
 
     llms = LLMProvider(box, defaults=defaults, timeout=s.llm_timeout_seconds, max_retries=LLM_RETRIES)
     classifiers = Classifiers(
