@@ -37,7 +37,7 @@ from bot.app import create_app
 from bot.cli import server_config
 from bot.runtime import Runtime
 from core.db import Database
-from tests.conftest import IN_CI, _migrate, fresh_pg_database, make_settings
+from tests.conftest import IN_CI, fresh_pg_database, make_settings, migrate_database
 from tests.fakes.server import free_port, serve_config
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _database(database: str, data_dir: Path) -> Iterator[str]:
             yield url
     else:
         url = f"sqlite+aiosqlite:///{data_dir / 'frontdesk.db'}"
-        asyncio.run(_migrate(url))
+        asyncio.run(migrate_database(url))
         yield url
 
 
