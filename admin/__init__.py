@@ -8,11 +8,16 @@ is calling.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # `frontdesk --help` imports this package to find admin.commands: no FastAPI here
+    from fastapi import APIRouter
 
 
 def build_router() -> APIRouter:
     """The accounts' routers: sign-in, tokens, workspaces and assistants."""
+    from fastapi import APIRouter
+
     from admin.assistants.routes import router as assistants
     from admin.auth import service as auth_service
     from admin.auth.routes import router as auth

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from channels.cli import describe
-from channels.kinds import NAMES
 from channels.slack import commands as slack
 from channels.telegram import commands as telegram
 from channels.web import commands as web
@@ -26,9 +25,9 @@ if TYPE_CHECKING:
     from core.db import Database
 
 
-@click.group(help=f"Connect channels ({', '.join(NAMES)}) to a workspace.")
+@click.group()
 def channel() -> None:
-    pass
+    """Connect channels (telegram, whatsapp, sms, slack, web) to a workspace."""
 
 
 @channel.group("add")

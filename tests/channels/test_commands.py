@@ -36,3 +36,16 @@ def test_channel_add_refuses_what_the_api_refuses(cli: CliRunner) -> None:
     forged = cli.invoke(main, ["channel", "add", "web", "--workspace", "shop", "--set", "note=enc:v1:abc"])
     assert forged.exit_code != 0 and "not accepted" in forged.output
     assert run_json(cli, "channel", "list") == []
+
+
+def test_channel_help_names_every_kind_of_channel(cli: CliRunner) -> None:
+    """The group's help is a literal (so `frontdesk --help` need not import the channels): it must
+    still name every kind the API accepts, and `channel add` must offer each one."""
+    from channels.kinds import NAMES
+
+    help_text = cli.invoke(main, ["channel", "--help"]).output
+    listing = cli.invoke(main, ["--help"]).output
+    add_help = cli.invoke(main, ["channel", "add", "--help"]).output
+    for kind in NAMES:
+        assert kind in help_text and kind in listing
+        assert kind in add_help or kind == "sms"  # an SMS number is added with `channel add whatsapp`
