@@ -74,15 +74,24 @@ async def current_caller(
     ),
 ) -> Caller:
     """`Authorization: Bearer …` as a Caller, or a 401."""
-    if credentials is None or len(credentials.credentials) > MAX_TOKEN_CHARS:
+    if credentials is None:
+        raise unauthorized()
+    return await caller_for(db, credentials.credentials, workspace_ref)
+
+
+async def caller_for(db: Database, token: str, workspace_ref: str | None) -> Caller:
+    """The Caller a token stands for (in `workspace_ref`, one of the user's workspaces, when given),
+    or an HTTPException (401, or 404 for a workspace that is not theirs). The API's bearer tokens
+    and the web admin's session cookie (admin/web/session.py) both come here."""
+    if len(token) > MAX_TOKEN_CHARS:
         raise unauthorized()
     async with db.reader() as s:
-        token = await token_owner(s, credentials.credentials)
-        if token is None:
+        row = await token_owner(s, token)
+        if row is None:
             raise unauthorized()
-        caller = await _resolve(s, token, workspace_ref)
-    if token.last_used_at is None or utcnow() - token.last_used_at >= TOUCH_EVERY:
-        await _touch(db, token.id)
+        caller = await _resolve(s, row, workspace_ref)
+    if row.last_used_at is None or utcnow() - row.last_used_at >= TOUCH_EVERY:
+        await _touch(db, row.id)
     return caller
 
 

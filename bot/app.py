@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -30,6 +30,9 @@ from core.models import InboxItem, OutboxItem
 from core.queue import LeasedQueue
 
 log = logging.getLogger(__name__)
+
+# The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
+PAGE_PACKAGES = ("admin", "staff")
 
 
 class BodyLimit:
@@ -113,10 +116,14 @@ class LastResort:
 
 def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
+    from admin.web.pages import install as install_pages
+    from admin.web.routes import router as shell_pages
+    from admin.web.team import router as team_pages
     from channels.api import router as channels_router
     from kb.api import router as kb_router
     from rules.api.routes import router as rules_router
     from staff.api import router as staff_router
+    from staff.pages import router as staff_pages
     from understanding.api.routes import router as understanding_router
 
     @asynccontextmanager
@@ -176,10 +183,9 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
 
     app.mount(STATIC_URL, static_files(), name="static")
     app.include_router(api_docs)
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    install_pages(app, PAGE_PACKAGES)  # the web admin: `/` is its start page
+    for pages in (shell_pages, team_pages, staff_pages):
+        app.include_router(pages)
 
     add_ops_routes(app, runtime)
     return app

@@ -23,7 +23,7 @@ from admin.workspaces.service import create_owned, issue_session, membership_for
 from core.crypto import new_token
 from core.db import Database
 from core.messages import utcnow
-from core.models import ApiToken, User, Workspace, new_id
+from core.models import ApiToken, Membership, User, Workspace, new_id
 from core.workspaces import slugify, unique_slug
 
 _hasher = PasswordHasher()
@@ -206,3 +206,47 @@ async def revoke(db: Database, *, token_id: str) -> None:
         await s.execute(
             update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
         )
+
+
+MIN_PASSWORD, MAX_PASSWORD = 10, 256  # as the API's bodies (admin.auth.schemas) take them
+
+
+class NotResettable(LookupError):
+    """This password is not one the asker may set (the message says why, in words for the page)."""
+
+
+async def reset_password(db: Database, *, workspace_id: str | None, user_id: str, new_password: str) -> User:
+    """Set a staff member's password for them, and sign out every session and token of theirs.
+
+    `workspace_id` is the owner's workspace, from the team page: the person must be staff there
+    (an owner changes their own password, knowing the current one) and belong to no other
+    workspace, since an account reaches all of its workspaces and this owner speaks for one.
+    None is the server's operator (`frontdesk user reset-password`), who may reset anyone.
+    Raises NotResettable, then WeakPassword.
+    """
+    async with db.reader() as s:
+        user = await s.get(User, user_id)
+        roles = dict(
+            (await s.execute(select(Membership.workspace_id, Membership.role).where(Membership.user_id == user_id)))
+            .tuples()
+            .all()
+        )
+    if user is None or (workspace_id is not None and workspace_id not in roles):
+        raise NotResettable("no such person in this workspace")
+    if workspace_id is not None and roles[workspace_id] == "owner":
+        raise NotResettable("an owner changes their own password, with the current one")
+    if workspace_id is not None and len(roles) > 1:
+        raise NotResettable(
+            "they belong to other workspaces too: they can change their password themselves, "
+            "or the server's operator can reset it with `frontdesk user reset-password`"
+        )
+    await strength.check_strength(new_password, user_inputs=(user.email, user.name))
+    new_hash = await hash_password(new_password)
+    async with db.session() as s:
+        await s.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
+        await s.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    return user

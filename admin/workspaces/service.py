@@ -116,3 +116,16 @@ async def remove(s: AsyncSession, *, workspace_id: str) -> None:
 
 async def _slug_taken(s: AsyncSession, slug: str) -> bool:
     return (await s.execute(select(Workspace.id).where(Workspace.slug == slug))).first() is not None
+
+
+async def members(s: AsyncSession, *, workspace_id: str) -> list[tuple[User, Role]]:
+    """Who belongs to the workspace, with their role: owners first, then by name and email."""
+    rows = (
+        await s.execute(
+            select(User, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.workspace_id == workspace_id)
+            .order_by(Membership.role != "owner", User.name, User.email)
+        )
+    ).all()
+    return [(user, cast(Role, role)) for user, role in rows]
