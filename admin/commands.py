@@ -1,4 +1,5 @@
-"""`frontdesk workspace create|list`: workspaces (one per business), each with --json for scripts."""
+"""`frontdesk workspace create|list`: workspaces (one per business), each with --json for scripts;
+`frontdesk user reset-password`: the server operator sets a person's password."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from core.assistants import APPROVAL_POLICIES
-from core.cli import out, with_db
+from core.cli import out, with_database, with_db
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,4 +84,43 @@ def workspace_list(as_json: bool) -> None:
         click.echo("no workspaces yet: `frontdesk workspace create NAME` or `frontdesk demo`")
 
 
-COMMANDS: list[click.Command] = [workspace]
+@click.group()
+def user() -> None:
+    """People's accounts (the web admin's sign-in)."""
+
+
+@user.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input (one line).")
+def user_reset_password(email: str, password_stdin: bool) -> None:
+    """Set EMAIL's password and sign them out everywhere (asks for it twice)."""
+    import sys
+
+    from admin.auth import service
+    from admin.auth.strength import WeakPassword
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt="Again")
+
+    async def go(_settings: Any, db: Database) -> str:
+        from sqlalchemy import func, select
+
+        from core.models import User
+
+        async with db.reader() as s:
+            found = (await s.execute(select(User.id).where(func.lower(User.email) == email.strip().lower()))).first()
+        if found is None:
+            raise click.ClickException(f"nobody has the email {email!r}")
+        try:
+            changed = await service.reset_password(db, workspace_id=None, user_id=found[0], new_password=password)
+        except WeakPassword as exc:
+            raise click.ClickException(str(exc)) from exc
+        return changed.email
+
+    changed = with_database(go)
+    click.echo(f"Password changed for {changed}; every session of theirs is signed out.")
+
+
+COMMANDS: list[click.Command] = [workspace, user]

@@ -74,8 +74,8 @@ async def test_the_docs_pages_stay_out_of_the_schema_and_keep_their_urls(web: ht
     paths = (await web.get("/openapi.json")).json()["paths"]
     assert not [p for p in paths if p.startswith(("/docs", "/redoc", "/static"))]
     assert (await web.get("/docs/oauth2-redirect")).status_code == 200
-    root = await web.get("/")
-    assert root.status_code == 307 and root.headers["location"] == "/docs"
+    root = await web.get("/")  # the web admin's start page (tests/admin/test_web_signin.py)
+    assert root.status_code == 303 and root.headers["location"] == "/login"
 
 
 def test_every_vendored_folder_is_used_listed_and_keeps_its_licence() -> None:
