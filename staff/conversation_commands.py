@@ -262,7 +262,8 @@ def _echo_changes(cid: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         click.echo(f"{cid[:8]}: nothing changed")
     for r in rows:
-        click.echo(f"{cid[:8]}: {r['field']}: {r['old']!r} -> {r['new']!r}")
+        new = "(cleared)" if r["new"] is None else r["new"]
+        click.echo(f"{cid[:8]}: {r['field']}: {new}" + ("" if r["old"] is None else f" (was {r['old']})"))
 
 
 @conversation.command("context")

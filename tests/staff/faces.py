@@ -141,9 +141,10 @@ class Desk:
         r = await post_form(self.client, self.connection, submit(views[-1]["view"], user=ANN, values=values))
         assert r.status_code == 200 and r.content in (b"", b"null", b"{}"), r.text  # the modal closed
 
-    async def command(self, text: str) -> str:
+    async def command(self, text: str, *, user: str = ANN) -> str:
+        """`/frontdesk TEXT` typed by `user` (Ann by default): the answer only they see."""
         form = {"token": "verification_token", "team_id": "T111", "team_domain": "bella", "channel_id": STAFF_CHANNEL,
-                "channel_name": "frontdesk-staff", "user_id": ANN, "user_name": ANN, "command": "/frontdesk",
+                "channel_name": "frontdesk-staff", "user_id": user, "user_name": user, "command": "/frontdesk",
                 "text": text, "response_url": "https://hooks.slack.com/commands/T111/1/x",
                 "trigger_id": "1.2.3"}  # fmt: skip
         r = await post_form(self.client, self.connection, urlencode(form))
