@@ -114,20 +114,22 @@ def draft_approve(
 @_workspace_opt
 @_latest_opt
 @click.option("--reason", help="Why (kept in the audit log).")
-def draft_reject(draft_id: str | None, workspace_ref: str, latest: bool, reason: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def draft_reject(draft_id: str | None, workspace_ref: str, latest: bool, reason: str | None, as_json: bool) -> None:
     """Reject a draft: nothing is sent; the conversation keeps waiting for staff."""
     data = _act("reject", draft_id, latest, workspace_ref, reason=reason)
-    click.echo(f"Rejected {data['id']}")
+    out(data) if as_json else click.echo(f"Rejected {data['id']}")
 
 
 @draft.command("takeover")
 @click.argument("draft_id", required=False)
 @_workspace_opt
 @_latest_opt
-def draft_takeover(draft_id: str | None, workspace_ref: str, latest: bool) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def draft_takeover(draft_id: str | None, workspace_ref: str, latest: bool, as_json: bool) -> None:
     """Take the conversation over: the assistant stays quiet until `conversation handback`."""
     data = _act("takeover", draft_id, latest, workspace_ref)
-    click.echo(f"Took over conversation {data['conversation_id']}")
+    out(data) if as_json else click.echo(f"Took over conversation {data['conversation_id']}")
 
 
 COMMANDS: list[click.Command] = [draft]

@@ -350,7 +350,7 @@ def inbox_list(workspace_ref: str, state: str, limit: int, as_json: bool) -> Non
 
 
 @inbox.command("retry")
-@click.argument("inbox_id", type=click.IntRange(1))
+@click.argument("inbox_id", type=click.IntRange(1, 2**63 - 1))
 @workspace_option
 @json_option
 def inbox_retry(inbox_id: int, workspace_ref: str, as_json: bool) -> None:

@@ -5,6 +5,11 @@ event and the same live-update notice come out of all three (the harness: tests/
 Drafts here: approve (optionally edited, optionally saved as an answer), reject with a reason, and
 take over then hand back. Conversations (take over, reply, triage, retrying a failed turn) are in
 test_every_face_conversation.py; context edits and workflow moves in test_every_face_context.py.
+
+Every staff action is offered by all three faces. Two differ in form, not in effect: Slack saves
+an answer with the approved card's button (the API and the CLI with the approval itself), and a
+reply from Slack is a message in the card's thread (taken over, or with the reply marker), which
+saves no answer (`conversation reply --save-answer` and the API's `save_answer` do).
 """
 
 from __future__ import annotations
