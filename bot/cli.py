@@ -160,6 +160,7 @@ COMMAND_MODULES = (
     "admin.commands",
     "channels.commands",
     "staff.commands",
+    "staff.conversation_commands",
     "bot.demo",
     "rules.commands",
     "channels.slack.commands",

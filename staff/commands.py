@@ -1,4 +1,6 @@
-"""Staff commands from the terminal: `draft list|approve|reject|takeover`.
+"""Staff commands from the terminal: `draft list|approve|reject|takeover`. Conversations (read,
+reply, take over, hand back, triage, context, workflow moves) and failed turns (`inbox list|retry`)
+are in staff.conversation_commands.
 
 Each action is the staff service's (face "cli"), run on the process's own parts (core.cli
 `with_runtime`), so it has the same consequences as from the API or Slack: the owner's rules run,
@@ -11,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from core.cli import find_workspace, out, with_db, with_runtime
+from core.cli import find_workspace, out, with_db
+from staff.cli import Desk, act
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,35 +69,25 @@ def _act(action: str, draft_id: str | None, latest: bool, workspace_ref: str, **
     if not draft_id and not latest:
         raise click.UsageError("give a DRAFT_ID or --latest")
 
-    async def go(runtime: Any) -> dict[str, Any]:
+    async def go(desk: Desk) -> dict[str, Any]:
         from staff import queries
-        from staff.actor import Actor
-        from staff.errors import NotFound, StaffError
 
-        async with runtime.db.reader() as r:
-            ws = await find_workspace(r, workspace_ref)
-            target = draft_id
-            if target is None:
-                pending = await queries.latest_pending(r, workspace_id=ws.id)
-                if pending is None:
-                    raise click.ClickException("no draft is waiting for staff")
-                target = pending.id
-        actor = Actor(ws.id, "cli", None, "cli")
-        staff = runtime.staff
-        try:
-            if action == "approve":
-                result = await staff.approve(actor, target, **options)
-            elif action == "reject":
-                result = await staff.reject(actor, target, **options)
-            else:
-                result = await staff.take_over(actor, target)
-        except NotFound as exc:
-            raise click.ClickException(f"no draft {target} in {ws.slug}") from exc
-        except StaffError as exc:
-            raise click.ClickException(str(exc)) from exc
+        target = draft_id
+        if target is None:
+            async with desk.runtime.db.reader() as r:
+                pending = await queries.latest_pending(r, workspace_id=desk.workspace.id)
+            if pending is None:
+                raise click.ClickException("no draft is waiting for staff")
+            target = pending.id
+        if action == "approve":
+            result = await desk.staff.approve(desk.actor, target, **options)
+        elif action == "reject":
+            result = await desk.staff.reject(desk.actor, target, **options)
+        else:
+            result = await desk.staff.take_over(desk.actor, target)
         return _draft_row(result, None) | {"final_text": result.final_text}
 
-    return with_runtime(go)
+    return act(workspace_ref, go)
 
 
 _workspace_opt = click.option("--workspace", "workspace_ref", required=True, help="Workspace slug or id.")
@@ -121,20 +114,22 @@ def draft_approve(
 @_workspace_opt
 @_latest_opt
 @click.option("--reason", help="Why (kept in the audit log).")
-def draft_reject(draft_id: str | None, workspace_ref: str, latest: bool, reason: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def draft_reject(draft_id: str | None, workspace_ref: str, latest: bool, reason: str | None, as_json: bool) -> None:
     """Reject a draft: nothing is sent; the conversation keeps waiting for staff."""
     data = _act("reject", draft_id, latest, workspace_ref, reason=reason)
-    click.echo(f"Rejected {data['id']}")
+    out(data) if as_json else click.echo(f"Rejected {data['id']}")
 
 
 @draft.command("takeover")
 @click.argument("draft_id", required=False)
 @_workspace_opt
 @_latest_opt
-def draft_takeover(draft_id: str | None, workspace_ref: str, latest: bool) -> None:
-    """Take the conversation over: the assistant stays quiet until released in the admin."""
+@click.option("--json", "as_json", is_flag=True)
+def draft_takeover(draft_id: str | None, workspace_ref: str, latest: bool, as_json: bool) -> None:
+    """Take the conversation over: the assistant stays quiet until `conversation handback`."""
     data = _act("takeover", draft_id, latest, workspace_ref)
-    click.echo(f"Took over conversation {data['conversation_id']}")
+    out(data) if as_json else click.echo(f"Took over conversation {data['conversation_id']}")
 
 
 COMMANDS: list[click.Command] = [draft]

@@ -1,5 +1,6 @@
 """What staff read, one workspace at a time: the approval queue, conversations with their messages,
-turns that failed, the audit log (staff.audit). Reads only: changes go through staff.service."""
+turns that failed, a conversation by the start of its id, a member by email, the audit log
+(staff.audit). Reads only: changes go through staff.service."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Contact, Conversation, Draft, InboxItem, Message
+from core.models import Contact, Conversation, Draft, InboxItem, Membership, Message, User
 
 _WITH_CONTACT = select(Conversation, Contact.display_name).outerjoin(Contact, Contact.id == Conversation.contact_id)
 
@@ -132,3 +133,31 @@ async def inbox_items(
     total = (await s.execute(select(func.count()).select_from(InboxItem).where(*where))).scalar_one()
     rows = await s.execute(select(InboxItem).where(*where).order_by(InboxItem.id.desc()).limit(limit).offset(offset))
     return list(rows.scalars()), total
+
+
+MIN_PREFIX = 6  # how much of a conversation id staff type (Slack's cards show 8 characters)
+
+
+async def conversations_by_prefix(s: AsyncSession, *, workspace_id: str, prefix: str) -> list[Conversation]:
+    """The workspace's conversations whose id starts with `prefix`: at most two, enough to tell a
+    unique match from several (the faces ask for more of the id then). Shorter prefixes find none."""
+    prefix = prefix.strip().lower()
+    if len(prefix) < MIN_PREFIX:
+        return []
+    rows = await s.execute(
+        select(Conversation)
+        .where(Conversation.workspace_id == workspace_id, Conversation.id.startswith(prefix, autoescape=True))
+        .order_by(Conversation.id)
+        .limit(2)
+    )
+    return list(rows.scalars())
+
+
+async def member_by_email(s: AsyncSession, *, workspace_id: str, email: str) -> str | None:
+    """The user id of the workspace member with this email (any case), or None."""
+    row = await s.execute(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace_id, func.lower(User.email) == email.strip().lower())
+    )
+    return row.scalars().first()

@@ -117,7 +117,7 @@ async def _context(s: Any, conversation: Conversation) -> dict[str, Any]:
 
 
 def short_id(conversation_id: str) -> str:
-    """What staff type in /frontdesk pause|resume."""
+    """What staff type after a /frontdesk verb (pause, priority, tag, …)."""
     return conversation_id[:8]
 
 

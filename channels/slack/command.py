@@ -1,4 +1,6 @@
-"""`/frontdesk status|pause <conversation>|resume <conversation>|help`, answered to the caller only."""
+"""`/frontdesk status|pause <conversation>|resume <conversation>|help`, and the triage verbs of
+channels.slack.triage (priority, status <conversation>, tag, untag, assign, context, move, retry),
+answered to the caller only."""
 
 from __future__ import annotations
 
@@ -7,41 +9,28 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
+from channels.slack import triage
 from channels.slack.cards import short_id
 from channels.slack.connection import Connection
 from channels.slack.console import NOT_STAFF, Console, actor
 from channels.slack.services import BEFORE_ACK, BUSY, Busy
 from channels.slack.staff import Staff
 from core.models import Conversation, Draft
+from staff import queries
 from staff.errors import NotFound
 
-HELP = """*frontdesk* in Slack
-• `/frontdesk status`: drafts waiting, conversations waiting for staff, and who has taken over what
+HELP = (
+    """*frontdesk* in Slack
+• `/frontdesk status`: drafts waiting, conversations waiting for staff, who has taken over what, turns that failed
 • `/frontdesk pause <conversation>`: take a conversation over: the assistant stays quiet, and replies in its thread
   go to the customer
 • `/frontdesk resume <conversation>`: hand it back to the assistant
+"""
+    + triage.HELP
+    + """
 • `/frontdesk help`: this
 A conversation is the short id on its card (`1a2b3c4d`) or its full id."""
-
-
-async def _conversation(console: Console, connection: Connection, ref: str) -> Conversation | str:
-    ref = ref.strip().strip("`")
-    if len(ref) < 6:
-        return "Give the conversation's id from its card, e.g. `/frontdesk pause 1a2b3c4d`."
-    async with console.services.db.reader() as s:
-        rows = (
-            await s.execute(
-                select(Conversation)
-                .where(Conversation.workspace_id == connection.workspace_id, Conversation.id.startswith(ref))
-                .limit(2)
-            )
-        ).scalars()
-        found = list(rows)
-    if not found:
-        return f"No conversation `{ref}` in this business."
-    if len(found) > 1:
-        return f"`{ref}` matches several conversations: give more of the id."
-    return found[0]
+)
 
 
 async def status(console: Console, connection: Connection) -> str:
@@ -71,17 +60,24 @@ async def status(console: Console, connection: Connection) -> str:
             .scalars()
             .all()
         )
+        failed, failures = await queries.inbox_items(
+            s, workspace_id=connection.workspace_id, state="failed", limit=10, offset=0
+        )
     lines = [f"*{pending}* draft(s) waiting for approval, *{waiting}* conversation(s) waiting for staff."]
     if paused:
         lines.append("Taken over (assistant paused): " + ", ".join(f"`{short_id(c)}`" for c in paused))
+    if failures:
+        turns = ", ".join(f"`{item.id}`" for item in failed)
+        lines.append(f"*{failures}* turn(s) failed: {turns}. `/frontdesk retry <turn>` puts one back in the queue.")
     return "\n".join(lines)
 
 
 async def run(console: Console, connection: Connection, client: AsyncWebClient, body: dict[str, Any]) -> str:
     """The text to answer with."""
-    words = str(body.get("text") or "").split()
+    text = str(body.get("text") or "").strip()
+    words = text.split()
     verb = words[0].lower() if words else "help"
-    if verb not in ("status", "pause", "resume"):
+    if verb not in ("pause", "resume", *triage.VERBS):
         return HELP
     try:
         staff = await console.services.staff(connection, client, str(body.get("user_id") or ""), budget=BEFORE_ACK)
@@ -89,11 +85,13 @@ async def run(console: Console, connection: Connection, client: AsyncWebClient, 
         return BUSY
     if staff is None:
         return NOT_STAFF
-    if verb == "status":
+    if verb == "status" and len(words) == 1:
         return await status(console, connection)
+    if verb in triage.VERBS:
+        return await triage.run(console, connection, client, staff, verb, text[len(words[0]) :])
     if len(words) < 2:
         return f"Which conversation? `/frontdesk {verb} 1a2b3c4d`"
-    found = await _conversation(console, connection, words[1])
+    found = await triage.find(console, connection, words[1])
     if isinstance(found, str):
         return found
     return await (_pause if verb == "pause" else _resume)(console, connection, client, staff, found)
