@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Contact, Conversation, Draft, Message, User
@@ -78,7 +79,7 @@ def _view(view: str, user_id: str | None) -> ColumnElement[bool] | None:
 
 def _has_tag(s: AsyncSession, tag: str) -> ColumnElement[bool]:
     if s.get_bind().dialect.name == "postgresql":
-        return Conversation.tags.contains([tag])  # JSONB @>
+        return type_coerce(Conversation.tags, JSONB).contains([tag])  # @>
     each = func.json_each(Conversation.tags).table_valued("value")
     return exists(select(1).select_from(each).where(each.c.value == tag))
 
