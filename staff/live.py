@@ -60,6 +60,15 @@ class LiveFeed:
     def _id(self, sequence: int) -> str:
         return f"{self.run}-{sequence}"
 
+    @property
+    def last_id(self) -> str:
+        """The id of the newest change so far."""
+        return self._id(self._sequence)
+
+    def watchers(self, workspace_id: str) -> int:
+        """How many clients are reading the workspace's feed now."""
+        return len(self._waiting.get(workspace_id, ()))
+
     def _resume_point(self, last_event_id: str | None) -> int | None:
         """The sequence to carry on after, or None when the client must re-read everything."""
         if last_event_id is None:
@@ -73,8 +82,9 @@ class LiveFeed:
     async def events(
         self, workspace_id: str, *, last_event_id: str | None = None, heartbeat: float = HEARTBEAT_SECONDS
     ) -> AsyncGenerator[Change, None]:
-        """The workspace's changes from now on (or from after `last_event_id`), for as long as the
-        caller reads; a heartbeat after each `heartbeat` seconds of quiet."""
+        """The workspace's changes after `last_event_id` (`last_id` when the caller subscribed), or
+        from the first read on; for as long as the caller reads, with a heartbeat after each
+        `heartbeat` seconds of quiet."""
         bell = asyncio.Event()
         self._waiting.setdefault(workspace_id, set()).add(bell)
         try:

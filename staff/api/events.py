@@ -43,9 +43,11 @@ async def events(
     feed: Feed,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> StreamingResponse:
+    since = last_event_id or feed.last_id  # from this request on, even before the body is read
+
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {RETRY_MS}\n\n"
-        async with aclosing(feed.events(actor.workspace_id, last_event_id=last_event_id)) as changes:
+        async with aclosing(feed.events(actor.workspace_id, last_event_id=since)) as changes:
             async for change in changes:
                 yield _frame(change)
 
