@@ -1,0 +1,40 @@
+"""/inbox/events: the inbox's live feed for the open page, as server-sent events, signed in by the
+session cookie (the API's /api/v1/events takes a bearer token instead). The same feed (staff.live)
+and the same frames; a reconnecting EventSource sends Last-Event-ID and gets what it missed.
+
+The page's script (admin/static/js/inbox.js) re-reads the list, and the open conversation when it
+is the one that changed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Annotated
+
+from fastapi import Header
+from fastapi.responses import StreamingResponse
+
+from admin.web.pages import page_router
+from admin.web.session import CurrentPerson
+from staff.api.events import RETRY_MS, Feed
+from staff.api.events import _frame as frame
+
+router = page_router()
+
+
+@router.get("/inbox/events")
+async def events(
+    me: CurrentPerson,
+    feed: Feed,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+) -> StreamingResponse:
+    since = last_event_id or feed.last_id  # from this request on, even before the body is read
+
+    async def stream() -> AsyncIterator[str]:
+        yield f"retry: {RETRY_MS}\n\n"
+        async with aclosing(feed.events(me.workspace_id, last_event_id=since)) as changes:
+            async for change in changes:
+                yield frame(change)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
