@@ -25,6 +25,7 @@ from core.web import Db, part
 from staff import detail
 from staff.pages.common import CurrentList, ListQuery
 from staff.pages.inbox import list_context, read_list
+from staff.pages.live import since_now
 
 router = page_router()
 Files = Annotated[Storage, Depends(part("storage"))]
@@ -74,6 +75,7 @@ async def show(
     def sign(key: str) -> str:
         return _local(storage.signed_url(key, expires_in=MEDIA_LINK_SECONDS))
 
+    live_since = since_now(request)  # before the read: a change during it is heard again, not lost
     async with db.reader() as s:
         found = await detail.conversation_detail(
             s, workspace_id=me.workspace_id, conversation_id=conversation_id, sign=sign
@@ -88,7 +90,7 @@ async def show(
         request,
         "staff/conversation.html",
         status=status,
-        **list_context(inbox),
+        **list_context(inbox, live_since),
         open_id=conversation_id,
         c=found,
         row=found.conversation,

@@ -28,6 +28,7 @@ from staff.pages.common import (
     CurrentList,
     ListQuery,
 )
+from staff.pages.live import since_now
 
 router = page_router()
 
@@ -66,9 +67,10 @@ async def read_list(s: AsyncSession, me: SignedIn, query: ListQuery) -> InboxLis
     return InboxList(query, rows, total, counts, people)
 
 
-def list_context(inbox: InboxList) -> dict[str, Any]:
+def list_context(inbox: InboxList, live_since: str) -> dict[str, Any]:
     """The template variables of the list pane (inbox.html, conversation.html)."""
     return {
+        "live_since": live_since,
         "inbox": inbox,
         "q": inbox.query,
         "channels": CHANNELS,
@@ -82,6 +84,7 @@ def list_context(inbox: InboxList) -> dict[str, Any]:
 
 @router.get("/inbox")
 async def inbox(request: Request, db: Db, me: CurrentPerson, query: CurrentList) -> Response:
+    live_since = since_now(request)  # before the read: a change during it is heard again, not lost
     async with db.reader() as s:
         found = await read_list(s, me, query)
-    return render(request, "staff/inbox.html", **list_context(found), open_id=None)
+    return render(request, "staff/inbox.html", **list_context(found, live_since), open_id=None)

@@ -11,15 +11,22 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import Header
+from fastapi import Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from admin.web.pages import page_router
 from admin.web.session import CurrentPerson
 from staff.api.events import RETRY_MS, Feed
 from staff.api.events import _frame as frame
+from staff.live import LiveFeed
 
 router = page_router()
+
+
+def since_now(request: Request) -> str:
+    """Where the feed is now: the page names it so its script hears every change after the read."""
+    feed: LiveFeed = request.app.state.runtime.feed
+    return feed.last_id
 
 
 @router.get("/inbox/events")
@@ -27,8 +34,11 @@ async def events(
     me: CurrentPerson,
     feed: Feed,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+    since: Annotated[str | None, Query(max_length=64)] = None,
 ) -> StreamingResponse:
-    since = last_event_id or feed.last_id  # from this request on, even before the body is read
+    """From the page's own moment on (`since`: the feed's last id when the page was read), so
+    nothing that happened while the page loaded is missed; on a reconnect, from Last-Event-ID."""
+    since = last_event_id or since or feed.last_id
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {RETRY_MS}\n\n"

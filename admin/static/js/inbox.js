@@ -9,6 +9,18 @@
   if (!root) return;
 
   let busy = false;
+  let acting = 0; // htmx requests of the page's forms under way
+  let swaps = 0; // htmx swaps so far: a page read before the latest one is stale
+  document.body.addEventListener("htmx:beforeRequest", () => { acting += 1; });
+  let afterAction = false;
+  document.body.addEventListener("htmx:afterRequest", () => {
+    acting = Math.max(acting - 1, 0);
+    if (!acting && afterAction) {
+      afterAction = false;
+      window.setTimeout(() => refresh(true), 0);
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", () => { swaps += 1; });
   let again = null; // what to re-read once the running refresh is done
 
   function typingIn(part) {
@@ -39,6 +51,7 @@
       return;
     }
     busy = true;
+    const before = swaps;
     try {
       const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
       if (!response.ok) return;
@@ -52,9 +65,20 @@
         replace("#conversation-list", fresh);
       }
       const pane = document.getElementById("conversation");
-      if (conversationChanged && pane) {
-        if (typingIn(pane)) replace("#messages", fresh);
-        else replace("#conversation", fresh);
+      if (conversationChanged && pane && (acting || swaps !== before)) {
+        afterAction = true; // an action of staff's is answering now: read the page again after it
+      } else if (conversationChanged && pane) {
+        if (typingIn(pane)) {
+          replace("#messages", fresh);
+        } else {
+          // what the last action said stays until the next one
+          const said = Array.from(pane.querySelectorAll(":scope > .notice, :scope > .form-error"));
+          replace("#conversation", fresh);
+          const head = document.querySelector("#conversation > .conversation-head");
+          if (head && !document.querySelector("#conversation > .notice, #conversation > .form-error")) {
+            head.after(...said);
+          }
+        }
       }
     } finally {
       busy = false;
