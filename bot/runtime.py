@@ -42,6 +42,7 @@ from kb.retrieve import Retrieve
 from kb.search import KnowledgeBase
 from rules.hours import Clock, system_clock
 from rules.runtime import RuleEngine
+from staff.live import LiveFeed
 from staff.service import StaffActions
 from understanding.wiring import understand_stage
 
@@ -96,6 +97,7 @@ class Runtime:
             self.db, self.wakeup, events=self.rules.events, embedders=self.embedders,
             phone_region=s.understanding_phone_region,
         )  # fmt: skip
+        self.feed = LiveFeed(self.wakeup)  # the inbox's live feed (GET /api/v1/events)
         self.llms = LLMProvider(
             self.box, defaults=default_model_settings(s), timeout=s.llm_timeout_seconds, max_retries=s.llm_max_retries
         )
@@ -106,7 +108,7 @@ class Runtime:
         )
         self.pipeline = Pipeline(
             {
-                "resolve": Resolve(self.db),
+                "resolve": Resolve(self.db, self.wakeup),
                 "media": MediaStage(self.db, self.box, self.channels, self.storage, self.transcriber, media_limits(s)),
                 "understand": self.understanding,
                 "rules": self.rules.stage,

@@ -163,6 +163,7 @@ class OutboxSender:
             session.add(
                 DeliveryEvent(outbox_id=row.id, status=receipt.status, external_id=external_id, detail=receipt.detail)
             )
+            await self.wakeup.conversation_changed_in(session, row.workspace_id, row.conversation_id)
 
         finished = await self.queue.finish(
             row.id,
@@ -177,6 +178,7 @@ class OutboxSender:
         if not finished:
             log.warning("outbox lease lost after send", extra={"outbox_id": row.id})
             return
+        self.wakeup.conversation_changed(row.workspace_id, row.conversation_id)
         OUTBOX_SENT.labels(channel_kind).inc()
         if self.on_sent is not None:
             self.on_sent(row.id)
@@ -214,6 +216,7 @@ class OutboxSender:
             session.add(
                 DeliveryEvent(outbox_id=row.id, status="failed", error_code=code, detail={"error": error[:500]})
             )
+            await self.wakeup.conversation_changed_in(session, row.workspace_id, row.conversation_id)
 
         failed = await self.queue.finish(
             row.id,
@@ -224,6 +227,8 @@ class OutboxSender:
             last_error=error[:2000],
             error_code=code,
         )
+        if failed:
+            self.wakeup.conversation_changed(row.workspace_id, row.conversation_id)
         if failed and self.notifier is not None:
             await self.notifier.alert(
                 StaffAlert(

@@ -1,8 +1,9 @@
 """Wake workers the moment there is work: in-process events, and LISTEN/NOTIFY on PostgreSQL.
 
 Polling stays as the safety net, so a lost notification only delays work, never loses it. The same
-bell tells watchers (the coming web inbox) that staff changed a conversation: in this process at
-once, and from other processes (the CLI, another web process) through NOTIFY on PostgreSQL.
+bell tells watchers (the inbox's live feed) that a conversation changed, whether staff changed it or
+the pipeline did (a customer's message, a draft, a reply queued or sent): in this process at once,
+and from other processes (the CLI, a worker, another web process) through NOTIFY on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import text
@@ -32,6 +33,7 @@ class Wakeup:
         self._listener: Any = None
         self._turns: dict[int, asyncio.Event] = {}
         self._watchers: dict[str, set[asyncio.Queue[str]]] = {}  # workspace id → its watchers' queues
+        self._followers: list[Callable[[str, str], None]] = []  # hear every workspace's changes
         self._origin = uuid.uuid4().hex[:12]  # this process's NOTIFYs, so it does not hear its own twice
 
     def set(self, name: str) -> None:
@@ -60,10 +62,18 @@ class Wakeup:
             self._turns.pop(inbox_id, None)
 
     def conversation_changed(self, workspace_id: str, conversation_id: str) -> None:
-        """Tell this process's watchers of the workspace that staff changed a conversation."""
+        """Tell this process's watchers of the workspace that a conversation changed (staff acted,
+        the customer wrote, a draft or a reply was written or sent)."""
         for queue in self._watchers.get(workspace_id, ()):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(conversation_id)
+        for follow in self._followers:
+            follow(workspace_id, conversation_id)
+
+    def follow_conversations(self, callback: Callable[[str, str], None]) -> None:
+        """Call `callback(workspace id, conversation id)` on every change in every workspace, for as
+        long as the process runs (the live feed keeps its replay log this way)."""
+        self._followers.append(callback)
 
     @contextlib.contextmanager
     def watching_conversations(self, workspace_id: str) -> Iterator[asyncio.Queue[str]]:

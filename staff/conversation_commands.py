@@ -33,6 +33,10 @@ def conversation() -> None:
     """Read conversations, reply, take over, hand back, triage and edit their context."""
 
 
+_LISTED = ("id", "channel", "contact_name", "status", "priority", "tags", "assigned_user_id", "bot_paused",
+           "last_message_at", "created_at")  # fmt: skip
+
+
 def _row(c: Conversation, contact: str | None) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -77,13 +81,13 @@ def conversation_list(workspace_ref: str, status: str | None, channel: str | Non
     """List conversations, newest activity first."""
 
     async def go(_settings: Any, _db: Database, s: AsyncSession) -> dict[str, Any]:
-        from staff import queries
+        from staff import listing
 
         ws = await find_workspace(s, workspace_ref)
-        rows, total = await queries.conversations(
-            s, workspace_id=ws.id, limit=limit, offset=0, status=status, channel=channel
+        rows, total = await listing.conversations(
+            s, workspace_id=ws.id, user_id=None, filters=listing.Filters(status=status, channel=channel), limit=limit
         )
-        return {"items": [_row(c, name) for c, name in rows], "total": total}
+        return {"items": [{key: getattr(r, key) for key in _LISTED} for r in rows], "total": total}
 
     data = with_db(go)
     if as_json:

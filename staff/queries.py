@@ -1,6 +1,7 @@
 """What staff read, one workspace at a time: the approval queue, conversations with their messages,
 turns that failed, a conversation by the start of its id, a member by email, the audit log
-(staff.audit). Reads only: changes go through staff.service."""
+(staff.audit). Reads only: changes go through staff.service. The inbox's list and counts are
+staff.listing, a conversation's whole page staff.detail."""
 
 from __future__ import annotations
 
@@ -12,27 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import Contact, Conversation, Draft, InboxItem, Membership, Message, User
 
 _WITH_CONTACT = select(Conversation, Contact.display_name).outerjoin(Contact, Contact.id == Conversation.contact_id)
-
-
-async def conversations(
-    s: AsyncSession, *, workspace_id: str, limit: int, offset: int, status: str | None, channel: str | None
-) -> tuple[list[tuple[Conversation, str | None]], int]:
-    """Conversations with their contact's name, newest activity first, and how many match."""
-    where = [Conversation.workspace_id == workspace_id]
-    if status is not None:
-        where.append(Conversation.status == status)
-    if channel is not None:
-        where.append(Conversation.channel == channel)
-    total = (await s.execute(select(func.count()).select_from(Conversation).where(*where))).scalar_one()
-    rows = (
-        await s.execute(
-            _WITH_CONTACT.where(*where)
-            .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.created_at.desc(), Conversation.id)
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
-    return [(c, name) for c, name in rows], total
 
 
 async def conversation(

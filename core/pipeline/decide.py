@@ -123,7 +123,9 @@ class Decide:
                     ),
                 )
             conversation.status = "open" if decision == AUTO_SEND else "waiting"
+            await self.wakeup.conversation_changed_in(s, conversation.workspace_id, conversation.id)
             await self._finish_inbox_row(s, turn)
+        self.wakeup.conversation_changed(turn.message.workspace_id, turn.conversation.id)
         if turn.reply_outbox_id is not None:
             self.wakeup.set("outbox")
         if decision in (NEEDS_APPROVAL, HANDOFF):

@@ -21,13 +21,15 @@ from core.models import (
     Workspace,
 )
 from core.pipeline.turn import Turn
+from core.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
 
 class Resolve:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, wakeup: Wakeup | None = None) -> None:
         self.db = db
+        self.wakeup = wakeup  # tells the inbox's watchers a customer wrote
 
     async def __call__(self, turn: Turn) -> None:
         msg = turn.message
@@ -92,11 +94,15 @@ class Resolve:
                 )
                 s.add(row)
                 await s.flush()
+                if self.wakeup is not None:
+                    await self.wakeup.conversation_changed_in(s, workspace.id, conversation.id)
             decided = (
                 await s.execute(select(Draft.id, Draft.decision).where(Draft.inbox_id == turn.inbox_id))
             ).one_or_none()
             if decided is not None:  # an earlier attempt committed its decision before dying
                 turn.draft_id, turn.decision = decided
+        if self.wakeup is not None:
+            self.wakeup.conversation_changed(workspace.id, conversation.id)
         turn.workspace, turn.assistant, turn.contact = workspace, assistant, contact
         turn.conversation, turn.message_row = conversation, row
 

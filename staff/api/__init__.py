@@ -1,13 +1,14 @@
 """The staff API under /api/v1: the approval queue (/drafts), the shared inbox (/conversations),
-failed turns (/inbox), context edits, and the audit log (/audit). Every route is a thin caller of
-staff.service.StaffActions (`runtime.staff`) or, for lists, of staff.queries."""
+failed turns (/inbox), context edits, the audit log (/audit) and the live feed (/events). Every
+route is a thin caller of staff.service.StaffActions (`runtime.staff`) or, for reads, of
+staff.queries, staff.listing, staff.detail and staff.live."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from staff.api import audit, context, conversations, drafts, inbox
+from staff.api import audit, context, conversations, drafts, events, inbox
 
 router = APIRouter()
-for _module in (conversations, drafts, inbox, context, audit):
+for _module in (conversations, drafts, inbox, context, audit, events):
     router.include_router(_module.router)

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from admin.common import Page, Paging, not_found, paging
 from core.db import Database
-from core.web import Db
-from staff import queries
+from core.media.storage import Storage
+from core.web import Db, part
+from staff import detail, listing, queries
 from staff.api.deps import CurrentActor, Staff, answering
 from staff.api.schemas import (
     ConversationPublic,
     ConversationStatus,
+    ConversationSummary,
     ConversationUpdate,
+    InboxView,
     MessagePublic,
+    Priority,
     ReplyCreate,
     ReplyPublic,
+    ViewCounts,
 )
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
+MEDIA_LINK_SECONDS = 3600  # how long a link to a customer's file in the detail stays good
 
 
 async def _public(db: Database, workspace_id: str, conversation_id: str) -> ConversationPublic:
@@ -31,25 +38,78 @@ async def _public(db: Database, workspace_id: str, conversation_id: str) -> Conv
     return ConversationPublic.of(*found)
 
 
-@router.get("", response_model=Page[ConversationPublic], summary="Newest activity first")
+def inbox_filters(
+    status: ConversationStatus | None = None,
+    channel: str | None = Query(None, max_length=16),
+    priority: Priority | None = None,
+    tag: str | None = Query(None, min_length=1, max_length=50),
+    assignee: str | None = Query(None, min_length=1, max_length=64, description="A user id."),
+    intent: str | None = Query(None, min_length=1, max_length=64),
+    q: str | None = Query(
+        None, max_length=200, description="Words in the contact's name, phone or email, or in any message."
+    ),
+) -> listing.Filters:
+    search = " ".join((q or "").split()) or None
+    return listing.Filters(
+        channel=channel, status=status, priority=priority, tag=tag, assignee=assignee, intent=intent, search=search
+    )
+
+
+Filters = Annotated[listing.Filters, Depends(inbox_filters)]
+
+
+@router.get("", response_model=Page[ConversationSummary], summary="A view of the inbox, newest activity first")
 async def list_conversations(
     actor: CurrentActor,
     db: Db,
-    status: ConversationStatus | None = None,
-    channel: str | None = Query(None, max_length=16),
+    filters: Filters,
+    view: InboxView = Query("all", description="waiting (for staff), mine, unassigned or all."),
     page: Paging = Depends(paging),
-) -> Page[ConversationPublic]:
+) -> Page[ConversationSummary]:
     async with db.reader() as s:
-        rows, total = await queries.conversations(
-            s, workspace_id=actor.workspace_id, limit=page.limit, offset=page.offset, status=status, channel=channel
+        rows, total = await listing.conversations(
+            s,
+            workspace_id=actor.workspace_id,
+            user_id=actor.user_id,
+            view=view,
+            filters=filters,
+            limit=page.limit,
+            offset=page.offset,
         )
-    items = [ConversationPublic.of(c, name) for c, name in rows]
+    items = [ConversationSummary.of_row(r) for r in rows]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/counts", response_model=ViewCounts, summary="How many conversations each view holds")
+async def view_counts(actor: CurrentActor, db: Db, filters: Filters) -> ViewCounts:
+    async with db.reader() as s:
+        found = await listing.counts(s, workspace_id=actor.workspace_id, user_id=actor.user_id, filters=filters)
+    return ViewCounts(**found)
 
 
 @router.get("/{conversation_id}", response_model=ConversationPublic)
 async def get(conversation_id: str, actor: CurrentActor, db: Db) -> ConversationPublic:
     return await _public(db, actor.workspace_id, conversation_id)
+
+
+@router.get(
+    "/{conversation_id}/detail",
+    response_model=detail.ConversationDetail,
+    summary="The conversation's page: messages with media, the waiting draft, context, reading, history",
+)
+async def get_detail(
+    conversation_id: str, actor: CurrentActor, db: Db, storage: Annotated[Storage, Depends(part("storage"))]
+) -> detail.ConversationDetail:
+    def sign(key: str) -> str:
+        return storage.signed_url(key, expires_in=MEDIA_LINK_SECONDS)
+
+    async with db.reader() as s:
+        found = await detail.conversation_detail(
+            s, workspace_id=actor.workspace_id, conversation_id=conversation_id, sign=sign
+        )
+    if found is None:
+        raise not_found("conversation")
+    return found
 
 
 @router.get(

@@ -10,10 +10,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from admin.common import UpdateModel
 from core.models import Conversation, InboxItem
+from staff.listing import ConversationRow
 
 DraftState = Literal["pending", "approved", "edited", "rejected", "taken_over", "superseded", "sent"]
 InboxState = Literal["failed", "pending", "processing", "done"]
 ConversationStatus = Literal["open", "waiting", "closed"]
+InboxView = Literal["waiting", "mine", "unassigned", "all"]
 Priority = Literal["low", "normal", "high", "urgent"]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 MAX_REPLY_CHARS = 4000
@@ -58,6 +60,31 @@ class ConversationPublic(BaseModel):
             last_message_at=conversation.last_message_at,
             created_at=conversation.created_at,
         )
+
+
+class ConversationSummary(ConversationPublic):
+    """A line of the inbox: the conversation with who it is assigned to, what understanding made of
+    it, its last message and whether a draft waits for staff."""
+
+    assignee_name: str | None
+    intent: str | None
+    sentiment: str | None
+    preview: str = Field(description="The last message in one line (its words, or what it carried).")
+    preview_direction: str | None = Field(description="in: the customer wrote last; out: we did.")
+    draft_waiting: bool
+
+    @classmethod
+    def of_row(cls, row: ConversationRow) -> ConversationSummary:
+        return cls(**{name: getattr(row, name) for name in cls.model_fields})
+
+
+class ViewCounts(BaseModel):
+    """How many conversations each view holds, with the request's filters applied."""
+
+    waiting: int
+    mine: int
+    unassigned: int
+    all: int
 
 
 class ConversationUpdate(UpdateModel):

@@ -35,11 +35,13 @@ async def test_the_inbox_lists_conversations_latest_activity_first(client: httpx
                 .where(Conversation.id == conversation.id)
                 .values(last_message_at=now - timedelta(hours=2 - n), status="waiting" if n else "open")
             )
-    page = await client.get("/inbox")
+    page = await client.get("/inbox?view=all")
     assert page.status_code == 200
-    rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>.*?>([^<]+)</span>", page.text, re.S)
-    assert rows == [("Ben", "Web chat", "Waiting for staff"), ("Ana", "Web chat", "Open")]
-    assert "2 conversations" in page.text and "Web visitor" not in page.text  # the other workspace's customer
+    assert re.findall(r'<strong class="who">([^<]+)<', page.text) == ["Ben", "Ana"]
+    assert re.search(r'aria-current="page">All <span class="count"[^>]*>2<', page.text)
+    assert "Web visitor" not in page.text  # the other workspace's customer
+    waiting = await client.get("/inbox")  # the view staff land on: waiting for them
+    assert re.findall(r'<strong class="who">([^<]+)<', waiting.text) == ["Ben"]
 
 
 async def test_a_bad_page_number_is_a_400_page(web: httpx.AsyncClient) -> None:

@@ -1,0 +1,55 @@
+"""/events: the inbox's live feed as server-sent events (text/event-stream).
+
+Each event names a conversation that changed (`event: changed`, `data: {"conversation_id": …}`),
+with an id to resume from: a client that reconnects sends it back as Last-Event-ID (EventSource
+does) and gets what it missed, or `event: reset` when it fell too far behind (re-read the list). A
+comment line every ~15 s keeps proxies from closing a quiet connection. The stream ends when the
+client goes away."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header
+from fastapi.responses import StreamingResponse
+
+from core.web import part
+from staff.api.deps import CurrentActor
+from staff.live import Change, LiveFeed
+
+router = APIRouter(tags=["conversations"])
+Feed = Annotated[LiveFeed, Depends(part("feed"))]
+RETRY_MS = 3000  # how soon EventSource reconnects after a dropped connection
+
+
+def _frame(change: Change) -> str:
+    if change.kind == "heartbeat":
+        return ": heartbeat\n\n"
+    data = json.dumps({"conversation_id": change.conversation_id} if change.conversation_id else {})
+    return f"id: {change.id}\nevent: {change.kind}\ndata: {data}\n\n"
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    summary="The workspace's conversation changes, live (server-sent events; resume with Last-Event-ID)",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events(
+    actor: CurrentActor,
+    feed: Feed,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+) -> StreamingResponse:
+    since = last_event_id or feed.last_id  # from this request on, even before the body is read
+
+    async def stream() -> AsyncIterator[str]:
+        yield f"retry: {RETRY_MS}\n\n"
+        async with aclosing(feed.events(actor.workspace_id, last_event_id=since)) as changes:
+            async for change in changes:
+                yield _frame(change)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

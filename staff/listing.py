@@ -1,0 +1,241 @@
+"""The shared inbox's conversation list: views, filters, text search, counts per view.
+
+A page is read in three small queries so it costs the same whatever the workspace holds: the ids of
+the page (filters, search and order only, on the indexes of core's 0012 revision), then those
+conversations with their contact, assignee, reading and draft flag, then their last messages.
+
+Views: `waiting` (status waiting: staff are needed), `mine` (assigned to the caller), `unassigned`,
+`all`. Filters narrow every view, and the counts per view follow the filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Contact, Conversation, Draft, Message, User
+from understanding.models import ConversationReading
+
+VIEWS = ("waiting", "mine", "unassigned", "all")
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+PREVIEW_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows the list; None leaves a filter off. `search` finds the words in the contact's
+    name, phone or email, or in any message of the conversation."""
+
+    channel: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    tag: str | None = None
+    assignee: str | None = None  # a user id
+    intent: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One line of the inbox."""
+
+    id: str
+    channel: str
+    account: str
+    contact_id: str
+    contact_name: str | None
+    assistant_id: str | None
+    status: str
+    priority: str
+    tags: list[str]
+    assigned_user_id: str | None
+    assignee_name: str | None
+    bot_paused: bool
+    intent: str | None
+    sentiment: str | None
+    last_message_at: datetime | None
+    created_at: datetime
+    draft_waiting: bool
+    preview: str = ""
+    preview_direction: str | None = None  # in (the customer) | out (us)
+
+
+def _view(view: str, user_id: str | None) -> ColumnElement[bool] | None:
+    if view == "waiting":
+        return Conversation.status == "waiting"
+    if view == "mine":  # an API token with no user has no conversations of its own
+        return Conversation.assigned_user_id == user_id if user_id else false()
+    if view == "unassigned":
+        return Conversation.assigned_user_id.is_(None)
+    if view == "all":
+        return None
+    raise ValueError(f"unknown view {view!r}; the views are {', '.join(VIEWS)}")
+
+
+def _has_tag(s: AsyncSession, tag: str) -> ColumnElement[bool]:
+    if s.get_bind().dialect.name == "postgresql":
+        return type_coerce(Conversation.tags, JSONB).contains([tag])  # @>
+    each = func.json_each(Conversation.tags).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value == tag))
+
+
+def _search(workspace_id: str, words: str) -> ColumnElement[bool]:
+    in_messages = select(Message.conversation_id).where(
+        Message.workspace_id == workspace_id, Message.text.icontains(words, autoescape=True)
+    )
+    return or_(
+        Contact.display_name.icontains(words, autoescape=True),
+        Contact.phone.icontains(words, autoescape=True),
+        Contact.email.icontains(words, autoescape=True),
+        Conversation.id.in_(in_messages),
+    )
+
+
+def _narrowed(s: AsyncSession, query: Query, workspace_id: str, filters: Filters) -> Query:
+    """The query with the workspace and every filter applied (joining what they need)."""
+    where: list[ColumnElement[bool]] = [Conversation.workspace_id == workspace_id]
+    for column, value in (
+        (Conversation.channel, filters.channel),
+        (Conversation.status, filters.status),
+        (Conversation.priority, filters.priority),
+        (Conversation.assigned_user_id, filters.assignee),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if filters.tag is not None:
+        where.append(_has_tag(s, filters.tag))
+    if filters.intent is not None:
+        reading = select(ConversationReading.conversation_id).where(
+            ConversationReading.workspace_id == workspace_id, ConversationReading.intent == filters.intent
+        )
+        where.append(Conversation.id.in_(reading))
+    if filters.search:
+        query = query.join(Contact, Contact.id == Conversation.contact_id)
+        where.append(_search(workspace_id, filters.search))
+    return query.where(*where)
+
+
+# Newest activity first; the index ix_conversations_workspace_activity serves it (core's 0012).
+_ORDER = (Conversation.last_message_at.desc(), Conversation.created_at.desc(), Conversation.id.desc())
+
+
+async def conversations(
+    s: AsyncSession,
+    *,
+    workspace_id: str,
+    user_id: str | None,
+    view: str = "all",
+    filters: Filters = Filters(),
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ConversationRow], int]:
+    """One page of the view, newest activity first, and how many conversations the view holds."""
+    in_view = _view(view, user_id)
+    ids_query = _narrowed(s, select(Conversation.id), workspace_id, filters)
+    count_query = _narrowed(s, select(func.count()).select_from(Conversation), workspace_id, filters)
+    if in_view is not None:
+        ids_query, count_query = ids_query.where(in_view), count_query.where(in_view)
+    ids = list((await s.execute(ids_query.order_by(*_ORDER).limit(limit).offset(offset))).scalars())
+    total = (await s.execute(count_query)).scalar_one()
+    return await rows(s, ids), total
+
+
+async def counts(
+    s: AsyncSession,
+    *,
+    workspace_id: str,
+    user_id: str | None,
+    filters: Filters = Filters(),
+) -> dict[str, int]:
+    """How many conversations each view holds, with the filters applied."""
+    columns: list[ColumnElement[int]] = []
+    for view in VIEWS:
+        condition = _view(view, user_id)
+        columns.append(func.count() if condition is None else func.count(case((condition, 1))))
+    query = _narrowed(s, select(*columns).select_from(Conversation), workspace_id, filters)
+    found = (await s.execute(query)).one()
+    return {view: int(n or 0) for view, n in zip(VIEWS, found, strict=True)}
+
+
+async def rows(s: AsyncSession, ids: list[str]) -> list[ConversationRow]:
+    """The inbox lines of these conversations, in this order."""
+    if not ids:
+        return []
+    last_message = (
+        select(Message.id)
+        .where(Message.conversation_id == Conversation.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    draft_waiting = exists(
+        select(Draft.id).where(and_(Draft.conversation_id == Conversation.id, Draft.state == "pending"))
+    )
+    found = (
+        await s.execute(
+            select(
+                Conversation,
+                Contact.display_name,
+                User.name,
+                ConversationReading.intent,
+                ConversationReading.sentiment,
+                draft_waiting,
+                last_message,
+            )
+            .outerjoin(Contact, Contact.id == Conversation.contact_id)
+            .outerjoin(User, User.id == Conversation.assigned_user_id)
+            .outerjoin(ConversationReading, ConversationReading.conversation_id == Conversation.id)
+            .where(Conversation.id.in_(ids))
+        )
+    ).all()
+    message_ids = [r[6] for r in found if r[6] is not None]
+    previews: dict[str, tuple[str, str]] = {}
+    if message_ids:
+        for mid, text, attachments, direction in (
+            await s.execute(
+                select(Message.id, Message.text, Message.attachments, Message.direction).where(
+                    Message.id.in_(message_ids)
+                )
+            )
+        ).all():
+            previews[mid] = (preview_of(text, attachments), direction)
+    by_id = {}
+    for c, name, assignee, intent, sentiment, waiting, mid in found:
+        preview, direction = previews.get(mid, ("", None)) if mid else ("", None)
+        by_id[c.id] = ConversationRow(
+            id=c.id,
+            channel=c.channel,
+            account=c.account,
+            contact_id=c.contact_id,
+            contact_name=name,
+            assistant_id=c.assistant_id,
+            status=c.status,
+            priority=c.priority,
+            tags=list(c.tags or []),
+            assigned_user_id=c.assigned_user_id,
+            assignee_name=assignee,
+            bot_paused=c.bot_paused,
+            intent=intent,
+            sentiment=sentiment,
+            last_message_at=c.last_message_at,
+            created_at=c.created_at,
+            draft_waiting=bool(waiting),
+            preview=preview,
+            preview_direction=direction,
+        )
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def preview_of(text: str | None, attachments: list[dict[str, Any]] | None) -> str:
+    """A message in one short line: its words, or what it carried ("[voice]", "[image: menu.pdf]")."""
+    words = " ".join((text or "").split())
+    if not words and attachments:
+        first = attachments[0]
+        name = first.get("name")
+        words = f"[{first.get('kind', 'file')}{': ' + name if name else ''}]"
+    return words if len(words) <= PREVIEW_CHARS else words[: PREVIEW_CHARS - 1].rstrip() + "…"
