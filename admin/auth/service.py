@@ -206,3 +206,25 @@ async def revoke(db: Database, *, token_id: str) -> None:
         await s.execute(
             update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
         )
+
+
+async def add_owner(db: Database, *, workspace_id: str, email: str, name: str, password: str) -> User | None:
+    """A new account that owns an existing workspace (the demo's owner), hashed and joined as
+    registration does; None, with nothing changed, when the email already has an account.
+
+    Raises WeakPassword (before anything is looked at)."""
+    from core.models import Membership
+
+    await strength.check_strength(password, user_inputs=(email, name))
+    password_hash = await hash_password(password)  # before the transaction: it holds no lock meanwhile
+    try:
+        async with db.session() as s:
+            if await _user_by_email(s, email) is not None:
+                return None
+            user = User(email=normalize_email(email), name=name, password_hash=password_hash)
+            s.add(user)
+            await s.flush()
+            s.add(Membership(workspace_id=workspace_id, user_id=user.id, role="owner"))
+        return user
+    except IntegrityError:  # a concurrent add took the email first
+        return None
