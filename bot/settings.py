@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Encrypts channel secrets at rest. Required outside dev mode."
     )
-    public_url: str = Field("http://127.0.0.1:8000", description="The base URL customers and staff use.")
+    public_url: str = Field(
+        "", description="The base URL customers and staff use. Unset: http://127.0.0.1:<FRONTDESK_PORT>."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -216,6 +218,8 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.database_url is None:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'frontdesk.db'}"
+        if not self.public_url.strip():
+            self.public_url = f"http://127.0.0.1:{self.port}"
         return self
 
     @property

@@ -250,3 +250,23 @@ async def reset_password(db: Database, *, workspace_id: str | None, user_id: str
             .values(revoked_at=utcnow())
         )
     return user
+
+
+async def add_owner(db: Database, *, workspace_id: str, email: str, name: str, password: str) -> User | None:
+    """A new account that owns an existing workspace (the demo's owner), hashed and joined as
+    registration does; None, with nothing changed, when the email already has an account.
+
+    Raises WeakPassword (before anything is looked at)."""
+    await strength.check_strength(password, user_inputs=(email, name))
+    password_hash = await hash_password(password)  # before the transaction: it holds no lock meanwhile
+    try:
+        async with db.session() as s:
+            if await _user_by_email(s, email) is not None:
+                return None
+            user = User(email=normalize_email(email), name=name, password_hash=password_hash)
+            s.add(user)
+            await s.flush()
+            s.add(Membership(workspace_id=workspace_id, user_id=user.id, role="owner"))
+        return user
+    except IntegrityError:  # a concurrent add took the email first
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,14 @@ def test_templates_install_and_list(cli: CliRunner) -> None:
     assert unknown.exit_code == 1 and "no pack 'bakery'" in unknown.output
 
 
-def test_demo_installs_the_salon_pack_once(cli: CliRunner) -> None:
+def test_demo_installs_the_salon_pack_once(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Madrid")  # the machine's time zone becomes the salon's
     first = run_json(cli, "demo")
     again = run_json(cli, "demo")
     assert "after-hours reply" in first["rules"]["installed"] and again["rules"]["installed"] == []
     assert "/rules/test" in first["rules"]["test_command"]
     assert first["rules"]["after_hours_rule_id"] in first["rules"]["test_command"]
+    # Off, so the walkthrough's question waits for staff at any hour; the demo says how to switch it on.
+    assert first["rules"]["after_hours_active"] is False and '{"active": true}' in first["rules"]["enable_command"]
+    assert first["rules"]["timezone"] == "Europe/Madrid" and first["rules"]["business_hours"] == "Tue-Sat 09:00-18:00"
+    assert re.search(r'"at": "[-0-9]+T22:00:00\+0[12]:00"', first["rules"]["test_command"])
