@@ -7,7 +7,8 @@ one compact table with the targets.
 
 Targets (per the benchmark issue): pipeline overhead <= 5 ms per message, and >= 300 msg/s end to end on
 2 cores with SQLite; and (issue 8) 100 rules evaluated per message in <= 0.5 ms median (bench.rule_engine);
-and (issue 6) voice-note transcription at RTF <= 0.15 with <= 5% stage overhead (bench.transcription).
+and (issue 6) voice-note transcription at RTF <= 0.15 with <= 5% stage overhead (bench.transcription);
+and (issue 16) the staff inbox's list at 10,000 conversations in p95 <= 50 ms server time (bench.inbox).
 The exit status is 0 even when a target is missed: this reports, it does not gate.
 """
 
@@ -127,6 +128,10 @@ def _targets(results: dict[str, Any]) -> list[str]:
         from bench import understanding
 
         lines.append(understanding.target_line(results["understanding"]))
+    if results.get("inbox"):
+        from bench import inbox
+
+        lines.append(inbox.target_line(results["inbox"]))
     if results.get("kb"):
         from bench import kb_eval
 
@@ -189,6 +194,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         )
         print(telegram.report(r), flush=True)
         results["telegram"][db] = r
+    from bench import inbox
+
+    results["inbox"] = {}
+    for db in dbs:
+        print(f"== staff inbox list at 10k conversations on {db} ...", flush=True)
+        results["inbox"][db] = await inbox.run(postgres=db == "postgres", rounds=20 if args.quick else 100)
+        print(inbox.report(results["inbox"][db]), flush=True)
     return results
 
 

@@ -164,7 +164,11 @@ class ContactIdentity(Row, Base):
 
 class Conversation(Row, Base):
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("workspace_id", "channel", "account", "thread"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel", "account", "thread"),
+        # The inbox's order: newest activity first, within one workspace (staff.listing).
+        Index("ix_conversations_workspace_activity", "workspace_id", "last_message_at", "created_at", "id"),
+    )
     workspace_id: Mapped[str] = workspace_fk()
     contact_id: Mapped[str] = mapped_column(String(36), ForeignKey("contacts.id", ondelete="CASCADE"))
     assistant_id: Mapped[str | None] = mapped_column(
@@ -248,6 +252,8 @@ class InboxItem(Queued, Base):
 
 class Draft(Row, Base):
     __tablename__ = "drafts"
+    # Whether a draft waits in a conversation (the inbox's flag) without reading every pending one.
+    __table_args__ = (Index("ix_drafts_conversation_state", "conversation_id", "state"),)
     workspace_id: Mapped[str] = workspace_fk()
     conversation_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
