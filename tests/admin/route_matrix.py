@@ -22,6 +22,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.base import SecurityBase
 
+from admin.web.session import signed_in
 from rules.templates import PACKS
 from tests.admin.tenant_kit import Kit
 
@@ -69,9 +70,10 @@ class Slot:
 class Endpoint:
     method: str
     path: str
-    secured: bool  # behind the bearer token (the Caller dependency)
+    secured: bool  # behind the bearer token (the Caller dependency) or, for a page, the session cookie
     operation: dict[str, Any] = field(hash=False, compare=False)  # {} when not in the OpenAPI document
     slots: tuple[Slot, ...] = ()
+    page: bool = False  # a web admin page: signed in by the session cookie, its forms by their token
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -101,6 +103,10 @@ def _secured(dependant: Dependant) -> bool:
     return any(isinstance(d.call, SecurityBase) or _secured(d) for d in dependant.dependencies)
 
 
+def _page(dependant: Dependant) -> bool:
+    return any(d.call is signed_in or _page(d) for d in dependant.dependencies)
+
+
 def endpoints(app: FastAPI) -> list[Endpoint]:
     spec = app.openapi()
     found = []
@@ -110,7 +116,8 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
             continue
         for method in sorted((context.methods or set()) - {"HEAD"}):
             operation = spec["paths"].get(path, {}).get(method.lower(), {})
-            secured = isinstance(route, APIRoute) and _secured(route.dependant)
+            page = isinstance(route, APIRoute) and _page(route.dependant)
+            secured = isinstance(route, APIRoute) and (page or _secured(route.dependant))
             slots = [Slot("path", name) for name in re.findall(r"{(\w+)(?::\w+)?}", path)]
             slots += [
                 Slot("query", p["name"]) for p in operation.get("parameters", []) if _is_id(p) and p["in"] == "query"
@@ -118,7 +125,7 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
             for kind, content in operation.get("requestBody", {}).get("content", {}).items():
                 where: Where = "form" if kind.startswith("multipart/") else "body"
                 slots += [Slot(where, name) for name in sorted(id_fields(spec, content["schema"]))]
-            found.append(Endpoint(method, path, secured, operation, tuple(slots)))
+            found.append(Endpoint(method, path, secured, operation, tuple(slots), page))
     return found
 
 
@@ -188,6 +195,8 @@ def build(endpoint: Endpoint, spec: dict[str, Any], ids: dict[str, str], sent: f
         form = Example(spec, ids).body(content["multipart/form-data"]["schema"])
         call.files = {k: ("taken.md", UPLOAD) for k, v in form.items() if v is FILE}
         call.data = {k: v for k, v in form.items() if v is not FILE and v is not None}
+    elif endpoint.page and endpoint.method == "POST":
+        call.data = {}  # a form sent as it is, with its token (Matrix.send) and nothing filled in
     elif not endpoint.operation and endpoint.method in ("POST", "PUT", "PATCH"):
         call.json = {}  # an undocumented route (a webhook): what a caller who does not know its format sends
     return call

@@ -16,9 +16,11 @@ from typing import Any
 import httpx
 
 from admin.deps import WORKSPACE_HEADER
+from admin.web.session import CSRF_HEADER, SESSION_COOKIE, Cookie, csrf_of, seal
 from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
+from core.crypto import SecretBox
 from tests.admin.conftest import bearer
 from tests.admin.route_matrix import PUBLIC, Call, Endpoint, attempts, control, endpoints, missing_makers, resource
 from tests.admin.tenant_kit import Kit, build_kit
@@ -46,7 +48,7 @@ async def test_no_route_reaches_another_workspace(settings: Settings) -> None:
             async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as client:
                 a = await build_kit(client, runtime, "Alpha Salon", f"{site.base}/help/")
                 b = await build_kit(client, runtime, "Beta Salon", f"{site.base}/help/")
-                matrix = Matrix(client, app.openapi(), endpoints(app), a, b)
+                matrix = Matrix(client, app.openapi(), endpoints(app), a, b, runtime.box)
                 matrix.check_coverage()
                 before = await rows_of(runtime.db, b.workspace_id)
 
@@ -81,6 +83,7 @@ class Matrix:
     routes: list[Endpoint]
     a: Kit
     b: Kit
+    box: SecretBox  # seals a page's session cookie
     failures: list[str] = field(default_factory=list)
     sent: int = 0
 
@@ -106,8 +109,10 @@ class Matrix:
                 self.failures += [f"{who}: {call} shows b's {leak}" for leak in self.leaks(r, call.sent)]
 
     async def naming_bs_workspace(self, headers: dict[str, str]) -> None:
-        """Asking to act in b's workspace without belonging to it: not found, whatever the route."""
-        for endpoint in (e for e in self.routes if e.secured):
+        """Asking to act in b's workspace without belonging to it: not found, whatever the route.
+        Not the pages: their workspace is the one sealed in the session cookie, which only the
+        workspace switch (POST /workspace, tests/admin/test_web_signin.py) sets, for one of theirs."""
+        for endpoint in (e for e in self.routes if e.secured and not e.page):
             r = await self.send(control(endpoint, self.spec, self.a), headers)
             if r.status_code != 404:
                 self.failures.append(f"{WORKSPACE_HEADER}: {headers[WORKSPACE_HEADER]}: {endpoint} → {r.status_code}")
@@ -120,17 +125,23 @@ class Matrix:
                 continue
             call = control(endpoint, self.spec, self.a)
             r = await self.send(call, self.a.headers)
-            if endpoint.secured and not (r.is_success or r.status_code == 409):  # 409: a draft already sent
+            if endpoint.secured and not (r.is_success or r.status_code == 409 or _page_done(endpoint, r)):
                 self.failures.append(f"control {call} → {r.status_code} {r.text[:300]}: the matrix's request is wrong")
             self.failures += [f"control {call} shows b's {leak}" for leak in self.leaks(r, frozenset())]
 
     async def send(self, call: Call, headers: dict[str, str]) -> httpx.Response:
         self.sent += 1
+        cookies: dict[str, str] = {}
+        if call.endpoint.page:  # the same credentials as a browser's session, and the form's token
+            token = headers["Authorization"].removeprefix("Bearer ")
+            cookies[SESSION_COOKIE] = seal(self.box, Cookie(token, headers.get(WORKSPACE_HEADER)))
+            headers = {CSRF_HEADER: csrf_of(token)}
         return await self.client.request(
             call.endpoint.method,
             call.url,
             params=call.query,
             headers=headers,
+            cookies=cookies,
             json=call.json,
             data=call.data,
             files=call.files,
@@ -148,9 +159,19 @@ class Matrix:
         )
 
 
+def _page_done(endpoint: Endpoint, r: httpx.Response) -> bool:
+    """A page's form did what it was sent for: back to the page, or the page again with what to fix
+    (the matrix fills in no field), but not the sign-in page."""
+    sent_back = r.status_code == 303 and not r.headers["location"].startswith("/login")
+    return endpoint.page and (sent_back or r.status_code == 422)
+
+
 def _refused(endpoint: Endpoint, r: httpx.Response, names_b_in_path: bool) -> bool:
     """Whether the answer to a request with b's ids is right. One that names b's thing in its path,
-    or changes anything, must be refused; a read filtered by b's id may answer, with nothing of b's."""
+    or changes anything, must be refused; a read filtered by b's id may answer, with nothing of b's.
+    A page asks whoever has no session (a workspace's API token has no person) to sign in."""
+    if endpoint.page and r.status_code == 303 and r.headers["location"].startswith("/login"):
+        return True
     if names_b_in_path or endpoint.method != "GET":
         allowed = REFUSED if endpoint.secured else (401, *REFUSED)  # a webhook: not signed by b
         if not names_b_in_path:  # b's id in a body or a query: "not one of yours" is a refusal too
