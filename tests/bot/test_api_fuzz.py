@@ -142,6 +142,11 @@ schema = schemathesis.openapi.from_dict(
             "phases": {"examples": {"enabled": False}, "stateful": {"enabled": False}},
         }
     ),
+).exclude(
+    # The live feed's stream does not end, and the ASGI client waits for the end of a response;
+    # tests/staff/test_live_feed.py reads it over a real socket.
+    method="GET",
+    path="/api/v1/events",
 )
 
 
