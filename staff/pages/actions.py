@@ -149,9 +149,12 @@ async def take_over(
         draft_id = a.get("draft_id")
     except Bad:
         return await a.bad()
+    state = await _draft_state(a, draft_id) if draft_id else None
     with acting():
+        if draft_id and state is None:  # not a draft of this conversation
+            raise NotFound("conversation")
         try:
-            if draft_id and await _draft_state(a, draft_id) == "pending":
+            if state == "pending":
                 await staff.take_over(a.actor, draft_id)  # the draft is answered by staff, not sent
             else:
                 await staff.take_over_conversation(a.actor, a.conversation_id)

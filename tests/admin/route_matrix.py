@@ -27,8 +27,8 @@ from rules.templates import PACKS
 from tests.admin.tenant_kit import Kit
 
 # A parameter's resource when its name is not simply "<resource>_id".
-PARAM_RESOURCE = {"connection_id": "connection", "inbox_id": "inbox", "assigned_user_id": "user", "key": "media",
-                  "object_id": "conversation"}  # fmt: skip  # the audit log's object_id: a conversation is one
+PARAM_RESOURCE = {"assignee": "user", "connection_id": "connection", "inbox_id": "inbox", "assigned_user_id": "user",
+                  "key": "media", "object_id": "conversation"}  # fmt: skip  # object_id: the audit log's
 # Names of things every workspace shares: the same value whoever asks.
 SHARED = {"pack": next(iter(PACKS))}
 # Routes anyone may call with another workspace's identifiers, by design.
@@ -41,6 +41,25 @@ PUBLIC = {
 # the matrix still names another workspace to them; their own tests read them over a real socket.
 STREAMS = {
     "GET /api/v1/events": "the live feed, server-sent events; tests/staff/test_live_feed.py (other workspaces never)",
+    "GET /inbox/events": "the same feed for the inbox page, of the session's workspace (staff/pages/live.py)",
+}
+# The identifiers each web admin form sends (pages are not in the OpenAPI document): every form of
+# the pages must be named here, so that a new one is attacked with the other workspace's ids too.
+PAGE_FORMS: dict[str, tuple[str, ...]] = {
+    "POST /login": (),
+    "POST /register": (),
+    "POST /logout": (),
+    "POST /workspace": ("workspace",),
+    "POST /team/password": ("user_id",),
+    "POST /inbox/{conversation_id}/approve": ("draft_id",),
+    "POST /inbox/{conversation_id}/reject": ("draft_id",),
+    "POST /inbox/{conversation_id}/takeover": ("draft_id",),
+    "POST /inbox/{conversation_id}/handback": (),
+    "POST /inbox/{conversation_id}/reply": (),
+    "POST /inbox/{conversation_id}/triage": ("assignee",),
+    "POST /inbox/{conversation_id}/tags": (),
+    "POST /inbox/{conversation_id}/status": (),
+    "POST /inbox/{conversation_id}/context": (),
 }
 # Bodies that change something, where a body of only the required fields would change nothing (so
 # a leak would not show in the rows) or would not be valid. By schema name, never by route.
@@ -130,6 +149,8 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
             for kind, content in operation.get("requestBody", {}).get("content", {}).items():
                 where: Where = "form" if kind.startswith("multipart/") else "body"
                 slots += [Slot(where, name) for name in sorted(id_fields(spec, content["schema"]))]
+            if page and method == "POST":
+                slots += [Slot("form", name) for name in PAGE_FORMS.get(f"{method} {path}", ())]
             found.append(Endpoint(method, path, secured, operation, tuple(slots), page))
     return found
 
@@ -200,8 +221,8 @@ def build(endpoint: Endpoint, spec: dict[str, Any], ids: dict[str, str], sent: f
         form = Example(spec, ids).body(content["multipart/form-data"]["schema"])
         call.files = {k: ("taken.md", UPLOAD) for k, v in form.items() if v is FILE}
         call.data = {k: v for k, v in form.items() if v is not FILE and v is not None}
-    elif endpoint.page and endpoint.method == "POST":
-        call.data = {}  # a form sent as it is, with its token (Matrix.send) and nothing filled in
+    elif endpoint.page and endpoint.method == "POST":  # a form with its ids, its token (Matrix.send), no more
+        call.data = {s.name: ids[s.name] for s in endpoint.slots if s.where == "form"}
     elif not endpoint.operation and endpoint.method in ("POST", "PUT", "PATCH"):
         call.json = {}  # an undocumented route (a webhook): what a caller who does not know its format sends
     return call

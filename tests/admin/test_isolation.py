@@ -23,6 +23,7 @@ from bot.settings import Settings
 from core.crypto import SecretBox
 from tests.admin.conftest import bearer
 from tests.admin.route_matrix import (
+    PAGE_FORMS,
     PUBLIC,
     STREAMS,
     Call,
@@ -106,6 +107,8 @@ class Matrix:
     def check_coverage(self) -> None:
         stale = sorted((set(PUBLIC) | set(STREAMS)) - {str(e) for e in self.routes})
         assert not stale, f"PUBLIC names routes the app does not have: {stale}"
+        forms = {str(e) for e in self.routes if e.method == "POST" and (e.page or e.path in ("/login", "/register"))}
+        assert not forms - set(PAGE_FORMS), f"forms PAGE_FORMS does not name: {sorted(forms - set(PAGE_FORMS))}"
         problems = [p for e in self.routes if str(e) not in PUBLIC for p in missing_makers(e, self.b)]
         assert not problems, "\n".join(problems)
 
@@ -194,7 +197,9 @@ def _refused(endpoint: Endpoint, r: httpx.Response, names_b_in_path: bool) -> bo
 
 def _invalid(r: httpx.Response) -> bool:
     """Refused by the route's validation, before its code ran: that proves nothing."""
-    return r.status_code == 422 and isinstance(r.json().get("detail"), list)
+    if r.status_code != 422 or not r.headers.get("content-type", "").startswith("application/json"):
+        return False  # a page's 422 is the form again, with what the service refused
+    return isinstance(r.json().get("detail"), list)
 
 
 def _deletions_last(routes: list[Endpoint], a: Kit) -> list[Endpoint]:
