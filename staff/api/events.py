@@ -44,12 +44,17 @@ async def events(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> StreamingResponse:
     since = last_event_id or feed.last_id  # from this request on, even before the body is read
+    return event_stream(feed, actor.workspace_id, since)
+
+
+def event_stream(feed: LiveFeed, workspace_id: str, since: str) -> StreamingResponse:
+    """A workspace's changes after `since`, as server-sent events (the API's and the inbox page's)."""
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {RETRY_MS}\n\n"
-        async with aclosing(feed.events(actor.workspace_id, last_event_id=since)) as changes:
+        async with aclosing(feed.events(workspace_id, last_event_id=since)) as changes:
             async for change in changes:
                 yield _frame(change)
 
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

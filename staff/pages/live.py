@@ -7,8 +7,6 @@ is the one that changed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import Header, Query, Request
@@ -16,8 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from admin.web.pages import page_router
 from admin.web.session import CurrentPerson
-from staff.api.events import RETRY_MS, Feed
-from staff.api.events import _frame as frame
+from staff.api.events import Feed, event_stream
 from staff.live import LiveFeed
 
 router = page_router()
@@ -38,13 +35,4 @@ async def events(
 ) -> StreamingResponse:
     """From the page's own moment on (`since`: the feed's last id when the page was read), so
     nothing that happened while the page loaded is missed; on a reconnect, from Last-Event-ID."""
-    since = last_event_id or since or feed.last_id
-
-    async def stream() -> AsyncIterator[str]:
-        yield f"retry: {RETRY_MS}\n\n"
-        async with aclosing(feed.events(me.workspace_id, last_event_id=since)) as changes:
-            async for change in changes:
-                yield frame(change)
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    return event_stream(feed, me.workspace_id, last_event_id or since or feed.last_id)
