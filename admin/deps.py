@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, cast
 
-from fastapi import Depends, Header, HTTPException
+from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
@@ -42,6 +42,7 @@ class Caller:
     user_id: str | None
     role: Role
     token_id: str
+    read_only: bool = False  # a workspace API token with the "read" scope
 
     @property
     def is_owner(self) -> bool:
@@ -63,7 +64,11 @@ def require_user(caller: Caller) -> str:
     return caller.user_id
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def current_caller(
+    request: Request,
     db: Db,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     workspace_ref: str | None = Header(
@@ -76,7 +81,10 @@ async def current_caller(
     """`Authorization: Bearer …` as a Caller, or a 401."""
     if credentials is None:
         raise unauthorized()
-    return await caller_for(db, credentials.credentials, workspace_ref)
+    caller = await caller_for(db, credentials.credentials, workspace_ref)
+    if caller.read_only and request.method not in SAFE_METHODS:
+        raise HTTPException(403, "this token may only read; make one with the full or inbox scope to change things")
+    return caller
 
 
 async def caller_for(db: Database, token: str, workspace_ref: str | None) -> Caller:
@@ -112,22 +120,24 @@ async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) 
             ).first()
             if match is None:
                 raise HTTPException(404, "workspace not found")
-        return Caller(token.workspace_id, None, "owner", token.id)
+        # Its scope says as whom: "full" and "read" as the owner (read changing nothing), "inbox" as staff.
+        role: Role = "staff" if token.scope == "inbox" else "owner"
+        return Caller(token.workspace_id, None, role, token.id, read_only=token.scope == "read")
     if workspace_ref is not None:
         found = await membership_for(s, user_id=token.user_id, ref=workspace_ref)
         if found is None:
             raise HTTPException(404, "workspace not found")
         return Caller(found[0].id, token.user_id, found[1], token.id)
-    role = (
+    member_role = (
         await s.execute(
             select(Membership.role).where(
                 Membership.workspace_id == token.workspace_id, Membership.user_id == token.user_id
             )
         )
     ).scalar_one_or_none()
-    if role not in ("owner", "staff"):
+    if member_role not in ("owner", "staff"):
         raise unauthorized("this token's workspace is no longer yours")
-    return Caller(token.workspace_id, token.user_id, cast(Role, role), token.id)
+    return Caller(token.workspace_id, token.user_id, cast(Role, member_role), token.id)
 
 
 async def _touch(db: Database, token_id: str) -> None:

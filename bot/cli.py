@@ -158,6 +158,7 @@ def worker() -> None:
 # Each domain's `frontdesk …` commands: a module with COMMANDS, a list of click commands.
 COMMAND_MODULES = (
     "admin.commands",
+    "admin.tokens.commands",
     "channels.commands",
     "staff.commands",
     "staff.conversation_commands",

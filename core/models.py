@@ -96,6 +96,8 @@ class ApiToken(Row, Base):
     )
     name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(16), default="api")  # api | session
+    # What an API token may do (core.workspaces.TOKEN_SCOPES); a session acts with its person's role.
+    scope: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

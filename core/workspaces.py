@@ -37,6 +37,12 @@ async def unique_slug(s: AsyncSession, model: type[Workspace] | type[Assistant],
     return slug
 
 
+# What a workspace API token may do: "full" acts as the workspace's owner (what every token could do
+# before scopes), "inbox" as a staff member (conversations and drafts, no settings), "read" may look
+# at anything "full" may and change nothing.
+TOKEN_SCOPES = ("full", "inbox", "read")
+
+
 @dataclass(frozen=True)
 class NewWorkspace:
     workspace: Workspace
@@ -51,8 +57,11 @@ async def issue_token(
     user_id: str | None,
     name: str,
     kind: str = "api",
+    scope: str = "full",
     expires_at: datetime | None = None,
 ) -> str:
+    if scope not in TOKEN_SCOPES:
+        raise ValueError(f"unknown token scope {scope!r}")
     token = new_token()
     s.add(
         ApiToken(
@@ -60,6 +69,7 @@ async def issue_token(
             user_id=user_id,
             name=name,
             kind=kind,
+            scope=scope,
             token_hash=token_hash(token),
             prefix=token[:10],
             expires_at=expires_at,

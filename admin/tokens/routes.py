@@ -1,21 +1,62 @@
-"""/tokens: the sessions and API tokens of the caller's workspace, and revoking one."""
+"""/tokens: the sessions and API tokens of the caller's workspace; making an API token (owners), and
+revoking one."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 
-from admin.common import Page, Paging, not_found, paging
-from admin.deps import Caller, CurrentCaller
+from admin.common import Page, Paging, conflict, not_found, paging
+from admin.deps import Caller, CurrentCaller, require_owner
 from admin.tokens import service
-from admin.tokens.schemas import TokenPublic
+from admin.tokens.schemas import TokenCreate, TokenCreated, TokenPublic
+from core.models import ApiToken
 from core.web import Db
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 def _only_user(caller: Caller) -> str | None:
-    """Owners (and workspace API tokens, which act as the owner) see every token; staff their own."""
-    return None if caller.is_owner else caller.user_id
+    """Owners (and workspace API tokens with the full or read scope) see every token; staff their own
+    sessions; an inbox-scoped API token, which has no person, none."""
+    if caller.is_owner:
+        return None
+    if caller.user_id is None:
+        raise HTTPException(403, "an inbox token cannot see or revoke tokens")
+    return caller.user_id
+
+
+def public(token: ApiToken, email: str | None, caller: Caller) -> TokenPublic:
+    return TokenPublic(
+        id=token.id,
+        kind="session" if token.kind == "session" else "api",
+        name=token.name,
+        scope="full" if token.kind == "session" else token.scope,  # type: ignore[arg-type]
+        prefix=token.prefix,
+        user_id=token.user_id,
+        user_email=email,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        expires_at=token.expires_at,
+        current=token.id == caller.token_id,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=TokenCreated,
+    summary="Make a workspace API token for a script or integration (owners); the token is shown once",
+)
+async def create(body: TokenCreate, caller: CurrentCaller, db: Db) -> TokenCreated:
+    require_owner(caller)
+    try:
+        async with db.session() as s:
+            row, token = await service.create_api_token(
+                s, workspace_id=caller.workspace_id, name=body.name, scope=body.scope
+            )
+    except service.TooManyTokens as exc:
+        raise conflict(str(exc)) from exc
+    return TokenCreated(**public(row, None, caller).model_dump(), token=token)
 
 
 @router.get(
@@ -32,21 +73,7 @@ async def list_tokens(caller: CurrentCaller, db: Db, page: Paging = Depends(pagi
             limit=page.limit,
             offset=page.offset,
         )
-    items = [
-        TokenPublic(
-            id=token.id,
-            kind="session" if token.kind == "session" else "api",
-            name=token.name,
-            prefix=token.prefix,
-            user_id=token.user_id,
-            user_email=email,
-            created_at=token.created_at,
-            last_used_at=token.last_used_at,
-            expires_at=token.expires_at,
-            current=token.id == caller.token_id,
-        )
-        for token, email in rows
-    ]
+    items = [public(token, email, caller) for token, email in rows]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 

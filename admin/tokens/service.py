@@ -1,4 +1,5 @@
-"""Sessions and API tokens as their workspace sees them: listing the live ones, and revoking one.
+"""Sessions and API tokens as their workspace sees them: making an API token, listing the live
+ones, and revoking one.
 
 A token belongs to the workspace it was issued for. Owners see and revoke every token of their
 workspace (their members' sessions and the workspace's API tokens); staff only their own sessions
@@ -14,8 +15,30 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.crypto import token_hash
 from core.messages import utcnow
 from core.models import ApiToken, User
+from core.workspaces import TOKEN_SCOPES, issue_token
+
+# Enough for every script and integration a business runs; a runaway script cannot fill the table.
+MAX_LIVE_API_TOKENS = 100
+
+
+class TooManyTokens(Exception):
+    pass
+
+
+async def create_api_token(s: AsyncSession, *, workspace_id: str, name: str, scope: str) -> tuple[ApiToken, str]:
+    """A new workspace API token: its row, and the token itself (shown once; only its hash is kept)."""
+    if scope not in TOKEN_SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(TOKEN_SCOPES)}")
+    live = [*_visible(workspace_id=workspace_id, only_user_id=None), ApiToken.kind == "api"]
+    if (await s.execute(select(func.count()).select_from(ApiToken).where(*live))).scalar_one() >= MAX_LIVE_API_TOKENS:
+        raise TooManyTokens(f"this workspace has {MAX_LIVE_API_TOKENS} live API tokens; revoke one first")
+    token = await issue_token(s, workspace_id=workspace_id, user_id=None, name=name, scope=scope)
+    await s.flush()
+    row = (await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))).scalar_one()
+    return row, token
 
 
 def _visible(*, workspace_id: str, only_user_id: str | None) -> list[Any]:

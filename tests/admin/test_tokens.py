@@ -8,7 +8,7 @@ import httpx
 from bot.runtime import Runtime
 from core.models import Membership
 from core.workspaces import issue_token
-from tests.admin.conftest import API, PASSWORD, bearer, register
+from tests.admin.conftest import API, PASSWORD, bearer, make_tenant, register
 
 
 async def test_owners_list_and_revoke_sessions_and_api_tokens(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -37,6 +37,7 @@ async def test_owners_list_and_revoke_sessions_and_api_tokens(client: httpx.Asyn
         "id": by_prefix[api_token[:10]]["id"],
         "kind": "api",
         "name": "zapier",
+        "scope": "full",
         "prefix": api_token[:10],
         "user_id": None,
         "user_email": None,
@@ -79,3 +80,50 @@ async def test_owners_list_and_revoke_sessions_and_api_tokens(client: httpx.Asyn
     staff_id = by_prefix[staff_token[:10]]["id"]
     assert (await client.delete(f"{API}/tokens/{staff_id}", headers=as_staff)).status_code == 204
     assert (await client.get(f"{API}/auth/profile", headers=as_staff)).status_code == 401
+
+
+async def test_owners_make_scoped_api_tokens_shown_once(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    owner = await register(client)
+    laptop = bearer(owner["token"])
+    tenant = await make_tenant(client, "Elsewhere")  # another workspace, with a conversation
+
+    made = {}
+    for scope in ("full", "inbox", "read"):
+        r = await client.post(f"{API}/tokens", headers=laptop, json={"name": f"{scope} script", "scope": scope})
+        assert r.status_code == 201, r.text
+        assert r.json()["scope"] == scope and r.json()["kind"] == "api" and r.json()["token"].startswith("fd_")
+        made[scope] = r.json()
+    listed = (await client.get(f"{API}/tokens", headers=laptop)).json()
+    assert {t["name"]: t["scope"] for t in listed["items"] if t["kind"] == "api"} == {
+        "full script": "full",
+        "inbox script": "inbox",
+        "read script": "read",
+    }
+    for scope in made:  # shown once: the list never carries it
+        assert made[scope]["token"] not in str(listed)
+
+    full, inbox, read = (bearer(made[k]["token"]) for k in ("full", "inbox", "read"))
+    # read: everything an owner may look at, nothing changed.
+    assert (await client.get(f"{API}/conversations", headers=read)).status_code == 200
+    assert (await client.get(f"{API}/audit", headers=read)).status_code == 200
+    r = await client.post(f"{API}/tokens", headers=read, json={"name": "escalate"})
+    assert r.status_code == 403 and "only read" in r.json()["detail"]
+    assert (await client.delete(f"{API}/tokens/{made['full']['id']}", headers=read)).status_code == 403
+    # inbox: conversations yes, the owner's settings and the tokens no.
+    assert (await client.get(f"{API}/conversations", headers=inbox)).status_code == 200
+    assert (await client.get(f"{API}/audit", headers=inbox)).status_code == 403
+    assert (await client.get(f"{API}/tokens", headers=inbox)).status_code == 403
+    assert (await client.post(f"{API}/tokens", headers=inbox, json={"name": "x"})).status_code == 403
+    # full: acts as the owner, in its own workspace only.
+    assert (await client.post(f"{API}/tokens", headers=full, json={"name": "made by a script"})).status_code == 201
+    assert (await client.get(f"{API}/conversations/{tenant.conversation_id}", headers=full)).status_code == 404
+
+    # Bad input: a clear 422, never a token.
+    for body in ({"name": ""}, {"name": "x", "scope": "admin"}, {"name": "x" * 201}, {"name": "x", "extra": 1}):
+        assert (await client.post(f"{API}/tokens", headers=laptop, json=body)).status_code == 422, body
+    # Staff may not make one.
+    colleague = await register(client, workspace_name="Colleague's own")
+    async with runtime.db.session() as s:
+        s.add(Membership(workspace_id=owner["workspace"]["id"], user_id=colleague["user"]["id"], role="staff"))
+    as_staff = bearer(colleague["token"], owner["workspace"]["id"])
+    assert (await client.post(f"{API}/tokens", headers=as_staff, json={"name": "mine"})).status_code == 403
