@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import utcnow
+from core.models import Draft
 from staff.actor import Actor
 from staff.models import AuditEntry
 
@@ -77,3 +78,24 @@ async def entries(
         )
     ).scalars()
     return list(rows), total
+
+
+async def actions_used(s: AsyncSession, *, workspace_id: str) -> list[str]:
+    """The actions this workspace's log holds, for a filter's choices."""
+    found = await s.execute(
+        select(AuditEntry.action).where(AuditEntry.workspace_id == workspace_id).group_by(AuditEntry.action)
+    )
+    return sorted(found.scalars())
+
+
+async def conversations_of(s: AsyncSession, *, workspace_id: str, rows: Sequence[AuditEntry]) -> dict[int, str]:
+    """Each entry's conversation, where it has one (a draft's is its conversation), by entry id."""
+    draft_ids = {r.object_id for r in rows if r.object_type == "draft"}
+    of_draft: dict[str, str] = {}
+    if draft_ids:
+        found = await s.execute(
+            select(Draft.id, Draft.conversation_id).where(Draft.workspace_id == workspace_id, Draft.id.in_(draft_ids))
+        )
+        of_draft = dict(found.tuples().all())
+    conversation = {"conversation": lambda r: r.object_id, "draft": lambda r: of_draft.get(r.object_id)}
+    return {r.id: c for r in rows if r.object_type in conversation and (c := conversation[r.object_type](r))}

@@ -30,7 +30,7 @@ def public(token: ApiToken, email: str | None, caller: Caller) -> TokenPublic:
         id=token.id,
         kind="session" if token.kind == "session" else "api",
         name=token.name,
-        scope="full" if token.kind == "session" else token.scope,  # type: ignore[arg-type]
+        scope="full" if token.kind == "session" else token.scope,
         prefix=token.prefix,
         user_id=token.user_id,
         user_email=email,

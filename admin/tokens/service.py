@@ -77,3 +77,11 @@ async def revoke(s: AsyncSession, *, workspace_id: str, token_id: str, only_user
         .values(revoked_at=utcnow())
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def api_token_names(s: AsyncSession, *, workspace_id: str) -> dict[str, str]:
+    """Every API token the workspace ever had (revoked too), by id: what the audit log calls them."""
+    found = await s.execute(
+        select(ApiToken.id, ApiToken.name).where(ApiToken.workspace_id == workspace_id, ApiToken.kind == "api")
+    )
+    return dict(found.tuples().all())

@@ -56,7 +56,12 @@ class NavLink:
 
 
 # The shell's nav; a domain's new top-level page adds its link here.
-NAV: tuple[NavLink, ...] = (NavLink("Inbox", "/inbox"), NavLink("Team", "/team", owners_only=True))
+NAV: tuple[NavLink, ...] = (
+    NavLink("Inbox", "/inbox"),
+    NavLink("Team", "/team", owners_only=True),
+    NavLink("Audit log", "/audit", owners_only=True),
+    NavLink("Access", "/tokens"),
+)
 
 
 def page_router() -> APIRouter:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from staff.pages import actions, conversation, inbox, live
+from staff.pages import actions, audit, conversation, inbox, live
 
 router = APIRouter()
 # live first: /inbox/events is not a conversation's address
-for _module in (live, inbox, conversation, actions):
+for _module in (live, inbox, conversation, actions, audit):
     router.include_router(_module.router)

@@ -66,6 +66,7 @@ async def build_kit(client: httpx.AsyncClient, runtime: Runtime, name: str, site
     async with runtime.db.session() as s:
         kit.api_token = await issue_token(s, workspace_id=ws["id"], user_id=None, name=f"{name} CLI")
         await issue_token(s, workspace_id=ws["id"], user_id=None, name=f"{name} spare")  # one to revoke
+        await issue_token(s, workspace_id=ws["id"], user_id=None, name=f"{name} spare")  # and the page's
     tokens = _ok(await client.get(f"{API}/tokens", headers=h, params={"limit": 100}))["items"]
     kit.add("token", *[t["id"] for t in tokens if t["name"] == f"{name} spare"])
 
