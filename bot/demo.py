@@ -120,10 +120,11 @@ def _print_welcome(data: dict[str, Any]) -> None:
 
   1. Chat as a customer:    {data["chat_url"]}
                             (try "are you open on Sunday?", then "is there parking?")
-  2. See drafts waiting:    {data["list_command"]}
-  3. Answer as staff:       {data["approve_command"]}
+  2. Answer as staff:       {admin["url"]}   sign in as {sign_in}
+                            the parking question waits in the inbox: open it, write the answer, send it
+     or from a terminal:    {data["list_command"]}
+                            {data["approve_command"]}
 
-  Web admin:                {admin["url"]}   sign in as {sign_in}
   Admin API token:          {data["token"]}   (shown once)
   Admin API:                {data["api_url"]}  (docs at {data["api_url"].rsplit("/api", 1)[0]}/docs)
   LLM:                      {llm}
