@@ -54,8 +54,9 @@ def tsquery(found: list[str]) -> str:
 
 
 # Written into the SQL, not bound: the planner matches the index's expression only against constants.
-_SIMPLE = literal_column("'simple'::regconfig")
-_ACCENTED, _PLAIN = literal_column(f"'{ACCENTED}'"), literal_column(f"'{PLAIN}'")
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+_ACCENTED: ColumnElement[str] = literal_column(f"'{ACCENTED}'")
+_PLAIN: ColumnElement[str] = literal_column(f"'{PLAIN}'")
 
 
 def pg_document(text: Any) -> ColumnElement[Any]:
@@ -68,7 +69,7 @@ def pg_query(found: list[str]) -> ColumnElement[Any]:
     return func.to_tsquery(_SIMPLE, func.translate(literal(tsquery(found)), _ACCENTED, _PLAIN))
 
 
-def messages_with(dialect: str, workspace_id: str, found: list[str]) -> Select[tuple[str]]:
+def messages_with(dialect: str, workspace_id: str, found: list[str]) -> Select[str]:
     """The conversations of the workspace with a message holding every word (`found` not empty)."""
     query = select(Message.conversation_id).where(Message.workspace_id == workspace_id)
     if dialect == "postgresql":

@@ -5,7 +5,8 @@ SQLite: `message_search` is an external-content FTS5 table (the text stays in `m
 is keyed by the message's rowid), kept in step by three triggers and filled with what exists.
 PostgreSQL: a GIN index on the message's words, accents folded (core.search.pg_document, spelled
 out here as it was written). Neither is declared on the models; core.migrate.include_name keeps
-them out of the comparison between models and database.
+them out of the comparison between models and database. A later revision that rebuilds `messages`
+on SQLite (batch mode's copy and rename) must create the table's triggers again and rebuild the index.
 
 Revision ID: 0013
 Revises: 0012
