@@ -170,6 +170,15 @@ class Conversation(Row, Base):
         UniqueConstraint("workspace_id", "channel", "account", "thread"),
         # The inbox's order: newest activity first, within one workspace (staff.listing).
         Index("ix_conversations_workspace_activity", "workspace_id", "last_message_at", "created_at", "id"),
+        # The "mine" view (and the assignee filter) in the same order (core's 0013).
+        Index(
+            "ix_conversations_workspace_assignee",
+            "workspace_id",
+            "assigned_user_id",
+            "last_message_at",
+            "created_at",
+            "id",
+        ),
     )
     workspace_id: Mapped[str] = workspace_fk()
     contact_id: Mapped[str] = mapped_column(String(36), ForeignKey("contacts.id", ondelete="CASCADE"))

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import search
 from core.models import Contact, Conversation, Draft, Message, User
 from understanding.models import ConversationReading
 
@@ -29,7 +30,7 @@ PREVIEW_CHARS = 160
 @dataclass(frozen=True)
 class Filters:
     """What narrows the list; None leaves a filter off. `search` finds the words in the contact's
-    name, phone or email, or in any message of the conversation."""
+    name, phone or email, or the beginnings of words in one message of the conversation."""
 
     channel: str | None = None
     status: str | None = None
@@ -92,16 +93,29 @@ def _contains(s: AsyncSession, column: Any, words: str) -> ColumnElement[bool]:
     return column.contains(words, autoescape=True)
 
 
-def _search(s: AsyncSession, workspace_id: str, words: str) -> ColumnElement[bool]:
-    in_messages = select(Message.conversation_id).where(
-        Message.workspace_id == workspace_id, _contains(s, Message.text, words)
+def _search(s: AsyncSession, workspace_id: str, query: str) -> ColumnElement[bool]:
+    """Conversations whose contact's name, phone or email holds every word of the query, or with a
+    message holding every word at the start of its own words (core.search, on its index). A query
+    with no letter or digit in it ("%", "?!") is looked for as it is, anywhere, on a scan."""
+    dialect = s.get_bind().dialect.name
+    found = search.words(query)
+    parts = found or [query.replace("\x00", "").strip()]
+    if not parts[0]:
+        return true()
+    contacts = select(Contact.id).where(
+        Contact.workspace_id == workspace_id,
+        *(
+            or_(*(_contains(s, c, part) for c in (Contact.display_name, Contact.phone, Contact.email)))
+            for part in parts
+        ),
     )
-    return or_(
-        _contains(s, Contact.display_name, words),
-        _contains(s, Contact.phone, words),
-        _contains(s, Contact.email, words),
-        Conversation.id.in_(in_messages),
-    )
+    if found:
+        in_messages = search.messages_with(dialect, workspace_id, found)
+    else:
+        in_messages = select(Message.conversation_id).where(
+            Message.workspace_id == workspace_id, _contains(s, Message.text, parts[0])
+        )
+    return or_(Conversation.contact_id.in_(contacts), Conversation.id.in_(in_messages))
 
 
 def _narrowed(s: AsyncSession, query: Query, workspace_id: str, filters: Filters) -> Query:
@@ -122,8 +136,7 @@ def _narrowed(s: AsyncSession, query: Query, workspace_id: str, filters: Filters
             ConversationReading.workspace_id == workspace_id, ConversationReading.intent == filters.intent
         )
         where.append(Conversation.id.in_(reading))
-    if filters.search:
-        query = query.join(Contact, Contact.id == Conversation.contact_id)
+    if filters.search and filters.search.strip():
         where.append(_search(s, workspace_id, filters.search))
     return query.where(*where)
 

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from core.db import Database
-from core.migrate import load_models
+from core.migrate import include_name, load_models
 
 config = context.config
 # Running revisions needs no models (each revision carries its own DDL); comparing the database
@@ -20,6 +20,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

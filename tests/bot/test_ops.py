@@ -85,12 +85,14 @@ async def test_migrations_create_exactly_the_models(db_url: str) -> None:
     from sqlalchemy.engine import Connection
 
     from core.db import Database
-    from core.migrate import load_models
+    from core.migrate import include_name, load_models
 
     metadata = load_models()
 
     def diff(connection: Connection) -> list[object]:
-        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+        return list(
+            compare_metadata(MigrationContext.configure(connection, opts={"include_name": include_name}), metadata)
+        )
 
     db = Database(db_url)
     try:

@@ -16,7 +16,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from core.db import Database
-from core.migrate import alembic_config, current_revisions, head_revisions, load_models, register, schema, upgrade
+from core.migrate import (
+    alembic_config,
+    current_revisions,
+    head_revisions,
+    include_name,
+    load_models,
+    register,
+    schema,
+    upgrade,
+)
 from tests.conftest import fresh_pg_database
 
 # Every revision as it was when they all lived in core/migrations/versions: id → the one it revises.
@@ -70,7 +79,9 @@ async def differences(db: Database) -> list[object]:
     metadata = load_models()
 
     def diff(connection: Connection) -> list[object]:
-        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+        return list(
+            compare_metadata(MigrationContext.configure(connection, opts={"include_name": include_name}), metadata)
+        )
 
     async with db.engine.connect() as connection:
         return await connection.run_sync(diff)
