@@ -9,7 +9,7 @@ them out of the comparison between models and database. A later revision that re
 on SQLite (batch mode's copy and rename) must create the table's triggers again and rebuild the index.
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0018
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0012"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
