@@ -32,7 +32,7 @@ from core.queue import LeasedQueue
 log = logging.getLogger(__name__)
 
 # The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
-PAGE_PACKAGES = ("admin", "staff")
+PAGE_PACKAGES = ("admin", "staff", "kb")
 
 
 class BodyLimit:
@@ -122,6 +122,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin.web.tokens import router as token_pages
     from channels.api import router as channels_router
     from kb.api import router as kb_router
+    from kb.pages import router as kb_pages
     from rules.api.routes import router as rules_router
     from staff.api import router as staff_router
     from staff.pages import router as staff_pages
@@ -152,6 +153,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
         max_bytes=runtime.settings.max_body_bytes,
         larger={
             "/api/v1/knowledge-base/documents": upload_limit,
+            "/knowledge/upload/": upload_limit,  # the same uploads from the web admin (kb/pages/documents.py)
             # Voice notes and files from the chat page; JSON messages keep the small limit in the route.
             "/api/v1/chat": max_upload_bytes(runtime.settings) + 64 * 1024,
         },
@@ -185,7 +187,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.mount(STATIC_URL, static_files(), name="static")
     app.include_router(api_docs)
     install_pages(app, PAGE_PACKAGES)  # the web admin: `/` is its start page
-    for pages in (shell_pages, team_pages, token_pages, staff_pages):
+    for pages in (shell_pages, team_pages, token_pages, staff_pages, kb_pages):
         app.include_router(pages)
 
     add_ops_routes(app, runtime)

@@ -8,13 +8,17 @@ derived from the question, so saving a new answer to the same question replaces 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.models import Message, Workspace
 from kb.embedders import Embedders
-from kb.store import Stored, content_hash, faq_document, store_document
+from kb.models import KnowledgeChunk, KnowledgeDocument
+from kb.store import NotFound, Stored, content_hash, delete_document, faq_document, store_document
 
 MAX_QUESTION_CHARS = 1000
 
@@ -58,3 +62,59 @@ async def last_question(db: Database, *, conversation_id: str, inbox_id: int | N
         query = query.where(Message.inbox_id == inbox_id)
     async with db.reader() as r:
         return (await r.execute(query.order_by(Message.created_at.desc()).limit(1))).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    document_id: str
+    question: str
+    answer: str
+    updated_at: datetime
+
+
+async def answers(s: AsyncSession, *, workspace_id: str) -> list[SavedAnswer]:
+    """The workspace's saved answers, newest first."""
+    query = (
+        select(KnowledgeDocument, KnowledgeChunk.meta)
+        .join(KnowledgeChunk, KnowledgeChunk.document_id == KnowledgeDocument.id)
+        .where(KnowledgeDocument.workspace_id == workspace_id, KnowledgeDocument.kind == "answer")
+        .order_by(KnowledgeDocument.updated_at.desc(), KnowledgeDocument.id, KnowledgeChunk.position)
+    )
+    found: dict[str, SavedAnswer] = {}
+    for document, meta in (await s.execute(query)).all():
+        meta = meta or {}
+        if document.id not in found:
+            found[document.id] = SavedAnswer(
+                document.id, str(meta.get("question") or document.title), str(meta.get("answer") or ""),
+                document.updated_at,
+            )  # fmt: skip
+    return list(found.values())
+
+
+async def edit_answer(
+    db: Database,
+    *,
+    workspace_id: str,
+    document_id: str,
+    question: str,
+    answer: str,
+    embedders: Embedders | None = None,
+) -> Stored:
+    """Change a saved answer (its question, its words, or both). NotFound if it is not one of this
+    workspace's saved answers; NothingToSave if either is empty."""
+    async with db.reader() as r:
+        old = (
+            await r.execute(
+                select(KnowledgeDocument).where(
+                    KnowledgeDocument.id == document_id,
+                    KnowledgeDocument.workspace_id == workspace_id,
+                    KnowledgeDocument.kind == "answer",
+                )
+            )
+        ).scalar_one_or_none()
+    if old is None:
+        raise NotFound("saved answer not found")
+    stored = await save_answer(db, workspace_id=workspace_id, question=question, answer=answer, embedders=embedders)
+    if stored.document.id != old.id:  # a new question is a new answer: the old one goes
+        await delete_document(db, workspace_id=workspace_id, document_id=old.id)
+    return stored

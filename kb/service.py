@@ -109,11 +109,14 @@ async def documents(
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = True,
+    kinds: Sequence[str] = (),
 ) -> tuple[int, Sequence[KnowledgeDocument]]:
-    """How many documents there are, and a page of them (all of them without a `limit`)."""
+    """How many documents there are (of `kinds`, if given), and a page of them (all without a `limit`)."""
     where = [KnowledgeDocument.workspace_id == workspace_id]
     if collection_id is not None:
         where.append(KnowledgeDocument.collection_id == collection_id)
+    if kinds:
+        where.append(KnowledgeDocument.kind.in_(kinds))
     total = (await s.execute(select(func.count()).select_from(KnowledgeDocument).where(*where))).scalar_one()
     created = KnowledgeDocument.created_at.desc() if newest_first else KnowledgeDocument.created_at
     query = select(KnowledgeDocument).where(*where).order_by(created, KnowledgeDocument.id).offset(offset)
@@ -130,6 +133,9 @@ async def document(s: AsyncSession, *, workspace_id: str, document_id: str) -> K
             )
         )
     ).scalar_one_or_none()
+
+
+passages = store.passages  # a document's passages, in order (the document's page shows them)
 
 
 async def delete_document(db: Database, *, workspace_id: str, document_id: str) -> None:
@@ -323,12 +329,11 @@ async def remove_site(db: Database, *, workspace_id: str, site_id: str) -> None:
 # --- jobs, search and the embedding model ----------------------------------------------------
 
 
-async def jobs(s: AsyncSession, *, workspace_id: str) -> Sequence[KnowledgeJob]:
+async def jobs(s: AsyncSession, *, workspace_id: str, collection_id: str | None = None) -> Sequence[KnowledgeJob]:
+    where = [KnowledgeJob.workspace_id == workspace_id]
+    where += [KnowledgeJob.collection_id == collection_id] if collection_id is not None else []
     query = (
-        select(KnowledgeJob)
-        .where(KnowledgeJob.workspace_id == workspace_id)
-        .order_by(KnowledgeJob.created_at.desc(), KnowledgeJob.id)
-        .limit(RECENT_JOBS)
+        select(KnowledgeJob).where(*where).order_by(KnowledgeJob.created_at.desc(), KnowledgeJob.id).limit(RECENT_JOBS)
     )
     return (await s.execute(query)).scalars().all()
 

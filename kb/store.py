@@ -229,6 +229,14 @@ def faq_document(title: str, pairs: Sequence[tuple[str, str]]) -> Parsed:
     return Parsed(title, "text/markdown", sections)
 
 
+async def passages(s: AsyncSession, *, workspace_id: str, document_id: str) -> Sequence[KnowledgeChunk]:
+    """A document's passages in their order (none if it is not this workspace's)."""
+    query = select(KnowledgeChunk).where(
+        KnowledgeChunk.document_id == document_id, KnowledgeChunk.workspace_id == workspace_id
+    )
+    return (await s.execute(query.order_by(KnowledgeChunk.position))).scalars().all()
+
+
 async def delete_document(db: Database, *, workspace_id: str, document_id: str) -> None:
     async with db.session() as s:
         document = (

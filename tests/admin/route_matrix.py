@@ -28,7 +28,8 @@ from tests.admin.tenant_kit import Kit
 
 # A parameter's resource when its name is not simply "<resource>_id".
 PARAM_RESOURCE = {"assignee": "user", "connection_id": "connection", "inbox_id": "inbox", "assigned_user_id": "user",
-                  "key": "media", "object_id": "conversation"}  # fmt: skip  # object_id: the audit log's
+                  "key": "media", "object_id": "conversation",  # object_id: the audit log's
+                  "answer_id": "answer"}  # fmt: skip  # answer_id: a saved answer (kb/pages/answers.py)
 # Names of things every workspace shares: the same value whoever asks.
 SHARED = {"pack": next(iter(PACKS))}
 # Routes anyone may call with another workspace's identifiers, by design.
@@ -62,6 +63,16 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /inbox/{conversation_id}/tags": (),
     "POST /inbox/{conversation_id}/status": (),
     "POST /inbox/{conversation_id}/context": (),
+    "POST /knowledge/collections": (),
+    "POST /knowledge/collections/{collection_id}/rename": (),
+    "POST /knowledge/collections/{collection_id}/delete": (),
+    "POST /knowledge/upload/{collection_id}": (),
+    "POST /knowledge/collections/{collection_id}/sites": (),
+    "POST /knowledge/documents/{document_id}/delete": (),
+    "POST /knowledge/sites/{site_id}/crawl": (),
+    "POST /knowledge/sites/{site_id}/delete": (),
+    "POST /knowledge/answers": (),
+    "POST /knowledge/answers/{answer_id}": (),
 }
 # Bodies that change something, where a body of only the required fields would change nothing (so
 # a leak would not show in the rows) or would not be valid. By schema name, never by route.
@@ -203,7 +214,12 @@ def attempts(endpoint: Endpoint, spec: dict[str, Any], a: Kit, b: Kit) -> Iterat
 
 # Page forms that use up what they name, as the API's DELETE of the same thing does: their control
 # takes the kit's last one of it (the kit makes two), so the API's DELETE still finds the first.
-USES_UP = {"POST /tokens/revoke"}
+USES_UP = {
+    "POST /tokens/revoke",
+    "POST /knowledge/collections/{collection_id}/delete",
+    "POST /knowledge/documents/{document_id}/delete",
+    "POST /knowledge/sites/{site_id}/delete",
+}
 
 
 def control(endpoint: Endpoint, spec: dict[str, Any], a: Kit) -> Call:

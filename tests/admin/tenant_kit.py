@@ -23,6 +23,8 @@ from core.channels import NewConnection
 from core.models import ChannelConnection, Draft, InboxItem, Membership, Message, User
 from core.pipeline.turn import Turn
 from core.workspaces import issue_token
+from kb.memory import save_answer
+from kb.sites import add_site
 from tests.admin.conftest import API, bearer, register, wait_for
 
 UPLOAD = {"X-Frontdesk-Chat": "1"}
@@ -100,6 +102,12 @@ async def build_kit(client: httpx.AsyncClient, runtime: Runtime, name: str, site
     conversations = _ok(await client.get(f"{API}/conversations", headers=h))["items"]
     kit.add("document", *(d["id"] for d in documents if d["id"] not in kit.ids["document"]))
     kit.add("conversation", *(c["id"] for c in conversations if c["id"] not in kit.ids["conversation"]))
+    # A saved answer, as staff save one from the inbox (its own resource: only saved answers are edited).
+    question, answer = f"Does {name} sell gift cards?", f"Yes, {name} gift cards are at the desk."
+    saved = await save_answer(
+        runtime.db, workspace_id=kit.workspace_id, question=question, answer=answer, embedders=runtime.embedders
+    )
+    kit.add("answer", saved.document.id)
     return kit
 
 
@@ -158,6 +166,14 @@ async def _knowledge(client: httpx.AsyncClient, runtime: Runtime, kit: Kit, assi
     crawl = _ok(await client.post(f"{kb}/sites", headers=h, json=site), 202)
     kit.add("job", crawl["id"])
     kit.add("site", *(s["id"] for s in _ok(await client.get(f"{kb}/sites", headers=h))))
+    # Spares the pages' delete forms use up (route_matrix.USES_UP), so the API's DELETE finds the first.
+    spare = {"name": f"{kit.name} spare shelf"}
+    kit.add("collection", _ok(await client.post(f"{kb}/collections", headers=h, json=spare))["id"])
+    spare_site = await add_site(
+        runtime.db, workspace_id=kit.workspace_id, start_url=f"{site_url}spare/", collection_id=collection_id,
+        max_pages=1, max_depth=0,
+    )  # fmt: skip
+    kit.add("site", spare_site.id)
     choice = _ok(await client.put(f"{kb}/embedding", headers=h, json={"provider": "local", "answer_threshold": 0.6}))
     await _finished(client, kit, [crawl["id"], *(j["id"] for j in choice["jobs"])])
 
