@@ -53,6 +53,11 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /team/password": ("user_id",),
     "POST /tokens": (),
     "POST /tokens/revoke": ("token_id",),
+    "POST /assistants": (),
+    "POST /assistants/{assistant_id}": (),
+    "POST /assistants/{assistant_id}/model": (),
+    "POST /assistants/{assistant_id}/delete": (),
+    "POST /assistants/{assistant_id}/try": (),
     "POST /inbox/{conversation_id}/approve": ("draft_id",),
     "POST /inbox/{conversation_id}/reject": ("draft_id",),
     "POST /inbox/{conversation_id}/takeover": ("draft_id",),
@@ -203,7 +208,7 @@ def attempts(endpoint: Endpoint, spec: dict[str, Any], a: Kit, b: Kit) -> Iterat
 
 # Page forms that use up what they name, as the API's DELETE of the same thing does: their control
 # takes the kit's last one of it (the kit makes two), so the API's DELETE still finds the first.
-USES_UP = {"POST /tokens/revoke"}
+USES_UP = {"POST /tokens/revoke", "POST /assistants/{assistant_id}/delete"}
 
 
 def control(endpoint: Endpoint, spec: dict[str, Any], a: Kit) -> Call:
