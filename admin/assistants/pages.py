@@ -18,6 +18,7 @@ from admin.assistants.schemas import AssistantCreate, AssistantUpdate, ModelSett
 from admin.web.errors import not_found
 from admin.web.pages import page_router, render, see_other
 from admin.web.session import CurrentOwner, SignedIn
+from core.assistants import SECRET_FIELDS, ModelSettings
 from core.crypto import REDACTED
 from core.messages import ChannelKind
 from core.models import Assistant
@@ -89,7 +90,7 @@ async def _page(request: Request, assistant: Assistant, llms: Models, *, status:
         "admin/assistants/edit.html",
         status=status,
         assistant=assistant,
-        own={k: v for k, v in own.items() if k not in ("api_key", "fallback_api_key")},
+        own={k: own.get(k) for k in ModelSettings.model_fields if k not in SECRET_FIELDS},
         key_set={k: bool(own.get(k)) for k, _ in KEYS},
         default_url=None if own.get("base_url") else llms.settings_for(assistant).base_url,
         policies=POLICIES,
