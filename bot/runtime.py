@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import os
 import socket
 from dataclasses import dataclass, field
 
+from admin.assistants.trial import TryLimits
 from bot.media import build_storage, build_transcriber, configure_file_parsing, media_limits
 from bot.settings import Settings
 from channels.slack.channel import SlackChannel
@@ -30,6 +32,7 @@ from core.pipeline.decide import Decide
 from core.pipeline.draft import DraftStage
 from core.pipeline.resolve import Resolve
 from core.pipeline.turn import Turn
+from core.ratelimit import RateLimiter
 from core.wakeup import Wakeup
 from core.worker import Worker
 from kb.crawl import crawl_limits
@@ -151,6 +154,12 @@ class Runtime:
             importlib.import_module(module).register(self)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
+
+    @functools.cached_property
+    def try_limits(self) -> TryLimits:
+        """The assistant page's try panel and model check call the LLM: the web chat's limits, per person."""
+        s = self.settings
+        return TryLimits(s.max_message_chars, RateLimiter(s.chat_rate_per_minute), s.kb_answer_threshold)
 
     async def _typing(self, turn: Turn) -> None:
         if turn.conversation is None or turn.conversation.channel not in self.channels:

@@ -49,8 +49,21 @@ class LLMEndpoint:
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why one endpoint's last attempt failed (the status when the endpoint answered one)."""
+
+    role: Role
+    reason: Reason
+    status: int | None = None
+
+
 class LLMError(Exception):
     """Every configured endpoint failed. The message says why; it never contains an api key."""
+
+    def __init__(self, message: str, failures: tuple[Failure, ...] = ()) -> None:
+        super().__init__(message)
+        self.failures = failures
 
 
 @dataclass(frozen=True)
@@ -190,13 +203,15 @@ class LLMClient:
         max_tokens: int | None,
     ) -> tuple[Any, str, Role]:
         failures: list[str] = []
+        found: list[Failure] = []
         for role, endpoint in self._endpoints.items():
             try:
                 value, model = await self._with_retries(role, endpoint, messages, schema, temperature, max_tokens)
                 return value, model, role
             except _AttemptFailed as exc:
                 failures.append(f"{role} ({endpoint.model}): {exc.reason}, {exc.detail}")
-        raise LLMError("all LLM endpoints failed: " + "; ".join(failures))
+                found.append(Failure(role, exc.reason, exc.status))
+        raise LLMError("all LLM endpoints failed: " + "; ".join(failures), tuple(found))
 
     async def _with_retries(
         self,

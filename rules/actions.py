@@ -32,9 +32,9 @@ async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str
     text = render(action.template, run.variables())
     if not text:
         raise ActionFailed("the template rendered an empty reply")
-    if run.dry_run:
+    if run.dry_run and run.turn is None:
         return f"would reply: {text}"
-    if run.turn is not None:
+    if run.turn is not None:  # the turn's draft is memory only: a try's dry turn gets it too
         if run.conversation is not None and run.conversation.bot_paused:
             return "not used: staff have taken this conversation over"
         if run.turn.draft is not None:
@@ -49,7 +49,7 @@ async def _reply(svc: Services, run: Run, action: schema.Reply, key: str) -> str
             reason=f"rule: {run.rule_name}",
             fallback=action.unless_answered,
         )
-        return f"reply drafted: {text}"
+        return f"would reply: {text}" if run.dry_run else f"reply drafted: {text}"
     conversation = need_conversation(run)
     async with svc.db.session() as s:
         row = await s.get(Conversation, conversation.id, with_for_update=True)
@@ -76,6 +76,8 @@ async def _flag(svc: Services, run: Run, action: schema.Flag, key: str) -> str:
     if kind == "pause_bot":
         conversation = need_conversation(run)
         if run.dry_run:
+            if run.turn is not None:  # a try's conversation is memory only: later stages see the pause
+                conversation.bot_paused = True
             return "would pause the assistant in this conversation"
         async with svc.db.session() as s:
             row = await s.get(Conversation, conversation.id, with_for_update=True)
@@ -88,9 +90,9 @@ async def _flag(svc: Services, run: Run, action: schema.Flag, key: str) -> str:
         "send_automatically": "the reply is sent without approval",
         "handoff": "handed to staff",
     }[kind]
-    if run.dry_run:
+    if run.dry_run and run.turn is None:
         return f"would mark: {words}"
-    if run.turn is not None:
+    if run.turn is not None:  # the turn's flags are memory only: a try's dry turn gets them too
         outcome = run.turn.rules
         if kind == "require_approval":
             outcome.require_approval = True
@@ -98,7 +100,7 @@ async def _flag(svc: Services, run: Run, action: schema.Flag, key: str) -> str:
             outcome.auto_send = True
         else:
             outcome.handoff = True
-        return words
+        return f"would mark: {words}" if run.dry_run else words
     if kind == "handoff":
         conversation = need_conversation(run)
         async with svc.db.session() as s:

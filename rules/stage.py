@@ -54,8 +54,11 @@ class RulesStage:
             last_staff_at=last_out,
         )
         evaluations = await evaluate(
-            self.services, rules, sit, trigger=TRIGGER, key=f"inbox:{turn.inbox_id}", turn=turn
+            self.services, rules, sit, trigger=TRIGGER, key=f"inbox:{turn.inbox_id}", turn=turn, dry_run=turn.dry_run
         )
+        turn.rules.trace = [{"rule": e.rule.name, "actions": e.actions} for e in evaluations if e.matched]
+        if turn.dry_run:
+            return  # a try leaves no execution log
         try:
             await record(
                 self.services.db,

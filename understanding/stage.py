@@ -104,6 +104,9 @@ class UnderstandStage:
         if intent is None or feeling is None:
             offline = await asyncio.to_thread(self._offline, text, intents, schema, now, ws.timezone or "UTC")
             intent, feeling, proposed, actor = *offline, "offline"
+        if turn.dry_run:  # a try: what would be stored, and no summary (it would be stored too)
+            turn.understanding.update(self._preview(turn, intent, feeling, proposed, schema, now))
+            return
         result = await self._store(turn, intent, feeling, proposed, schema, actor, now)
         if found is not None:
             result["summary"] = await self._summary(turn, found[0], now)
@@ -163,25 +166,38 @@ class UnderstandStage:
             )
             reading.updated_at = now
             priority = await self._priority(s, turn, schema, values, intent, feeling, now)
-        return {
-            "intent": intent.intent,
-            "intent_confidence": round(intent.confidence, 3),
-            "intent_source": intent.source,
-            "intent_candidates": intent.as_dict()["candidates"],
-            "intent_reason": intent.reason,
-            "sentiment": feeling.label,
-            "sentiment_score": round(feeling.score, 3),
-            "sentiment_cause": feeling.cause,
-            "sentiment_source": feeling.source,
-            "sentiment_trend": sentiment.trend(history),
-            "context": values,
-            "context_changes": [
-                {"field": c.field, "old": c.old_value, "new": c.new_value, "source": c.source, "evidence": c.evidence}
-                for c in changes
-            ],
-            "missing": schema.missing(values) if schema is not None else [],
-            "priority": priority,
-        }
+        made = [
+            {"field": c.field, "old": c.old_value, "new": c.new_value, "source": c.source, "evidence": c.evidence}
+            for c in changes
+        ]
+        return _result(intent, feeling, values, made, history, schema, priority)
+
+    def _preview(
+        self,
+        turn: Turn,
+        intent: IntentReading,
+        feeling: sentiment.SentimentReading,
+        proposed: list[context.Proposed],
+        schema: SchemaSpec | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """What `_store` would store for a new conversation's first message, computed, never written:
+        the same checks on each field, the workflow's first status, the priority rules."""
+        tz = turn.workspace.timezone if turn.workspace and turn.workspace.timezone else "UTC"
+        ok, _refused = context.check(schema, {}, proposed, timezone=tz, strict=False, region=self.settings.phone_region)
+        made = [
+            {"field": p.field, "old": None, "new": p.value, "source": "ai", "evidence": p.evidence}
+            for p in ok
+            if p.value is not None
+        ]
+        if schema is not None and schema.workflow is not None and not any(m["field"] == STATUS for m in made):
+            made.append({"field": STATUS, "old": None, "new": schema.workflow.initial, "source": "rule",
+                         "evidence": "the workflow's first status"})  # fmt: skip
+        values = {m["field"]: m["new"] for m in made}
+        history = [{"score": round(feeling.score, 3), "label": feeling.label, "at": now.isoformat()}]
+        wanted = schema.priority(values=values, intent=intent.intent, sentiment=feeling.label) if schema else None
+        priority = None if schema is None else wanted if wanted in PRIORITIES and wanted != "low" else "normal"
+        return _result(intent, feeling, values, made, history, schema, priority)
 
     async def _priority(
         self,
@@ -264,3 +280,31 @@ async def _reading(s: Any, workspace_id: str, conversation_id: str) -> Conversat
     row = await s.get(ConversationReading, conversation_id, with_for_update=True, populate_existing=True)
     assert row is not None
     return row
+
+
+def _result(
+    intent: IntentReading,
+    feeling: sentiment.SentimentReading,
+    values: dict[str, Any],
+    changes: list[dict[str, Any]],
+    history: list[dict[str, Any]],
+    schema: SchemaSpec | None,
+    priority: str | None,
+) -> dict[str, Any]:
+    """The turn's reading, as the rules and the approval card see it."""
+    return {
+        "intent": intent.intent,
+        "intent_confidence": round(intent.confidence, 3),
+        "intent_source": intent.source,
+        "intent_candidates": intent.as_dict()["candidates"],
+        "intent_reason": intent.reason,
+        "sentiment": feeling.label,
+        "sentiment_score": round(feeling.score, 3),
+        "sentiment_cause": feeling.cause,
+        "sentiment_source": feeling.source,
+        "sentiment_trend": sentiment.trend(history),
+        "context": values,
+        "context_changes": changes,
+        "missing": schema.missing(values) if schema is not None else [],
+        "priority": priority,
+    }

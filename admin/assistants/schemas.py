@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from admin.common import REDACTED, Name, Slug, UpdateModel
 from core.assistants import APPROVAL_POLICIES, SECRET_FIELDS, ModelSettings
 from core.crypto import redact
+from core.messages import ChannelKind
 from core.models import Assistant
 from core.urls import HttpURL
 
@@ -90,3 +91,63 @@ class AssistantPublic(BaseModel):
             model_settings=redact(row.model_settings or {}, SECRET_FIELDS),
             created_at=row.created_at,
         )
+
+
+class TryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(
+        min_length=1, max_length=100_000, description="What a customer writes (at most FRONTDESK_MAX_MESSAGE_CHARS)."
+    )
+    channel: ChannelKind = ChannelKind.web
+
+
+class TryRule(BaseModel):
+    rule: str
+    actions: list[str] = Field(description="What each action would do.")
+
+
+class TrySource(BaseModel):
+    id: str
+    title: str | None
+    url: str | None
+    score: float = Field(description="Similarity to the message.")
+    text: str
+
+
+class TryDraft(BaseModel):
+    text: str
+    source: str = Field(description="llm, extractive (the knowledge base's own words), rule, or none.")
+    confidence: float | None
+    grounded: bool
+    needs_staff: bool
+    model: str | None
+    reason: str | None
+    citations: list[str]
+
+
+class TryDecision(BaseModel):
+    decision: str = Field(description="auto_send, needs_approval, handoff or silent.")
+    reason: str
+
+
+class TryPublic(BaseModel):
+    """Each stage's result for a sample message, from a dry run of the real pipeline."""
+
+    message: str
+    channel: str
+    assistant_id: str | None
+    understanding: dict[str, Any]
+    context_changes: list[dict[str, Any]]
+    rules: list[TryRule] = Field(description="The rules that fired, in order.")
+    sources: list[TrySource]
+    answer_threshold: float = Field(description="The similarity an answer from the knowledge base needs.")
+    draft: TryDraft | None
+    decision: TryDecision
+    note: str
+
+
+class ModelCheckPublic(BaseModel):
+    endpoint: Literal["primary", "fallback"]
+    ok: bool
+    message: str

@@ -24,7 +24,7 @@ def mirroring(db: Database, jobs: StaffJobs, decide: Stage) -> Stage:
     async def decide_then_mirror(turn: Turn) -> None:
         await decide(turn)
         conversation = turn.conversation
-        if conversation is None or not conversation.bot_paused or turn.draft_id is not None:
+        if conversation is None or not conversation.bot_paused or turn.draft_id is not None or turn.dry_run:
             return
         try:
             await _mirror(db, jobs, turn, conversation.id)

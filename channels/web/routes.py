@@ -17,13 +17,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import or_, select
 
-from channels.web.ratelimit import RateLimiter
 from channels.web.schemas import ChatHistoryPublic, ChatMessagePublic, ChatPublic, ChatStatus
 from channels.web.upload import CHAT_REQUEST_BODY, max_upload_bytes, read_chat_request
 from core.channels import AcceptFn
 from core.inbox import TurnOutcome, turn_outcome
 from core.messages import ChannelKind, Citation, InboundMessage, Sender
 from core.models import Assistant, Conversation, Message, Workspace
+from core.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from channels.web.channel import WebChannel

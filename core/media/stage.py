@@ -106,8 +106,8 @@ class MediaStage:
 
     async def __call__(self, turn: Turn) -> None:
         msg = turn.message
-        if turn.draft_id is not None or turn.conversation is None or turn.message_row is None:
-            return
+        if turn.draft_id is not None or turn.conversation is None or turn.message_row is None or turn.dry_run:
+            return  # a try has no stored message, and carries no media
         todo = [i for i, a in enumerate(msg.attachments) if a.kind in HANDLED]
         if not todo or msg.channel.value not in self.channels:
             return

@@ -37,6 +37,14 @@ class Pipeline:
 
     async def run(self, item: InboxItem) -> Turn:
         turn = Turn(inbox_id=item.id, message=InboundMessage.model_validate(item.message), claimed_by=item.claimed_by)
+        return await self._through(turn)
+
+    async def preview(self, message: InboundMessage) -> Turn:
+        """The same stages over a message that was never received, as a dry run: each stage says what
+        it would do, and nothing is written, sent or queued (an LLM is still asked, as in a real turn)."""
+        return await self._through(Turn(inbox_id=0, message=message, dry_run=True))
+
+    async def _through(self, turn: Turn) -> Turn:
         for stage in self.stages:
             if turn.finished:
                 break

@@ -45,6 +45,33 @@ def choose(assistant: Assistant | None, draft: DraftResult | None, rules: RuleOu
     return NEEDS_APPROVAL
 
 
+def why(assistant: Assistant | None, draft: DraftResult | None, rules: RuleOutcome, decision: str) -> str:
+    """The reason for `choose`'s answer, in an owner's words (the try panel shows it)."""
+    if decision == SILENT:
+        return "a rule keeps the assistant silent" if rules.silent else "nothing to answer (no draft for this message)"
+    if decision == HANDOFF:
+        if rules.handoff:
+            return "a rule hands this message to staff"
+        reason = (draft.reason if draft else None) or "the draft is empty or needs a person"
+        holding = (assistant.holding_reply if assistant else None) or DEFAULT_HOLDING_REPLY
+        return f"handed to staff: {reason}; the customer gets the holding reply: {holding}"
+    if rules.require_approval:
+        return "a rule requires staff approval"
+    if rules.auto_send:
+        return "a rule sends it without approval"
+    policy = assistant.approval_policy if assistant else "approve_all"
+    if policy == "auto":
+        return "the approval policy is auto: every draft is sent"
+    if policy == "autopilot":
+        threshold = assistant.confidence_threshold if assistant else 1.0
+        confidence = "none" if draft is None or draft.confidence is None else f"{draft.confidence:.2f}"
+        if decision == AUTO_SEND:
+            return f"autopilot: confidence {confidence} reaches the threshold {threshold:.2f}, grounded in sources"
+        grounded = "grounded in sources" if draft is not None and draft.grounded else "not grounded in a source"
+        return f"autopilot: confidence {confidence} against the threshold {threshold:.2f}, {grounded}: staff approve it"
+    return "the approval policy is approve all: staff approve every draft"
+
+
 def draft_key(draft_id: str) -> str:
     return f"draft:{draft_id}"
 
@@ -64,9 +91,10 @@ class Decide:
             await self._recall(turn)
             return
         decision = choose(turn.assistant, turn.draft, turn.rules)
-        turn.decision = decision
-        DECISIONS.labels(decision).inc()
-        if decision == SILENT or turn.conversation is None or turn.draft is None:
+        turn.decision, turn.decision_reason = decision, why(turn.assistant, turn.draft, turn.rules, decision)
+        if not turn.dry_run:  # a try: the decision and why, and no draft row, reply or alert
+            DECISIONS.labels(decision).inc()
+        if turn.dry_run or decision == SILENT or turn.conversation is None or turn.draft is None:
             return
         draft = turn.draft
         async with self.db.session() as s:

@@ -136,7 +136,7 @@ class DraftStage:
             return
         client, settings = resolved
         turn.history = await self._history(turn, conversation.id)
-        if self.on_drafting is not None:
+        if self.on_drafting is not None and not turn.dry_run:
             try:
                 await self.on_drafting(turn)
             except Exception:

@@ -4,6 +4,7 @@ inbound message. Keyed by the inbox row, so a retried turn finds what it wrote t
 from __future__ import annotations
 
 import logging
+import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,9 @@ class Resolve:
         self.wakeup = wakeup  # tells the inbox's watchers a customer wrote
 
     async def __call__(self, turn: Turn) -> None:
+        if turn.dry_run:
+            await self._imagine(turn)
+            return
         msg = turn.message
         async with self.db.session() as s:
             workspace = await s.get(Workspace, msg.workspace_id)
@@ -105,6 +109,28 @@ class Resolve:
             self.wakeup.conversation_changed(workspace.id, conversation.id)
         turn.workspace, turn.assistant, turn.contact = workspace, assistant, contact
         turn.conversation, turn.message_row = conversation, row
+
+    async def _imagine(self, turn: Turn) -> None:
+        """A try: the workspace and assistant read, a new contact and conversation made in memory only
+        (never added to a session), so the later stages see a first message from a new customer."""
+        msg = turn.message
+        async with self.db.reader() as s:
+            workspace = await s.get(Workspace, msg.workspace_id)
+            assistant = await self._assistant(s, turn, None) if workspace is not None else None
+        if workspace is None:
+            turn.decision, turn.finished = "dropped", True
+            return
+        contact = Contact(
+            id=str(uuid.uuid4()), workspace_id=workspace.id, display_name=msg.sender.display_name,
+            language=msg.sender.language, last_inbound_at=msg.received_at,
+        )  # fmt: skip
+        turn.conversation = Conversation(
+            id=str(uuid.uuid4()), workspace_id=workspace.id, contact_id=contact.id, channel=msg.channel.value,
+            account=msg.account, thread=msg.thread, connection_id=msg.connection_id,
+            assistant_id=assistant.id if assistant else None, status="open", priority="normal", tags=[],
+            bot_paused=False, last_message_at=msg.received_at,
+        )  # fmt: skip
+        turn.workspace, turn.assistant, turn.contact = workspace, assistant, contact
 
     async def _contact(self, s: AsyncSession, turn: Turn, conversation: Conversation | None) -> Contact:
         msg = turn.message

@@ -34,6 +34,8 @@ class RuleOutcome:
     handoff: bool = False
     silent: bool = False
     fired: list[str] = field(default_factory=list)
+    # Each fired rule's name and what its actions did (or, in a dry run, would do).
+    trace: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,3 +80,7 @@ class Turn:
     # guarded by it, so a worker whose lease lapsed cannot commit a decision.
     claimed_by: str | None = None
     inbox_done: bool = False
+    # A try (Pipeline.preview): every stage computes what it would do and writes, sends and queues
+    # nothing; the conversation and contact exist only in memory.
+    dry_run: bool = False
+    decision_reason: str | None = None

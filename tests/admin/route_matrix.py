@@ -54,6 +54,11 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /team/password": ("user_id",),
     "POST /tokens": (),
     "POST /tokens/revoke": ("token_id",),
+    "POST /assistants": (),
+    "POST /assistants/{assistant_id}": (),
+    "POST /assistants/{assistant_id}/model": (),
+    "POST /assistants/{assistant_id}/delete": (),
+    "POST /assistants/{assistant_id}/try": (),
     "POST /inbox/{conversation_id}/approve": ("draft_id",),
     "POST /inbox/{conversation_id}/reject": ("draft_id",),
     "POST /inbox/{conversation_id}/takeover": ("draft_id",),
@@ -216,6 +221,7 @@ def attempts(endpoint: Endpoint, spec: dict[str, Any], a: Kit, b: Kit) -> Iterat
 # takes the kit's last one of it (the kit makes two), so the API's DELETE still finds the first.
 USES_UP = {
     "POST /tokens/revoke",
+    "POST /assistants/{assistant_id}/delete",
     "POST /knowledge/collections/{collection_id}/delete",
     "POST /knowledge/documents/{document_id}/delete",
     "POST /knowledge/sites/{site_id}/delete",

@@ -13,7 +13,8 @@ benchmarks. `POST /v1/embeddings` answers vectors of hashed word stems (texts sh
 same way; not unit length, as some servers answer), checks the bearer key when `embedding_key` is set,
 and fails with the statuses queued in `embedding_failures`. `llama_cpp=True` answers 500 to any
 `response_format.type == "json_schema"` request without consuming a step, as llama.cpp's server does,
-and honours `json_object`.
+and honours `json_object`. With `chat_key` set, a chat request without that bearer key gets a 401;
+with `models` set, one for another model gets a 404 (as OpenAI answers both), neither consuming a step.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class FakeOpenAI:
         self._lock = threading.Lock()  # tests script from their thread, the server runs in another
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._chat_completions)
+        self.chat_key: str | None = None
+        self.models: set[str] | None = None
         # Speech to text (audio.transcriptions): answers `transcript`, records the form and file size.
         self.transcript = "hello from the fake transcriber"
         self.transcriptions: list[dict[str, Any]] = []
@@ -153,6 +156,10 @@ class FakeOpenAI:
             auth = request.headers.get("authorization")
             self.requests.append(RecordedRequest(body=body, authorization=auth))
         response_format = body.get("response_format") or {}
+        if self.chat_key is not None and request.headers.get("authorization") != f"Bearer {self.chat_key}":
+            return _error(401, "Incorrect API key provided")
+        if self.models is not None and body.get("model") not in self.models:
+            return _error(404, f"The model `{body.get('model')}` does not exist")
         if self.llama_cpp and response_format.get("type") == "json_schema":
             return _error(500, "json_schema is not supported (llama.cpp)")
         step = self._next_step()

@@ -1,5 +1,5 @@
-"""Token buckets kept in memory, per process. Enough for one web chat; behind several web processes
-each enforces its own share, which a small business can live with."""
+"""Token buckets kept in memory, per process (web chat, the assistant try panel). Behind several web
+processes each enforces its own share, which a small business can live with."""
 
 from __future__ import annotations
 
