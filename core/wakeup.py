@@ -13,6 +13,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -23,8 +24,19 @@ from core.db import Database
 log = logging.getLogger(__name__)
 CHANNELS = ("inbox", "outbox")
 TURNS = "frontdesk_turns"  # payload: an inbox id whose turn finished (web chat waits for it)
-CONVERSATIONS = "frontdesk_conversations"  # payload: "<origin> <workspace id> <conversation id>"
+CONVERSATIONS = "frontdesk_conversations"  # payload: "<origin> <workspace id> <conversation id>[ <kind> …]"
+REPLYING = "replying"  # the payload's kind when staff are writing: "… replying <user id> <1|0> <name>"
 WATCH_BACKLOG = 100  # changes a slow watcher may fall behind by; past that it re-reads anyway
+
+
+@dataclass(frozen=True)
+class Replying:
+    """A staff member writing in a conversation's reply box (or its draft), or no longer (`typing`
+    False: sent, cleared or left). Ephemeral: never stored, only passed on to the watchers."""
+
+    user_id: str
+    name: str
+    typing: bool = True
 
 
 class Wakeup:
@@ -34,6 +46,7 @@ class Wakeup:
         self._turns: dict[int, asyncio.Event] = {}
         self._watchers: dict[str, set[asyncio.Queue[str]]] = {}  # workspace id → its watchers' queues
         self._followers: list[Callable[[str, str], None]] = []  # hear every workspace's changes
+        self._replying: list[Callable[[str, str, Replying], None]] = []  # hear who is writing where
         self._origin = uuid.uuid4().hex[:12]  # this process's NOTIFYs, so it does not hear its own twice
 
     def set(self, name: str) -> None:
@@ -75,6 +88,15 @@ class Wakeup:
         long as the process runs (the live feed keeps its replay log this way)."""
         self._followers.append(callback)
 
+    def someone_replying(self, workspace_id: str, conversation_id: str, replying: Replying) -> None:
+        """Tell this process's followers that a staff member is writing in a conversation (or stopped)."""
+        for follow in self._replying:
+            follow(workspace_id, conversation_id, replying)
+
+    def follow_replying(self, callback: Callable[[str, str, Replying], None]) -> None:
+        """Call `callback(workspace id, conversation id, replying)` whenever staff write anywhere."""
+        self._replying.append(callback)
+
     @contextlib.contextmanager
     def watching_conversations(self, workspace_id: str) -> Iterator[asyncio.Queue[str]]:
         """A queue of the ids of the workspace's conversations that change while it is open."""
@@ -91,6 +113,16 @@ class Wakeup:
     async def conversation_changed_in(self, session: AsyncSession, workspace_id: str, conversation_id: str) -> None:
         """The cross-process half of `conversation_changed`: a NOTIFY sent when `session` commits."""
         await self.notify_in(session, "conversations", f"{self._origin} {workspace_id} {conversation_id}")
+
+    async def someone_replying_in(
+        self, session: AsyncSession, workspace_id: str, conversation_id: str, replying: Replying
+    ) -> None:
+        """The cross-process half of `someone_replying`: the conversations' NOTIFY, of kind `replying`."""
+        flag = "1" if replying.typing else "0"
+        payload = (
+            f"{self._origin} {workspace_id} {conversation_id} {REPLYING} {replying.user_id} {flag} {replying.name}"
+        )
+        await self.notify_in(session, "conversations", payload[:7000])  # NOTIFY takes under 8000 bytes
 
     @staticmethod
     async def notify_in(session: AsyncSession, name: str, payload: str = "") -> None:
@@ -125,10 +157,13 @@ class Wakeup:
             self.turn_finished(int(payload))
 
     def _on_conversation(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        origin, _, ids = payload.partition(" ")
-        workspace_id, _, conversation_id = ids.partition(" ")
-        if origin != self._origin and workspace_id and conversation_id:
-            self.conversation_changed(workspace_id, conversation_id)
+        parts = payload.split(" ", 6)
+        if len(parts) < 3 or parts[0] == self._origin or not (parts[1] and parts[2]):
+            return
+        if len(parts) == 3:
+            self.conversation_changed(parts[1], parts[2])
+        elif len(parts) == 7 and parts[3] == REPLYING and parts[4] and parts[5] in ("0", "1"):
+            self.someone_replying(parts[1], parts[2], Replying(parts[4], parts[6], parts[5] == "1"))
 
     def _on_notify(self, _conn: Any, _pid: int, channel: str, _payload: str) -> None:
         name = channel.removeprefix("frontdesk_")

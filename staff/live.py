@@ -7,6 +7,10 @@ dropped connection it names the last id it saw and gets what it missed, or, when
 reaches back that far (or the id is from before this process started), a `reset` event: re-read
 the list, then carry on.
 
+Staff writing in a conversation (core.wakeup.Replying) go into the same log as `replying` events,
+and into who-is-writing-where, which lasts `REPLYING_SECONDS` after each word: the page shows it
+when it opens; never to the person themselves, and never to another workspace.
+
 Ids are "<run>-<sequence>": the sequence increases by one per change; the run says which process
 start it belongs to, so an id from another run is never mistaken for one of this run.
 """
@@ -20,20 +24,23 @@ from collections import deque
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
-from core.wakeup import Wakeup
+from core.wakeup import Replying, Wakeup
 
 REPLAY = 2000  # changes kept for clients that reconnect (all workspaces together)
 HEARTBEAT_SECONDS = 15.0
+REPLYING_SECONDS = 6.0  # how long "is replying" lasts after the last word (the page says it every ~3 s)
 
 
 @dataclass(frozen=True)
 class Change:
-    """One event: `changed` (re-read this conversation), `reset` (re-read everything) or
-    `heartbeat` (nothing happened for a while; keeps proxies from closing the connection)."""
+    """One event: `changed` (re-read this conversation), `replying` (a staff member is writing in
+    it, or stopped), `reset` (re-read everything) or `heartbeat` (nothing happened for a while;
+    keeps proxies from closing the connection)."""
 
     kind: str
     id: str | None = None
     conversation_id: str | None = None
+    replying: Replying | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class _Logged:
     sequence: int
     workspace_id: str
     conversation_id: str
+    replying: Replying | None = None
+    until: float = 0.0  # a `replying` event's end (time.monotonic)
 
 
 class LiveFeed:
@@ -49,13 +58,45 @@ class LiveFeed:
         self._sequence = 0
         self._log: deque[_Logged] = deque(maxlen=replay)
         self._waiting: dict[str, set[asyncio.Event]] = {}
+        self._writing: dict[tuple[str, str], dict[str, tuple[str, float]]] = {}  # → user id → (name, until)
         wakeup.follow_conversations(self._heard)
+        wakeup.follow_replying(self._heard_replying)
 
     def _heard(self, workspace_id: str, conversation_id: str) -> None:
-        self._sequence += 1
-        self._log.append(_Logged(self._sequence, workspace_id, conversation_id))
-        for event in self._waiting.get(workspace_id, ()):
+        self._append(_Logged(self._sequence + 1, workspace_id, conversation_id))
+
+    def _heard_replying(self, workspace_id: str, conversation_id: str, replying: Replying) -> None:
+        until = time.monotonic() + REPLYING_SECONDS if replying.typing else 0.0
+        people = self._writing.setdefault((workspace_id, conversation_id), {})
+        if replying.typing:
+            people[replying.user_id] = (replying.name, until)
+        else:
+            people.pop(replying.user_id, None)
+        self._forget_stale()
+        self._append(_Logged(self._sequence + 1, workspace_id, conversation_id, replying, until))
+
+    def _append(self, logged: _Logged) -> None:
+        self._sequence = logged.sequence
+        self._log.append(logged)
+        for event in self._waiting.get(logged.workspace_id, ()):
             event.set()
+
+    def _forget_stale(self) -> None:
+        now = time.monotonic()
+        for key, people in list(self._writing.items()):
+            for user_id, (_, until) in list(people.items()):
+                if until <= now:
+                    del people[user_id]
+            if not people:
+                del self._writing[key]
+
+    def replying_now(self, workspace_id: str, conversation_id: str, *, viewer: str | None) -> list[tuple[str, str]]:
+        """(user id, name) of the staff writing in the conversation now, but the viewer."""
+        self._forget_stale()
+        people = self._writing.get((workspace_id, conversation_id), {})
+        return sorted(
+            ((user_id, name) for user_id, (name, _) in people.items() if user_id != viewer), key=lambda p: p[1]
+        )
 
     def _id(self, sequence: int) -> str:
         return f"{self.run}-{sequence}"
@@ -80,11 +121,17 @@ class LiveFeed:
         return int(sequence) if int(sequence) >= oldest - 1 else None
 
     async def events(
-        self, workspace_id: str, *, last_event_id: str | None = None, heartbeat: float = HEARTBEAT_SECONDS
+        self,
+        workspace_id: str,
+        *,
+        last_event_id: str | None = None,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        viewer: str | None = None,
     ) -> AsyncGenerator[Change, None]:
         """The workspace's changes after `last_event_id` (`last_id` when the caller subscribed), or
         from the first read on; for as long as the caller reads, with a heartbeat after each
-        `heartbeat` seconds of quiet."""
+        `heartbeat` seconds of quiet. The viewer's own `replying` events are left out, and so are
+        those that ended before they were read (a client that reconnects late)."""
         bell = asyncio.Event()
         self._waiting.setdefault(workspace_id, set()).add(bell)
         try:
@@ -101,7 +148,10 @@ class LiveFeed:
                     continue
                 after = self._sequence
                 for e in missed:
-                    yield Change("changed", self._id(e.sequence), e.conversation_id)
+                    if e.replying is None:
+                        yield Change("changed", self._id(e.sequence), e.conversation_id)
+                    elif e.replying.user_id != viewer and (not e.replying.typing or e.until > time.monotonic()):
+                        yield Change("replying", self._id(e.sequence), e.conversation_id, e.replying)
                 if missed:
                     continue
                 try:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from core.db import Database
 from core.inbox import requeue_failed
 from core.models import Draft
-from core.wakeup import Wakeup
+from core.wakeup import Replying, Wakeup
 from kb import memory
-from staff import audit, drafts
+from staff import audit, drafts, queries
 from staff.actor import Actor
 from staff.context import change_context
 from staff.conversations import ConversationChanges, apply_changes
@@ -154,6 +154,21 @@ class StaffActions:
         return draft
 
     # --- replies and answers -----------------------------------------------------------------------
+
+    async def replying(self, actor: Actor, conversation_id: str, *, name: str, typing: bool = True) -> None:
+        """Tell the others watching the conversation that this staff member is writing to the
+        customer (or stopped): in this process's live feed at once, and in the others' through the
+        conversations' NOTIFY on PostgreSQL. Nothing is stored, so nothing is audited."""
+        if actor.user_id is None:
+            raise Refused("Only a person can be replying.")
+        async with self.db.reader() as s:
+            if not await queries.exists(s, workspace_id=actor.workspace_id, conversation_id=conversation_id):
+                raise NotFound("conversation")
+        replying = Replying(actor.user_id, " ".join(name.split())[:200] or "Someone", typing)
+        if self.db.is_postgres:
+            async with self.db.session() as s:
+                await self.wakeup.someone_replying_in(s, actor.workspace_id, conversation_id, replying)
+        self.wakeup.someone_replying(actor.workspace_id, conversation_id, replying)
 
     async def reply(
         self, actor: Actor, conversation_id: str, text: str, *, idempotency_key: str, save_answer: bool = False

@@ -1,10 +1,12 @@
 """/events: the inbox's live feed as server-sent events (text/event-stream).
 
 Each event names a conversation that changed (`event: changed`, `data: {"conversation_id": …}`),
-with an id to resume from: a client that reconnects sends it back as Last-Event-ID (EventSource
-does) and gets what it missed, or `event: reset` when it fell too far behind (re-read the list). A
-comment line every ~15 s keeps proxies from closing a quiet connection. The stream ends when the
-client goes away."""
+or a staff member writing in one (`event: replying`, `data: {"conversation_id", "user_id", "name",
+"typing", "seconds"}`: show "<name> is replying…" for `seconds`, until the next one, or until one
+with `typing` false; never the reader's own), with an id to resume from: a client that
+reconnects sends it back as Last-Event-ID (EventSource does) and gets what it missed, or
+`event: reset` when it fell too far behind (re-read the list). A comment line every ~15 s keeps
+proxies from closing a quiet connection. The stream ends when the client goes away."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from fastapi.responses import StreamingResponse
 
 from core.web import part
 from staff.api.deps import CurrentActor
-from staff.live import Change, LiveFeed
+from staff.live import REPLYING_SECONDS, Change, LiveFeed
 
 router = APIRouter(tags=["conversations"])
 Feed = Annotated[LiveFeed, Depends(part("feed"))]
@@ -28,7 +30,11 @@ RETRY_MS = 3000  # how soon EventSource reconnects after a dropped connection
 def _frame(change: Change) -> str:
     if change.kind == "heartbeat":
         return ": heartbeat\n\n"
-    data = json.dumps({"conversation_id": change.conversation_id} if change.conversation_id else {})
+    body: dict[str, object] = {"conversation_id": change.conversation_id} if change.conversation_id else {}
+    if change.replying is not None:
+        who = change.replying
+        body |= {"user_id": who.user_id, "name": who.name, "typing": who.typing, "seconds": REPLYING_SECONDS}
+    data = json.dumps(body)
     return f"id: {change.id}\nevent: {change.kind}\ndata: {data}\n\n"
 
 
@@ -44,15 +50,16 @@ async def events(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> StreamingResponse:
     since = last_event_id or feed.last_id  # from this request on, even before the body is read
-    return event_stream(feed, actor.workspace_id, since)
+    return event_stream(feed, actor.workspace_id, since, viewer=actor.user_id)
 
 
-def event_stream(feed: LiveFeed, workspace_id: str, since: str) -> StreamingResponse:
-    """A workspace's changes after `since`, as server-sent events (the API's and the inbox page's)."""
+def event_stream(feed: LiveFeed, workspace_id: str, since: str, *, viewer: str | None) -> StreamingResponse:
+    """A workspace's changes after `since`, as server-sent events (the API's and the inbox page's);
+    `viewer`'s own writing is not told back to them."""
 
     async def stream() -> AsyncIterator[str]:
         yield f"retry: {RETRY_MS}\n\n"
-        async with aclosing(feed.events(workspace_id, last_event_id=since)) as changes:
+        async with aclosing(feed.events(workspace_id, last_event_id=since, viewer=viewer)) as changes:
             async for change in changes:
                 yield _frame(change)
 

@@ -25,7 +25,7 @@ from core.web import Db, part
 from staff import detail
 from staff.pages.common import CurrentList, ListQuery
 from staff.pages.inbox import list_context, read_list
-from staff.pages.live import since_now
+from staff.pages.live import replying_now, since_now
 
 router = page_router()
 Files = Annotated[Storage, Depends(part("storage"))]
@@ -101,6 +101,7 @@ async def show(
         problems=problems or {},
         sent=sent or {},
         reply_key=str(uuid.uuid4()),
+        replying=replying_now(request, me, conversation_id),
     )
 
 

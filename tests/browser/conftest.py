@@ -9,6 +9,7 @@
 - `page`: a fresh browser context per test, in which every request to anything but 127.0.0.1 is
   refused and fails the test, as does an uncaught script error or a page's own file (script,
   style, image, font) that does not load.
+- `customer`: a customer in a browser context of their own, on a phone's screen.
 - `assert_accessible(page)`: axe-core (vendored in tests/browser/vendor) on the page as it is; any
   serious or critical violation fails the test.
 - `save_screenshots(page, name)`: docs/screenshots/<name>-1280.png and <name>-390.png.
@@ -201,7 +202,10 @@ class Watch:
 
     def request_failed(self, request: Request) -> None:
         policy = request.failure == "csp" and not _on_this_machine(request.url)
-        if request.url not in self.elsewhere and not policy and request.resource_type in PAGE_FILES:
+        # The browser cancels a page's pending loads when the test moves on to the next page: not a
+        # fault of the page (a file that is missing or broken answers an error status: response()).
+        cancelled = request.failure == "net::ERR_ABORTED"
+        if request.url not in self.elsewhere and not (policy or cancelled) and request.resource_type in PAGE_FILES:
             self.problems.append(f"{request.resource_type} {request.url} failed: {request.failure}")
 
 
@@ -220,6 +224,14 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
     assert not watch.elsewhere, f"the page asked for files from elsewhere than this machine: {watch.elsewhere}"
     assert not watch.problems, "\n".join(watch.problems)
+
+
+@pytest.fixture
+def customer(browser: Browser) -> Iterator[Page]:
+    """A customer in a browser of their own (cookies and all), on a phone."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    yield context.new_page()
+    context.close()
 
 
 AXE_RUN = """async (disabled) => {

@@ -7,11 +7,9 @@ gets the 404 page. The list and the conversation pass axe-core and are saved as 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from core.crypto import SecretBox
@@ -73,14 +71,6 @@ def live_server_dir() -> object:
     from pathlib import Path
 
     return Path("/nonexistent")  # only the key is read from these settings
-
-
-@pytest.fixture
-def customer(browser: Browser) -> Iterator[Page]:
-    """A customer in a browser of their own (cookies and all)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    yield context.new_page()
-    context.close()
 
 
 def _customer_writes(customer: Page, url: str, salon: Salon, text: str) -> None:
