@@ -32,7 +32,7 @@ from core.queue import LeasedQueue
 log = logging.getLogger(__name__)
 
 # The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
-PAGE_PACKAGES = ("admin", "staff")
+PAGE_PACKAGES = ("admin", "staff", "rules")
 
 
 class BodyLimit:
@@ -122,6 +122,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from channels.api import router as channels_router
     from kb.api import router as kb_router
     from rules.api.routes import router as rules_router
+    from rules.pages import router as business_pages
     from staff.api import router as staff_router
     from staff.pages import router as staff_pages
     from understanding.api.routes import router as understanding_router
@@ -184,7 +185,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.mount(STATIC_URL, static_files(), name="static")
     app.include_router(api_docs)
     install_pages(app, PAGE_PACKAGES)  # the web admin: `/` is its start page
-    for pages in (shell_pages, team_pages, staff_pages):
+    for pages in (shell_pages, team_pages, staff_pages, business_pages):
         app.include_router(pages)
 
     add_ops_routes(app, runtime)

@@ -83,3 +83,11 @@ def problems(exc: ValidationError) -> dict[str, str]:
         where = str(e["loc"][0]) if e["loc"] else ""
         found.setdefault(where, str(e["msg"]).removeprefix("Value error, "))
     return found
+
+
+async def load(s: AsyncSession, workspace_id: str) -> Workspace:
+    """The caller's own workspace (pages pass the session's)."""
+    ws = await s.get(Workspace, workspace_id)
+    if ws is None:
+        raise LookupError("workspace")
+    return ws

@@ -56,7 +56,11 @@ class NavLink:
 
 
 # The shell's nav; a domain's new top-level page adds its link here.
-NAV: tuple[NavLink, ...] = (NavLink("Inbox", "/inbox"), NavLink("Team", "/team", owners_only=True))
+NAV: tuple[NavLink, ...] = (
+    NavLink("Inbox", "/inbox"),
+    NavLink("Team", "/team", owners_only=True),
+    NavLink("Business", "/settings/business", owners_only=True),
+)
 
 
 def page_router() -> APIRouter:
