@@ -128,14 +128,11 @@ async def save_hours(request: Request, db: Db, me: CurrentOwner) -> Response:
             else:
                 await business_hours.save(s, ws, business_hours=new, set_hours=True)
                 return see_other(f"{PAGE}?saved=opening hours")
-    submitted = {
-        day: {"open": bool(form[f"{day}-open"]), "spans": [[form[f"{day}-start-{i}"], form[f"{day}-end-{i}"]]
-                                                          for i in range(MAX_SPANS)]}
-        for day in WEEKDAYS
-    }  # fmt: skip
+    submitted: dict[str, dict[str, Any]] = {}
     for day in WEEKDAYS:  # the filled slots and one empty one, as the form had them
-        filled = [s for s in submitted[day]["spans"] if any(s)]
-        submitted[day]["spans"] = ([*filled, ["", ""]])[:MAX_SPANS]
+        typed = [[form[f"{day}-start-{i}"], form[f"{day}-end-{i}"]] for i in range(MAX_SPANS)]
+        filled = [span for span in typed if any(span)]
+        submitted[day] = {"open": bool(form[f"{day}-open"]), "spans": [*filled, ["", ""]][:MAX_SPANS]}
     return await _page(request, db, me, status=422, errors=errors, week=submitted)
 
 
