@@ -32,7 +32,7 @@ from core.queue import LeasedQueue
 log = logging.getLogger(__name__)
 
 # The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
-PAGE_PACKAGES = ("admin", "staff", "rules")
+PAGE_PACKAGES = ("admin", "staff", "rules", "bot")
 
 
 class BodyLimit:
@@ -119,6 +119,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin.web.pages import install as install_pages
     from admin.web.routes import router as shell_pages
     from admin.web.team import router as team_pages
+    from bot.pages import router as getting_started_pages
     from channels.api import router as channels_router
     from kb.api import router as kb_router
     from rules.api.routes import router as rules_router
@@ -185,7 +186,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.mount(STATIC_URL, static_files(), name="static")
     app.include_router(api_docs)
     install_pages(app, PAGE_PACKAGES)  # the web admin: `/` is its start page
-    for pages in (shell_pages, team_pages, staff_pages, business_pages):
+    for pages in (shell_pages, team_pages, staff_pages, business_pages, getting_started_pages):
         app.include_router(pages)
 
     add_ops_routes(app, runtime)

@@ -60,6 +60,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Inbox", "/inbox"),
     NavLink("Team", "/team", owners_only=True),
     NavLink("Business", "/settings/business", owners_only=True),
+    NavLink("Getting started", "/getting-started", owners_only=True),
 )
 
 
