@@ -9,6 +9,7 @@ import zoneinfo
 from datetime import date
 from typing import Any
 
+import phonenumbers
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -36,6 +37,11 @@ def zone_groups() -> list[tuple[str, list[str]]]:
     return [("UTC", ["UTC"]), *sorted(groups.items())]
 
 
+def phone_regions() -> list[tuple[str, str]]:
+    """The regions the phone reader knows (ISO codes), with their calling code: ("GB", "GB (+44)")."""
+    return [(r, f"{r} (+{phonenumbers.country_code_for_region(r)})") for r in sorted(phonenumbers.SUPPORTED_REGIONS)]
+
+
 def week_shown(stored: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Per weekday: open or not, and its spans with one empty slot more (to add a break)."""
     week = {}
@@ -53,6 +59,7 @@ async def _page(request: Request, db: Db, me: CurrentOwner, *, status: int = 200
         "errors": {},
         "name": ws.name,
         "timezone": ws.timezone,
+        "phone_region": ws.phone_region or "",
         "week": week_shown(ws.business_hours),
         "closure": {},
         **context,
@@ -62,6 +69,8 @@ async def _page(request: Request, db: Db, me: CurrentOwner, *, status: int = 200
         "rules/business.html",
         status=status,
         zones=zone_groups(),
+        regions=phone_regions(),
+        server_region=request.app.state.runtime.settings.understanding_phone_region,
         local_now=hours.local(utcnow(), ws.timezone).strftime("%H:%M"),
         days=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
         described=hours.describe(ws.business_hours),
@@ -82,10 +91,10 @@ SECTIONS = ("name and time zone", "opening hours", "closures")
 
 @router.post(PAGE + "/workspace")
 async def save_workspace(request: Request, db: Db, me: CurrentOwner) -> Response:
-    """The name and the time zone, as PATCH /workspaces/{id} takes them."""
-    form = await fields(request, "name", "timezone")
+    """The name, the time zone and the phone region, as PATCH /workspaces/{id} takes them."""
+    form = await fields(request, "name", "timezone", "phone_region")
     try:
-        body = WorkspaceUpdate.model_validate(form)
+        body = WorkspaceUpdate.model_validate({**form, "phone_region": form["phone_region"] or None})
     except ValidationError as exc:
         errors = business_hours.problems(exc)
         return await _page(request, db, me, status=422, errors=errors, **form)

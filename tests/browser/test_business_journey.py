@@ -24,6 +24,7 @@ def test_an_owner_sets_hours_with_a_break_and_a_holiday(live_server: LiveServer,
     page.get_by_role("link", name="Business settings").click()
     expect(page.get_by_role("heading", name="Business", level=1)).to_be_visible()
     page.get_by_label("Time zone", exact=True).select_option("Europe/Madrid")
+    page.get_by_label("Phone numbers without a country code are from").select_option("GB")
     _press(page, "Save name and time zone")
     expect(page.get_by_role("status")).to_have_text("Saved: name and time zone.")
 
@@ -58,6 +59,7 @@ def test_an_owner_sets_hours_with_a_break_and_a_holiday(live_server: LiveServer,
     expect(page.locator("ul.closures li")).to_contain_text("Christmas: 2026-12-24 to 2026-12-26, closed all day")
     expect(page.get_by_role("group", name="Tuesday").get_by_label("Opens again").first).to_have_value("14:00")
     expect(page.get_by_label("Time zone", exact=True)).to_have_value("Europe/Madrid")
+    expect(page.get_by_label("Phone numbers without a country code are from")).to_have_value("GB")
     assert_accessible(page)
     _fits_a_phone(page)
     save_screenshots(page, "admin-business")

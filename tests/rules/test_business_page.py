@@ -30,7 +30,9 @@ async def test_an_owner_sets_hours_with_a_break_and_a_holiday(web: httpx.AsyncCl
     page = await web.get(PAGE)
     assert page.status_code == 200 and "Not set yet" in page.text and 'value="Europe/Madrid"' in page.text
 
-    r = await owner.submit(PAGE, f"{PAGE}/workspace", {"name": "Bella's Salon & Spa", "timezone": "Europe/Madrid"})
+    r = await owner.submit(
+        PAGE, f"{PAGE}/workspace", {"name": "Bella's Salon & Spa", "timezone": "Europe/Madrid", "phone_region": "ES"}
+    )
     assert r.status_code == 303
     hours = week(tue=[("09:00", "13:00"), ("14:00", "18:00")], sat=[("10:00", "00:00")])
     assert (await owner.submit(PAGE, f"{PAGE}/hours", hours)).status_code == 303
@@ -45,7 +47,7 @@ async def test_an_owner_sets_hours_with_a_break_and_a_holiday(web: httpx.AsyncCl
     async with runtime.db.reader() as s:
         row = await s.get(Workspace, ws)
         assert row is not None
-        assert (row.name, row.timezone) == ("Bella's Salon & Spa", "Europe/Madrid")
+        assert (row.name, row.timezone, row.phone_region) == ("Bella's Salon & Spa", "Europe/Madrid", "ES")
         assert row.business_hours == {
             "mon": [], "tue": [["09:00", "13:00"], ["14:00", "18:00"]], "wed": [], "thu": [], "fri": [],
             "sat": [["10:00", "24:00"]], "sun": [],
@@ -73,6 +75,9 @@ async def test_wrong_input_is_refused_beside_its_field_with_the_apis_words(web: 
     assert 'value="12:00"' in r.text  # what they typed is still there to correct
     r = await owner.submit(PAGE, f"{PAGE}/hours", week(thu=[("09:00", "")]))
     assert r.status_code == 422 and "Thursday: enter both the opening and the closing time" in r.text
+    r = await owner.submit(PAGE, f"{PAGE}/workspace", {"name": "x", "timezone": "UTC", "phone_region": "XX"})
+    assert r.status_code == 422
+    assert 'id="phone_region-help" class="field-error">&#39;XX&#39; is not a phone region' in r.text
     r = await owner.submit(PAGE, f"{PAGE}/workspace", {"name": "", "timezone": "Mars/Olympus"})
     assert r.status_code == 422 and "is not an IANA time zone (e.g. Europe/Berlin)" in r.text.replace("&#39;", "'")
     r = await owner.submit(PAGE, f"{PAGE}/closures", {"start": "2026-12-24", "end": "2026-12-20"})
