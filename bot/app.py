@@ -32,7 +32,7 @@ from core.queue import LeasedQueue
 log = logging.getLogger(__name__)
 
 # The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
-PAGE_PACKAGES = ("admin", "staff", "kb")
+PAGE_PACKAGES = ("admin", "staff", "kb", "rules", "bot")
 
 
 class BodyLimit:
@@ -114,19 +114,38 @@ class LastResort:
                 await JSONResponse({"detail": "internal error"}, 500)(scope, receive, send)
 
 
-def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
-    from admin import build_router as admin_router
+def _install_pages(app: FastAPI) -> None:
+    """The web admin: its templates, error pages and every domain's pages; `/` is its start page."""
     from admin.assistants.pages import router as assistant_pages
     from admin.web.pages import install as install_pages
     from admin.web.routes import router as shell_pages
     from admin.web.team import router as team_pages
     from admin.web.tokens import router as token_pages
+    from bot.pages import router as getting_started_pages
+    from kb.pages import router as kb_pages
+    from rules.pages import router as business_pages
+    from staff.pages import router as staff_pages
+
+    install_pages(app, PAGE_PACKAGES)
+    for pages in (
+        shell_pages,
+        team_pages,
+        token_pages,
+        assistant_pages,
+        staff_pages,
+        kb_pages,
+        business_pages,
+        getting_started_pages,
+    ):
+        app.include_router(pages)
+
+
+def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
+    from admin import build_router as admin_router
     from channels.api import router as channels_router
     from kb.api import router as kb_router
-    from kb.pages import router as kb_pages
     from rules.api.routes import router as rules_router
     from staff.api import router as staff_router
-    from staff.pages import router as staff_pages
     from understanding.api.routes import router as understanding_router
 
     @asynccontextmanager
@@ -187,9 +206,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
 
     app.mount(STATIC_URL, static_files(), name="static")
     app.include_router(api_docs)
-    install_pages(app, PAGE_PACKAGES)  # the web admin: `/` is its start page
-    for pages in (shell_pages, team_pages, token_pages, assistant_pages, staff_pages, kb_pages):
-        app.include_router(pages)
+    _install_pages(app)
 
     add_ops_routes(app, runtime)
     return app

@@ -69,6 +69,9 @@ class Workspace(Row, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # {"mon": [["09:00", "18:00"]], ...} in the workspace's timezone; unset: always open (rules/hours.py).
     business_hours: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    # Where phone numbers written without +country are read (ISO code, e.g. GB); unset: the
+    # instance's FRONTDESK_UNDERSTANDING_PHONE_REGION. Its column is understanding's (migration 0014).
+    phone_region: Mapped[str | None] = mapped_column(String(2), nullable=True)
 
 
 class User(Row, Base):

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import insert_for
 from core.messages import utcnow
+from core.models import Workspace
 from understanding.models import ContextChange, ContextSchema, ConversationContext
 from understanding.schema import STATUS, InvalidValue, SchemaSpec, coerce
 
@@ -127,6 +128,12 @@ def check(
     return ok, problems
 
 
+async def phone_region(s: AsyncSession, workspace_id: str, *, default: str | None) -> str | None:
+    """Where the workspace reads national phone numbers: its own choice, else the server's."""
+    own = (await s.execute(select(Workspace.phone_region).where(Workspace.id == workspace_id))).scalar_one_or_none()
+    return own or default
+
+
 async def change(
     s: AsyncSession,
     *,
@@ -146,6 +153,7 @@ async def change(
     if source not in SOURCES:
         raise ValueError(f"unknown context source {source!r}")
     now = now or utcnow()
+    region = await phone_region(s, workspace_id, default=region)
     row = await _row(s, workspace_id=workspace_id, conversation_id=conversation_id, now=now)
     current = dict(row.fields or {})
     ok, problems = check(schema, current, proposed, timezone=timezone, strict=source == "staff", region=region)

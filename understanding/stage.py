@@ -74,7 +74,7 @@ class UnderstandStage:
         writes (it takes ~0.5 s on an idle machine, several seconds on a busy one)."""
         try:
             await asyncio.to_thread(
-                self._offline, "hello, can I book a haircut?", dict(DEFAULT_INTENTS), None, utcnow(), "UTC"
+                self._offline, "hello, can I book a haircut?", dict(DEFAULT_INTENTS), None, utcnow(), "UTC", None
             )
         except Exception:  # the first turn will try again and say what went wrong
             log.exception("understanding warm-up failed")
@@ -102,7 +102,8 @@ class UnderstandStage:
             except LLMError as exc:
                 log.warning("LLM understanding failed; using the offline readers: %s", exc)
         if intent is None or feeling is None:
-            offline = await asyncio.to_thread(self._offline, text, intents, schema, now, ws.timezone or "UTC")
+            region = ws.phone_region or self.settings.phone_region
+            offline = await asyncio.to_thread(self._offline, text, intents, schema, now, ws.timezone or "UTC", region)
             intent, feeling, proposed, actor = *offline, "offline"
         if turn.dry_run:  # a try: what would be stored, and no summary (it would be stored too)
             turn.understanding.update(self._preview(turn, intent, feeling, proposed, schema, now))
@@ -115,14 +116,20 @@ class UnderstandStage:
         turn.understanding.update(result)
 
     def _offline(
-        self, text: str, intents: dict[str, list[str]], schema: SchemaSpec | None, now: datetime, timezone: str
+        self,
+        text: str,
+        intents: dict[str, list[str]],
+        schema: SchemaSpec | None,
+        now: datetime,
+        timezone: str,
+        region: str | None,
     ) -> tuple[IntentReading, sentiment.SentimentReading, list[context.Proposed]]:
         classifier = self.classifiers.get(intents)
         intent = classifier.classify(text) if classifier is not None else unknown_intent("fewer than two intents")
         feeling = sentiment.read(text)
         proposed: list[context.Proposed] = []
         if schema is not None:
-            found = extract(text, schema, now=now, timezone=timezone, default_region=self.settings.phone_region)
+            found = extract(text, schema, now=now, timezone=timezone, default_region=region)
             proposed = [context.Proposed(f.field, f.value, f.evidence) for f in found]
         return intent, feeling, proposed
 

@@ -58,8 +58,10 @@ class NavLink:
 # The shell's nav; a domain's new top-level page adds its link here.
 NAV: tuple[NavLink, ...] = (
     NavLink("Inbox", "/inbox"),
+    NavLink("Getting started", "/getting-started", owners_only=True),
     NavLink("Assistants", "/assistants", owners_only=True),
     NavLink("Knowledge", "/knowledge", owners_only=True),
+    NavLink("Business", "/settings/business", owners_only=True),
     NavLink("Team", "/team", owners_only=True),
     NavLink("Audit log", "/audit", owners_only=True),
     NavLink("Access", "/tokens"),

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from admin.common import Name, Role, UpdateModel, WorkspaceSlug
 from core.models import Workspace
@@ -23,6 +24,16 @@ def _zone(value: str) -> str:
 TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
 
 
+def _region(value: str) -> str:
+    if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} is not a phone region (an ISO country code, e.g. GB or ES)")
+    return value.upper()
+
+
+# Where national phone numbers are read (phonenumbers' regions: ISO 3166 codes, e.g. GB, US, ES).
+PhoneRegion = Annotated[str, StringConstraints(min_length=2, max_length=3), AfterValidator(_region)]
+
+
 class WorkspaceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -32,9 +43,14 @@ class WorkspaceCreate(BaseModel):
 
 
 class WorkspaceUpdate(UpdateModel):
+    NULLABLE = frozenset({"phone_region"})
+
     name: Name | None = None
     slug: WorkspaceSlug | None = None
     timezone: TimeZone | None = None
+    phone_region: PhoneRegion | None = Field(
+        None, description="Where phone numbers without +country are read, e.g. GB; null: the server's setting."
+    )
 
 
 class WorkspacePublic(BaseModel):
@@ -42,6 +58,7 @@ class WorkspacePublic(BaseModel):
     slug: str
     name: str
     timezone: str
+    phone_region: str | None = None
     created_at: datetime
     role: Role | None = None
 
@@ -52,6 +69,7 @@ class WorkspacePublic(BaseModel):
             slug=workspace.slug,
             name=workspace.name,
             timezone=workspace.timezone,
+            phone_region=workspace.phone_region,
             created_at=workspace.created_at,
             role=role,
         )

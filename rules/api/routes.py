@@ -8,7 +8,6 @@ path must be the caller's (or, for a user, one they belong to); any other is sim
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +19,7 @@ from core.crypto import SecretBox
 from core.db import Database
 from core.models import Workspace
 from core.web import Db, part
-from rules import schema, service, templates, trial, vocabulary
+from rules import business_hours, schema, service, templates, trial, vocabulary
 from rules.api.schemas import (
     BusinessHoursUpdate,
     ExecutionPublic,
@@ -189,20 +188,25 @@ async def executions(
         ]
 
 
-@router.put(BASE + "/business-hours", summary="Set the workspace's timezone and business hours")
-async def business_hours(workspace_id: str, body: BusinessHoursUpdate, caller: CurrentCaller, db: Db) -> dict[str, Any]:
-    if body.timezone is not None:
-        try:
-            ZoneInfo(body.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise unprocessable(f"{body.timezone!r} is not a time zone (e.g. Europe/Madrid)") from exc
+@router.get(BASE + "/business-hours", summary="The workspace's timezone, business hours and closures")
+async def read_business_hours(workspace_id: str, caller: CurrentCaller, db: Db) -> dict[str, Any]:
+    async with db.reader() as s:
+        return business_hours.shown(await _workspace(s, caller, workspace_id, write=False))
+
+
+@router.put(BASE + "/business-hours", summary="Set the workspace's timezone, business hours and closures")
+async def set_business_hours(
+    workspace_id: str, body: BusinessHoursUpdate, caller: CurrentCaller, db: Db
+) -> dict[str, Any]:
     async with db.session() as s:
         ws = await _workspace(s, caller, workspace_id, write=True)
-        if body.timezone is not None:
-            ws.timezone = body.timezone
-        if "business_hours" in body.model_fields_set:
-            ws.business_hours = body.business_hours.model_dump(mode="json") if body.business_hours is not None else None
-        return {"timezone": ws.timezone, "business_hours": ws.business_hours}
+        return await business_hours.save(
+            s,
+            ws,
+            timezone=body.timezone,
+            business_hours=body.business_hours,
+            set_hours="business_hours" in body.model_fields_set,
+        )
 
 
 # --- trying rules, the vocabulary, templates -----------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from admin.workspaces.schemas import TimeZone
 from rules import service
 from rules.hours import BusinessHours
 from rules.models import Rule, RuleExecution
@@ -116,8 +117,10 @@ class RuleTest(BaseModel):
 class BusinessHoursUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    timezone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/Madrid.")
-    business_hours: BusinessHours | None = Field(None, description="null: always open.")
+    timezone: TimeZone | None = Field(None, description="IANA name, e.g. Europe/Madrid.")
+    business_hours: BusinessHours | None = Field(
+        None, description="Spans per weekday (two on a day: a break) and dated closures; null: always open."
+    )
 
 
 class InstallResult(BaseModel):

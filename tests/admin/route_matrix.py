@@ -79,6 +79,10 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /knowledge/answers": (),
     "POST /knowledge/answers/{answer_id}": (),
     "POST /inbox/{conversation_id}/replying": (),
+    "POST /settings/business/workspace": (),  # the session's workspace, never one named in the form
+    "POST /settings/business/hours": (),
+    "POST /settings/business/closures": (),
+    "POST /settings/business/closures/remove": (),
 }
 # Bodies that change something, where a body of only the required fields would change nothing (so
 # a leak would not show in the rows) or would not be valid. By schema name, never by route.
