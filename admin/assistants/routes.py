@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from admin.assistants import service
 from admin.assistants.schemas import AssistantCreate, AssistantPublic, AssistantUpdate
 from admin.common import conflict, not_found, unprocessable
-from admin.deps import CurrentCaller, require_owner
+from admin.deps import CurrentCaller, require_admin
 from core.web import Box, Db
 
 SLUG_TAKEN = "that slug is taken"
@@ -25,7 +25,7 @@ async def list_assistants(caller: CurrentCaller, db: Db) -> list[AssistantPublic
 
 @router.post("", status_code=201, response_model=AssistantPublic)
 async def create(body: AssistantCreate, caller: CurrentCaller, db: Db, box: Box) -> AssistantPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         async with db.session() as s:
             assistant = await service.create(s, box, workspace_id=caller.workspace_id, data=body)
@@ -52,7 +52,7 @@ async def patch(assistant_id: str, body: AssistantUpdate, caller: CurrentCaller,
             assistant = await service.get(s, workspace_id=caller.workspace_id, assistant_id=assistant_id)
             if assistant is None:
                 raise not_found("assistant")
-            require_owner(caller)
+            require_admin(caller)
             assistant = await service.update(s, box, assistant=assistant, changes=body.changes())
     except (service.SlugTaken, IntegrityError) as exc:
         raise conflict(SLUG_TAKEN) from exc
@@ -68,7 +68,7 @@ async def remove(assistant_id: str, caller: CurrentCaller, db: Db) -> Response:
             assistant = await service.get(s, workspace_id=caller.workspace_id, assistant_id=assistant_id)
             if assistant is None:
                 raise not_found("assistant")
-            require_owner(caller)
+            require_admin(caller)
             await service.remove(s, assistant=assistant)
     except service.LastAssistant as exc:
         raise conflict(str(exc)) from exc

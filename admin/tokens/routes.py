@@ -14,14 +14,14 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 def _only_user(caller: Caller) -> str | None:
-    """Owners (and workspace API tokens, which act as the owner) see every token; staff their own."""
-    return None if caller.is_owner else caller.user_id
+    """Owners and admins (and workspace API tokens, which act as the owner) see every token; agents their own."""
+    return None if caller.is_admin else caller.user_id
 
 
 @router.get(
     "",
     response_model=Page[TokenPublic],
-    summary="Live sessions and API tokens of this workspace, newest first (staff: their own sessions)",
+    summary="Live sessions and API tokens of this workspace, newest first (agents: their own sessions)",
 )
 async def list_tokens(caller: CurrentCaller, db: Db, page: Paging = Depends(paging)) -> Page[TokenPublic]:
     async with db.reader() as s:

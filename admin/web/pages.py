@@ -52,11 +52,11 @@ SECURITY_HEADERS = {
 class NavLink:
     label: str
     url: str
-    owners_only: bool = False
+    admins_only: bool = False  # owners and admins (admin.roles.may_configure)
 
 
 # The shell's nav; a domain's new top-level page adds its link here.
-NAV: tuple[NavLink, ...] = (NavLink("Inbox", "/inbox"), NavLink("Team", "/team", owners_only=True))
+NAV: tuple[NavLink, ...] = (NavLink("Inbox", "/inbox"), NavLink("Team", "/team", admins_only=True))
 
 
 def page_router() -> APIRouter:
@@ -92,7 +92,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         "product": PRODUCT,
         "me": me,
         "csrf": me.csrf if me else anonymous_csrf(request),
-        "nav": [link for link in NAV if me and (me.is_owner or not link.owners_only)],
+        "nav": [link for link in NAV if me and (me.is_admin or not link.admins_only)],
         "current_path": request.url.path,
         "pico_css": PICO_CSS,
         "admin_css": ADMIN_CSS,

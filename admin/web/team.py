@@ -7,29 +7,30 @@ from fastapi.responses import Response
 
 from admin.auth import service
 from admin.auth.strength import WeakPassword
+from admin.roles import ROLE_NAMES
 from admin.web.pages import page_router, render
 from admin.web.routes import fields
-from admin.web.session import CurrentOwner
+from admin.web.session import CurrentAdmin
 from admin.workspaces.service import members
 from core.web import Db
 
 router = page_router()
 
 
-async def _team(request: Request, db: Db, me: CurrentOwner, *, status: int = 200, **context: object) -> Response:
+async def _team(request: Request, db: Db, me: CurrentAdmin, *, status: int = 200, **context: object) -> Response:
     async with db.reader() as s:
         people = await members(s, workspace_id=me.workspace_id)
     shown: dict[str, object] = {"notice": None, "error": None, "for_user": None, **context}
-    return render(request, "admin/team.html", status=status, people=people, **shown)
+    return render(request, "admin/team.html", status=status, people=people, role_names=ROLE_NAMES, **shown)
 
 
 @router.get("/team")
-async def team(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def team(request: Request, db: Db, me: CurrentAdmin) -> Response:
     return await _team(request, db, me)
 
 
 @router.post("/team/password")
-async def reset_password(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def reset_password(request: Request, db: Db, me: CurrentAdmin) -> Response:
     """An owner sets a staff member's new password; every session of theirs is signed out."""
     form = await fields(request, "user_id", "new_password")
     try:

@@ -130,7 +130,7 @@ async def _staff_member(runtime: Runtime, kit: Kit) -> None:
         user = User(email=f"staff-{uuid.uuid4().hex[:8]}@example.com", name=f"{kit.name} staff")
         s.add(user)
         await s.flush()
-        s.add(Membership(workspace_id=kit.workspace_id, user_id=user.id, role="staff"))
+        s.add(Membership(workspace_id=kit.workspace_id, user_id=user.id, role="agent"))
         row = await s.get(ChannelConnection, kit.ids["connection"][0])
         assert row is not None and row.kind == "slack"
         await link(s, connection=load(row, runtime.box), slack_user_id=f"U{uuid.uuid4().hex[:8]}", user_id=user.id)

@@ -38,7 +38,7 @@ async def _add_staff(
     async with runtime.db.session() as s:
         # Their registration made them a workspace of their own; only this one is theirs now.
         await s.execute(Membership.__table__.delete().where(Membership.user_id == session["user"]["id"]))
-        s.add(Membership(workspace_id=workspace_id, user_id=session["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=workspace_id, user_id=session["user"]["id"], role="agent"))
     return {"email": email, "id": session["user"]["id"], "token": session["token"]}
 
 
@@ -60,8 +60,8 @@ async def test_an_owner_sees_the_team_and_resets_a_staff_members_password(
     sam = await _add_staff(web, runtime, workspace_id)
     team = await web.get("/team")
     assert team.status_code == 200
-    assert "Bella</strong> (you)" in team.text and sam["email"] in team.text and "Staff" in team.text
-    assert team.text.count('action="/team/password"') == 1  # staff only: an owner keeps their own
+    assert "Bella</strong> (you)" in team.text and sam["email"] in team.text and "Agent" in team.text
+    assert team.text.count('action="/team/password"') == 1  # the agent only: an owner keeps their own
 
     r = await owner.submit("/team", "/team/password", {"user_id": sam["id"], "new_password": "password1234"})
     assert r.status_code == 422 and "too easy to guess" in error_text(r)
@@ -83,7 +83,7 @@ async def test_an_owner_cannot_reset_an_owner_or_someone_of_another_workspace(
     stranger = await register(web, workspace_name="Elsewhere")
     shared = await _add_staff(web, runtime, workspace_id, name="Kim")
     async with runtime.db.session() as s:  # Kim also works elsewhere: this owner does not speak for that
-        s.add(Membership(workspace_id=stranger["workspace"]["id"], user_id=shared["id"], role="staff"))
+        s.add(Membership(workspace_id=stranger["workspace"]["id"], user_id=shared["id"], role="agent"))
         me = (await s.execute(select(User.id).where(User.email == owner.email))).scalar_one()
     for user_id, said in (
         (stranger["user"]["id"], "no such person in this workspace"),

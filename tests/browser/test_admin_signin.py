@@ -104,7 +104,7 @@ async def _add_sam_and_customers(db: Database, owner_email: str) -> str:
         sam = User(email=f"sam-{uuid.uuid4().hex[:6]}@example.com", name="Sam", password_hash=None)
         s.add(sam)
         await s.flush()
-        s.add(Membership(workspace_id=workspace, user_id=sam.id, role="staff"))
+        s.add(Membership(workspace_id=workspace, user_id=sam.id, role="agent"))
         slug = (await s.execute(select(Assistant.slug).where(Assistant.workspace_id == workspace))).scalar_one()
     return str(slug)
 
@@ -163,7 +163,7 @@ def test_staff_get_the_403_page_on_owner_pages_and_anyone_the_404_page(live_serv
                 await s.execute(select(Workspace.id).join(Membership).join(User).where(User.email == owner_email))
             ).scalar_one()
             staff = (await s.execute(select(User.id).where(User.email == staff_email))).scalar_one()
-            s.add(Membership(workspace_id=workspace, user_id=staff, role="staff"))
+            s.add(Membership(workspace_id=workspace, user_id=staff, role="agent"))
         return str(workspace)
 
     owners = live_server.run(make_staff)
