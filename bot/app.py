@@ -116,6 +116,7 @@ class LastResort:
 
 def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from admin import build_router as admin_router
+    from admin.web.invite import router as invite_pages
     from admin.web.pages import install as install_pages
     from admin.web.routes import router as shell_pages
     from admin.web.team import router as team_pages
@@ -184,7 +185,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.mount(STATIC_URL, static_files(), name="static")
     app.include_router(api_docs)
     install_pages(app, PAGE_PACKAGES)  # the web admin: `/` is its start page
-    for pages in (shell_pages, team_pages, staff_pages):
+    for pages in (shell_pages, team_pages, invite_pages, staff_pages):
         app.include_router(pages)
 
     add_ops_routes(app, runtime)
