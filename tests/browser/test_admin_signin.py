@@ -1,6 +1,6 @@
 """The web admin's sign-in in a browser that may reach nothing but this machine: an owner registers,
 signs out and in and lands in the inbox; wrong passwords lock an account with the same answers as an
-unknown email; staff meet the 403 page. Every page passes axe-core; login, register, inbox and team
+unknown email; staff meet the 403 page. Every page passes axe-core; login, register and inbox
 are saved as screenshots at a laptop's and a phone's width (docs/screenshots/)."""
 
 from __future__ import annotations
@@ -78,8 +78,7 @@ def test_an_owner_registers_signs_in_and_lands_in_the_inbox(live_server: LiveSer
     expect(page.get_by_text("(you)")).to_be_visible()
     page.get_by_text("Set a new password").click()
     expect(page.get_by_label("New password for Sam")).to_be_visible()
-    assert_accessible(page)
-    save_screenshots(page, "admin-team")
+    assert_accessible(page)  # its screenshots are tests/browser/test_admin_team.py's
     _fits_a_phone(page)
 
     with page.expect_navigation():
