@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
+from click.testing import CliRunner
 from sqlalchemy import select, update
 
+from admin.team import service as team
 from admin.team.models import Invitation
+from bot.cli import main
 from bot.runtime import Runtime
 from core.crypto import token_hash
+from core.db import Database
 from core.messages import utcnow
 from core.models import User
 from tests.admin.conftest import API, PASSWORD, bearer, register
@@ -177,3 +183,35 @@ async def test_someone_with_an_account_is_added_at_once_and_removing_them_signs_
     async with runtime.db.reader() as s:
         assert (await s.execute(select(User.id).where(User.id == sam["user"]["id"]))).first() is not None
     assert (await web.delete(f"{API}/members/{sam['user']['id']}", headers=me)).status_code == 404
+
+
+def test_the_operator_manages_a_team_from_the_cli(cli: CliRunner, db_url: str) -> None:
+    slug = f"cli-salon-{uuid.uuid4().hex[:6]}"
+    r = cli.invoke(main, ["workspace", "create", "CLI Salon", "--slug", slug])
+    assert r.exit_code == 0, r.output
+    owner = _email("owner")
+    r = cli.invoke(main, ["user", "invite", owner, "--workspace", slug, "--role", "owner", "--json"])
+    assert r.exit_code == 0, r.output
+    link = json.loads(r.output)
+    assert link["added"] is False and "/invite/fdi_" in link["url"]
+    r = cli.invoke(main, ["user", "list", "--workspace", slug, "--json"])
+    assert [i["email"] for i in json.loads(r.output)["invitations"]] == [owner]
+
+    async def accept(db: Database) -> None:
+        token = link["url"].rsplit("/", 1)[-1]
+        await team.accept(db, token=token, name="Olive", password=NEW_PASSWORD, address="192.0.2.7")
+
+    async def on_db() -> None:
+        db = Database(db_url)
+        try:
+            await accept(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(on_db())
+    r = cli.invoke(main, ["user", "role", owner.upper(), "agent", "--workspace", slug])
+    assert r.exit_code != 0 and "at least one owner" in r.output  # the only owner: the operator cannot either
+    r = cli.invoke(main, ["user", "remove", "nobody@example.com", "--workspace", slug])
+    assert r.exit_code != 0 and "nobody with the email" in r.output
+    r = cli.invoke(main, ["user", "list", "--workspace", slug, "--json"])
+    assert [(m["email"], m["role"]) for m in json.loads(r.output)["members"]] == [(owner, "owner")]
