@@ -15,17 +15,18 @@ if TYPE_CHECKING:  # `frontdesk --help` imports this package to find admin.comma
 
 
 def build_router() -> APIRouter:
-    """The accounts' routers: sign-in, tokens, workspaces and assistants."""
+    """The accounts' routers: sign-in, tokens, workspaces, assistants and the team."""
     from fastapi import APIRouter
 
     from admin.assistants.routes import router as assistants
     from admin.auth import service as auth_service
     from admin.auth.routes import router as auth
+    from admin.team.routes import router as team
     from admin.tokens.routes import router as tokens
     from admin.workspaces.routes import router as workspaces
 
     auth_service.warm_up()  # the first sign-in with an unknown email is not slower than the rest
     router = APIRouter()
-    for accounts in (auth, tokens, workspaces, assistants):
+    for accounts in (auth, tokens, workspaces, assistants, team):
         router.include_router(accounts)
     return router

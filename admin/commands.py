@@ -1,9 +1,10 @@
 """`frontdesk workspace create|list`: workspaces (one per business), each with --json for scripts;
-`frontdesk user reset-password`: the server operator sets a person's password."""
+`frontdesk user reset-password|invite|list|role|remove`: the server operator sets a person's password
+and manages a workspace's team (through admin.team.service, as the API and the /team page do)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -13,6 +14,7 @@ from core.cli import out, with_database, with_db
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from admin.roles import Role
     from core.db import Database
     from core.models import Assistant, Workspace
 
@@ -121,6 +123,148 @@ def user_reset_password(email: str, password_stdin: bool) -> None:
 
     changed = with_database(go)
     click.echo(f"Password changed for {changed}; every session of theirs is signed out.")
+
+
+ROLE_CHOICE = click.Choice(["owner", "admin", "agent"])
+WORKSPACE_OPTION = click.option("--workspace", "workspace_ref", required=True, help="The workspace's slug or id.")
+
+
+async def _workspace_id(db: Database, ref: str) -> str:
+    from sqlalchemy import or_, select
+
+    from core.models import Workspace
+
+    async with db.reader() as s:
+        found = (await s.execute(select(Workspace.id).where(or_(Workspace.id == ref, Workspace.slug == ref)))).first()
+    if found is None:
+        raise click.ClickException(f"no workspace {ref!r} (see `frontdesk workspace list`)")
+    return str(found[0])
+
+
+async def _member_id(db: Database, workspace_id: str, email: str) -> str:
+    from sqlalchemy import func, select
+
+    from core.models import Membership, User
+
+    async with db.reader() as s:
+        found = (
+            await s.execute(
+                select(User.id)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.workspace_id == workspace_id, func.lower(User.email) == email.strip().lower())
+            )
+        ).first()
+    if found is None:
+        raise click.ClickException(f"nobody with the email {email!r} is in this workspace")
+    return str(found[0])
+
+
+def _team_call(go: Any) -> Any:
+    """Run a team action, its refusals as the CLI's errors."""
+    from admin.team.service import TeamError
+
+    async def guarded(settings: Any, db: Database) -> Any:
+        try:
+            return await go(settings, db)
+        except TeamError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return with_database(guarded)
+
+
+@user.command("invite")
+@click.argument("email")
+@WORKSPACE_OPTION
+@click.option("--role", type=ROLE_CHOICE, default="agent", show_default=True)
+@click.option("--name", default="", help="Their name, if you know it (they can change it when they join).")
+@click.option("--json", "as_json", is_flag=True)
+def user_invite(email: str, workspace_ref: str, role: str, name: str, as_json: bool) -> None:
+    """Add EMAIL to a workspace: at once if they have an account, else print an invitation link."""
+    from admin.team import service
+
+    async def go(settings: Any, db: Database) -> dict[str, Any]:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        done = await service.invite(
+            db, workspace_id=workspace_id, actor=None, by_user_id=None, email=email, role=cast("Role", role), name=name
+        )
+        if done.member is not None:
+            return {"email": done.member.email, "role": role, "added": True, "url": None}
+        url = f"{settings.public_url.rstrip('/')}/invite/{done.token}"
+        return {"email": email.strip().lower(), "role": role, "added": False, "url": url}
+
+    data = _team_call(go)
+    if as_json:
+        out(data)
+    elif data["added"]:
+        click.echo(f"{data['email']} had an account: added as {data['role']}; they sign in with their password.")
+    else:
+        click.echo(f"Invited {data['email']} as {data['role']}. Send them this link (shown once, valid 7 days):")
+        click.echo(f"  {data['url']}")
+
+
+@user.command("list")
+@WORKSPACE_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def user_list(workspace_ref: str, as_json: bool) -> None:
+    """List a workspace's people and the invitations still waiting."""
+    from admin.team.service import pending
+    from admin.workspaces.service import members
+
+    async def go(_settings: Any, db: Database) -> dict[str, Any]:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        async with db.reader() as s:
+            people = await members(s, workspace_id=workspace_id)
+            invited = await pending(s, workspace_id=workspace_id)
+        return {
+            "members": [{"id": u.id, "email": u.email, "name": u.name, "role": role} for u, role in people],
+            "invitations": [
+                {"id": i.id, "email": i.email, "role": i.role, "expires_at": i.expires_at.isoformat()} for i in invited
+            ],
+        }
+
+    data = with_database(go)
+    if as_json:
+        out(data)
+        return
+    for m in data["members"]:
+        click.echo(f"{m['role']:<7} {m['email']:<40} {m['name']}")
+    for i in data["invitations"]:
+        click.echo(f"{i['role']:<7} {i['email']:<40} (invited, until {i['expires_at'][:10]})")
+
+
+@user.command("role")
+@click.argument("email")
+@click.argument("role", type=ROLE_CHOICE)
+@WORKSPACE_OPTION
+def user_role(email: str, role: str, workspace_ref: str) -> None:
+    """Give EMAIL another ROLE in a workspace (owner, admin or agent)."""
+    from admin.team import service
+
+    async def go(_settings: Any, db: Database) -> str:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        user_id = await _member_id(db, workspace_id, email)
+        changed = await service.change_role(
+            db, workspace_id=workspace_id, actor=None, user_id=user_id, role=cast("Role", role)
+        )
+        return changed.email
+
+    click.echo(f"{_team_call(go)} is now {role}.")
+
+
+@user.command("remove")
+@click.argument("email")
+@WORKSPACE_OPTION
+def user_remove(email: str, workspace_ref: str) -> None:
+    """Take EMAIL out of a workspace and sign out their sessions there (their account stays)."""
+    from admin.team import service
+
+    async def go(_settings: Any, db: Database) -> str:
+        workspace_id = await _workspace_id(db, workspace_ref)
+        user_id = await _member_id(db, workspace_id, email)
+        removed = await service.remove_member(db, workspace_id=workspace_id, actor=None, user_id=user_id)
+        return removed.email
+
+    click.echo(f"{_team_call(go)} is no longer in the workspace, and is signed out of it.")
 
 
 COMMANDS: list[click.Command] = [workspace, user]

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from fastapi import HTTPException, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
+from admin.roles import Role as Role  # re-exported: admin.roles is its home
 from core.crypto import PREFIX, REDACTED, SecretBox
 
-Role = Literal["owner", "staff"]
 MAX_PAGE = 200
 
 T = TypeVar("T")

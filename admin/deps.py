@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.common import Role
+from admin.roles import ROLES, Role, may_configure, may_own
 from admin.workspaces.service import membership_for
 from core.db import Database
 from core.messages import utcnow
@@ -46,7 +46,12 @@ class Caller:
 
     @property
     def is_owner(self) -> bool:
-        return self.role == "owner"
+        return may_own(self.role)
+
+    @property
+    def is_admin(self) -> bool:
+        """An owner or an admin: one who may configure the workspace."""
+        return may_configure(self.role)
 
 
 def unauthorized(detail: str = "missing or invalid token") -> HTTPException:
@@ -54,8 +59,15 @@ def unauthorized(detail: str = "missing or invalid token") -> HTTPException:
 
 
 def require_owner(caller: Caller) -> None:
+    """Renaming or deleting the workspace, and its owners (admin.roles.may_own)."""
     if not caller.is_owner:
         raise HTTPException(403, "only the workspace's owners can do this")
+
+
+def require_admin(caller: Caller) -> None:
+    """The workspace's configuration and its team (admin.roles.may_configure): owners and admins."""
+    if not caller.is_admin:
+        raise HTTPException(403, "only the workspace's owners and admins can do this")
 
 
 def require_user(caller: Caller) -> str:
@@ -108,7 +120,8 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) -> Caller:
     if token.user_id is None:
-        # A workspace API token stands for the workspace itself: it acts as its owner, there only.
+        # A workspace API token stands for the workspace itself: it acts as its owner, there only
+        # (it has no person to invite, demote or remove, but may do all an owner may).
         if workspace_ref is not None:
             match = (
                 await s.execute(
@@ -120,8 +133,8 @@ async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) 
             ).first()
             if match is None:
                 raise HTTPException(404, "workspace not found")
-        # Its scope says as whom: "full" and "read" as the owner (read changing nothing), "inbox" as staff.
-        role: Role = "staff" if token.scope == "inbox" else "owner"
+        # Its scope says as whom: "full" and "read" as the owner (read changing nothing), "inbox" as an agent.
+        role: Role = "agent" if token.scope == "inbox" else "owner"
         return Caller(token.workspace_id, None, role, token.id, read_only=token.scope == "read")
     if workspace_ref is not None:
         found = await membership_for(s, user_id=token.user_id, ref=workspace_ref)
@@ -135,7 +148,7 @@ async def _resolve(s: AsyncSession, token: ApiToken, workspace_ref: str | None) 
             )
         )
     ).scalar_one_or_none()
-    if member_role not in ("owner", "staff"):
+    if member_role not in ROLES:
         raise unauthorized("this token's workspace is no longer yours")
     return Caller(token.workspace_id, token.user_id, cast(Role, member_role), token.id)
 

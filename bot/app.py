@@ -117,6 +117,7 @@ class LastResort:
 def _install_pages(app: FastAPI) -> None:
     """The web admin: its templates, error pages and every domain's pages; `/` is its start page."""
     from admin.assistants.pages import router as assistant_pages
+    from admin.web.invite import router as invite_pages
     from admin.web.pages import install as install_pages
     from admin.web.routes import router as shell_pages
     from admin.web.team import router as team_pages
@@ -130,6 +131,7 @@ def _install_pages(app: FastAPI) -> None:
     for pages in (
         shell_pages,
         team_pages,
+        invite_pages,
         token_pages,
         assistant_pages,
         staff_pages,

@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from admin.web.pages import page_router, render
-from admin.web.session import CurrentOwner
+from admin.web.session import CurrentAdmin
 from bot.getting_started import checklist, embed_snippet
 from core.web import Db
 
@@ -15,7 +15,7 @@ router = page_router()
 
 
 @router.get("/getting-started")
-async def getting_started(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def getting_started(request: Request, db: Db, me: CurrentAdmin) -> Response:
     async with db.reader() as s:
         steps = await checklist(s, workspace_id=me.workspace_id)
     settings = request.app.state.runtime.settings

@@ -10,6 +10,7 @@ elsewhere register their models alone: `register("x.models")`.
 from core.migrate import register
 
 register("admin.auth.models", "admin.auth:migrations")
+register("admin.team.models", "admin.team:migrations")
 register("kb.models", "kb:migrations")
 register("understanding.models", "understanding:migrations")
 register("rules.models", "rules:migrations")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from admin.common import conflict, not_found, unprocessable
-from admin.deps import CurrentCaller, require_owner
+from admin.deps import CurrentCaller, require_admin
 from channels import connections
 from channels.schemas import ConnectionCreate, ConnectionPublic, ConnectionUpdate
 from core.web import Box, Db
@@ -26,7 +26,7 @@ async def list_connections(caller: CurrentCaller, db: Db) -> list[ConnectionPubl
 
 @router.post("", status_code=201, response_model=ConnectionPublic)
 async def create(body: ConnectionCreate, caller: CurrentCaller, db: Db, box: Box) -> ConnectionPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         new = await connections.checked(body.new())  # before the transaction: it may call out
         async with db.session() as s:
@@ -56,7 +56,7 @@ async def patch(
             connection = await connections.get(s, workspace_id=caller.workspace_id, connection_id=connection_id)
             if connection is None:
                 raise not_found("channel connection")
-            require_owner(caller)
+            require_admin(caller)
             connection = await connections.update(s, box, connection=connection, changes=body.changes())
     except connections.AccountTaken as exc:
         raise conflict(str(exc)) from exc
@@ -71,6 +71,6 @@ async def remove(connection_id: str, caller: CurrentCaller, db: Db) -> Response:
         connection = await connections.get(s, workspace_id=caller.workspace_id, connection_id=connection_id)
         if connection is None:
             raise not_found("channel connection")
-        require_owner(caller)
+        require_admin(caller)
         await connections.remove(s, connection=connection)
     return Response(status_code=204)

@@ -86,7 +86,7 @@ class Membership(Row, Base):
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
     workspace_id: Mapped[str] = workspace_fk()
     user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(16), default="staff")  # owner | staff
+    role: Mapped[str] = mapped_column(String(16), default="agent")  # owner | admin | agent (admin.roles)
 
 
 class ApiToken(Row, Base):

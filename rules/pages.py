@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from admin.web.pages import page_router, render, see_other
 from admin.web.routes import fields
-from admin.web.session import CurrentOwner
+from admin.web.session import CurrentAdmin
 from admin.workspaces import service as workspaces
 from admin.workspaces.schemas import WorkspaceUpdate
 from core.messages import utcnow
@@ -51,7 +51,7 @@ def week_shown(stored: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return week
 
 
-async def _page(request: Request, db: Db, me: CurrentOwner, *, status: int = 200, **context: Any) -> Response:
+async def _page(request: Request, db: Db, me: CurrentAdmin, *, status: int = 200, **context: Any) -> Response:
     async with db.reader() as s:
         ws = await business_hours.load(s, me.workspace_id)
     shown: dict[str, Any] = {
@@ -81,7 +81,7 @@ async def _page(request: Request, db: Db, me: CurrentOwner, *, status: int = 200
 
 
 @router.get(PAGE)
-async def business(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def business(request: Request, db: Db, me: CurrentAdmin) -> Response:
     saved = request.query_params.get("saved")
     return await _page(request, db, me, notice=f"Saved: {saved}." if saved in SECTIONS else None)
 
@@ -90,7 +90,7 @@ SECTIONS = ("name and time zone", "opening hours", "closures")
 
 
 @router.post(PAGE + "/workspace")
-async def save_workspace(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def save_workspace(request: Request, db: Db, me: CurrentAdmin) -> Response:
     """The name, the time zone and the phone region, as PATCH /workspaces/{id} takes them."""
     form = await fields(request, "name", "timezone", "phone_region")
     try:
@@ -122,7 +122,7 @@ def week_from(form: dict[str, str]) -> tuple[dict[str, list[tuple[str, str]]], d
 
 
 @router.post(PAGE + "/hours")
-async def save_hours(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def save_hours(request: Request, db: Db, me: CurrentAdmin) -> Response:
     """The weekly hours, as PUT .../business-hours takes them; the closures are kept."""
     names = [f"{d}-{k}-{i}" for d in WEEKDAYS for k in ("start", "end") for i in range(MAX_SPANS)]
     form = await fields(request, *names, *(f"{d}-open" for d in WEEKDAYS))
@@ -146,7 +146,7 @@ async def save_hours(request: Request, db: Db, me: CurrentOwner) -> Response:
 
 
 @router.post(PAGE + "/closures")
-async def add_closure(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def add_closure(request: Request, db: Db, me: CurrentAdmin) -> Response:
     """A holiday or closure: a day or a range, closed or with special hours."""
     form = await fields(request, "start", "end", "label", "opens", "closes")
     given: dict[str, Any] = {k: form[k].strip() for k in ("start", "end", "label") if form[k].strip()}
@@ -164,7 +164,7 @@ async def add_closure(request: Request, db: Db, me: CurrentOwner) -> Response:
 
 
 @router.post(PAGE + "/closures/remove")
-async def remove_closure(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def remove_closure(request: Request, db: Db, me: CurrentAdmin) -> Response:
     start = (await fields(request, "start"))["start"]
     try:
         day = date.fromisoformat(start)

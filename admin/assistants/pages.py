@@ -17,7 +17,7 @@ from admin.assistants.routes import Limits, Models, Stages
 from admin.assistants.schemas import AssistantCreate, AssistantUpdate, ModelSettingsUpdate
 from admin.web.errors import not_found
 from admin.web.pages import page_router, render, see_other
-from admin.web.session import CurrentOwner, SignedIn
+from admin.web.session import CurrentAdmin, SignedIn
 from core.assistants import SECRET_FIELDS, ModelSettings
 from core.crypto import REDACTED
 from core.messages import ChannelKind
@@ -62,12 +62,12 @@ async def _list(request: Request, db: Db, me: SignedIn, *, status: int = 200, **
 
 
 @router.get("/assistants")
-async def assistants(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def assistants(request: Request, db: Db, me: CurrentAdmin) -> Response:
     return await _list(request, db, me)
 
 
 @router.post("/assistants")
-async def create(request: Request, db: Db, box: Box, me: CurrentOwner) -> Response:
+async def create(request: Request, db: Db, box: Box, me: CurrentAdmin) -> Response:
     form = await _form(request, "name")
     try:
         body = AssistantCreate.model_validate({"name": form["name"]})
@@ -100,13 +100,13 @@ async def _page(request: Request, assistant: Assistant, llms: Models, *, status:
 
 
 @router.get("/assistants/{assistant_id}")
-async def assistant_page(request: Request, assistant_id: str, db: Db, me: CurrentOwner, llms: Models) -> Response:
+async def assistant_page(request: Request, assistant_id: str, db: Db, me: CurrentAdmin, llms: Models) -> Response:
     return await _page(request, await _assistant(db, me, assistant_id), llms)
 
 
 @router.post("/assistants/{assistant_id}")
 async def save_basics(
-    request: Request, assistant_id: str, db: Db, box: Box, me: CurrentOwner, llms: Models
+    request: Request, assistant_id: str, db: Db, box: Box, me: CurrentAdmin, llms: Models
 ) -> Response:
     """Name, slug, instructions, holding reply, approval policy and threshold: one PATCH's worth."""
     assistant = await _assistant(db, me, assistant_id)
@@ -153,7 +153,7 @@ def _model_body(form: dict[str, str], stored: dict[str, Any]) -> ModelSettingsUp
 
 @router.post("/assistants/{assistant_id}/model")
 async def save_model(
-    request: Request, assistant_id: str, db: Db, box: Box, me: CurrentOwner, llms: Models, limits: Limits
+    request: Request, assistant_id: str, db: Db, box: Box, me: CurrentAdmin, llms: Models, limits: Limits
 ) -> Response:
     """Check (call the endpoint once), Save (check first, refuse on failure) or Save without checking."""
     assistant = await _assistant(db, me, assistant_id)
@@ -196,7 +196,7 @@ async def save_model(
 
 
 @router.post("/assistants/{assistant_id}/delete")
-async def delete(request: Request, assistant_id: str, db: Db, me: CurrentOwner, llms: Models) -> Response:
+async def delete(request: Request, assistant_id: str, db: Db, me: CurrentAdmin, llms: Models) -> Response:
     assistant = await _assistant(db, me, assistant_id)
     try:
         async with db.session() as s:
@@ -211,7 +211,7 @@ async def delete(request: Request, assistant_id: str, db: Db, me: CurrentOwner, 
 
 @router.post("/assistants/{assistant_id}/try")
 async def try_it(
-    request: Request, assistant_id: str, db: Db, me: CurrentOwner, llms: Models, pipeline: Stages, limits: Limits
+    request: Request, assistant_id: str, db: Db, me: CurrentAdmin, llms: Models, pipeline: Stages, limits: Limits
 ) -> Response:
     """A sample message through the real pipeline, dry: each stage's result, nothing sent."""
     assistant = await _assistant(db, me, assistant_id)

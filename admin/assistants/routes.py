@@ -18,7 +18,7 @@ from admin.assistants.schemas import (
     TryPublic,
 )
 from admin.common import conflict, not_found, unprocessable
-from admin.deps import Caller, CurrentCaller, require_owner
+from admin.deps import Caller, CurrentCaller, require_admin
 from core.assistants import LLMProvider
 from core.models import Assistant
 from core.pipeline import Pipeline
@@ -42,7 +42,7 @@ async def list_assistants(caller: CurrentCaller, db: Db) -> list[AssistantPublic
 
 @router.post("", status_code=201, response_model=AssistantPublic)
 async def create(body: AssistantCreate, caller: CurrentCaller, db: Db, box: Box) -> AssistantPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         async with db.session() as s:
             assistant = await service.create(s, box, workspace_id=caller.workspace_id, data=body)
@@ -69,7 +69,7 @@ async def patch(assistant_id: str, body: AssistantUpdate, caller: CurrentCaller,
             assistant = await service.get(s, workspace_id=caller.workspace_id, assistant_id=assistant_id)
             if assistant is None:
                 raise not_found("assistant")
-            require_owner(caller)
+            require_admin(caller)
             assistant = await service.update(s, box, assistant=assistant, changes=body.changes())
     except (service.SlugTaken, IntegrityError) as exc:
         raise conflict(SLUG_TAKEN) from exc
@@ -85,7 +85,7 @@ async def remove(assistant_id: str, caller: CurrentCaller, db: Db) -> Response:
             assistant = await service.get(s, workspace_id=caller.workspace_id, assistant_id=assistant_id)
             if assistant is None:
                 raise not_found("assistant")
-            require_owner(caller)
+            require_admin(caller)
             await service.remove(s, assistant=assistant)
     except service.LastAssistant as exc:
         raise conflict(str(exc)) from exc
@@ -97,7 +97,7 @@ async def _owned(db: Db, caller: Caller, assistant_id: str) -> Assistant:
         assistant = await service.get(s, workspace_id=caller.workspace_id, assistant_id=assistant_id)
     if assistant is None:
         raise not_found("assistant")
-    require_owner(caller)
+    require_admin(caller)
     return assistant
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Response
 
 from admin.common import Page, Paging, conflict, not_found, paging
-from admin.deps import Caller, CurrentCaller, require_owner
+from admin.deps import Caller, CurrentCaller, require_admin
 from admin.tokens import service
 from admin.tokens.schemas import TokenCreate, TokenCreated, TokenPublic
 from core.models import ApiToken
@@ -16,9 +16,9 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 def _only_user(caller: Caller) -> str | None:
-    """Owners (and workspace API tokens with the full or read scope) see every token; staff their own
-    sessions; an inbox-scoped API token, which has no person, none."""
-    if caller.is_owner:
+    """Owners and admins (and workspace API tokens with the full or read scope) see every token; agents
+    their own sessions; an inbox-scoped API token, which has no person, none."""
+    if caller.is_admin:
         return None
     if caller.user_id is None:
         raise HTTPException(403, "an inbox token cannot see or revoke tokens")
@@ -45,10 +45,10 @@ def public(token: ApiToken, email: str | None, caller: Caller) -> TokenPublic:
     "",
     status_code=201,
     response_model=TokenCreated,
-    summary="Make a workspace API token for a script or integration (owners); the token is shown once",
+    summary="Make a workspace API token for a script or integration (owners and admins); the token is shown once",
 )
 async def create(body: TokenCreate, caller: CurrentCaller, db: Db) -> TokenCreated:
-    require_owner(caller)
+    require_admin(caller)
     try:
         async with db.session() as s:
             row, token = await service.create_api_token(
@@ -62,7 +62,7 @@ async def create(body: TokenCreate, caller: CurrentCaller, db: Db) -> TokenCreat
 @router.get(
     "",
     response_model=Page[TokenPublic],
-    summary="Live sessions and API tokens of this workspace, newest first (staff: their own sessions)",
+    summary="Live sessions and API tokens of this workspace, newest first (agents: their own sessions)",
 )
 async def list_tokens(caller: CurrentCaller, db: Db, page: Paging = Depends(paging)) -> Page[TokenPublic]:
     async with db.reader() as s:

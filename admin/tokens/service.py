@@ -1,9 +1,9 @@
 """Sessions and API tokens as their workspace sees them: making an API token, listing the live
 ones, and revoking one.
 
-A token belongs to the workspace it was issued for. Owners see and revoke every token of their
-workspace (their members' sessions and the workspace's API tokens); staff only their own sessions
-there. Revoking takes effect on the next request, in every process: each request looks the token
+A token belongs to the workspace it was issued for. Owners and admins see and revoke every token of
+their workspace (their members' sessions and the workspace's API tokens); agents only their own
+sessions there. Revoking takes effect on the next request, in every process: each request looks the token
 up (core.workspaces.token_owner).
 """
 

@@ -16,7 +16,7 @@ class SignInRequired(Exception):
     """No live session: the answer is the sign-in page."""
 
 
-def forbidden(message: str = "Only the workspace's owners can open this page.") -> PageError:
+def forbidden(message: str = "Only the workspace's owners and admins can open this page.") -> PageError:
     return PageError(403, "Not allowed", message)
 
 

@@ -52,18 +52,18 @@ SECURITY_HEADERS = {
 class NavLink:
     label: str
     url: str
-    owners_only: bool = False
+    admins_only: bool = False  # owners and admins (admin.roles.may_configure)
 
 
 # The shell's nav; a domain's new top-level page adds its link here.
 NAV: tuple[NavLink, ...] = (
     NavLink("Inbox", "/inbox"),
-    NavLink("Getting started", "/getting-started", owners_only=True),
-    NavLink("Assistants", "/assistants", owners_only=True),
-    NavLink("Knowledge", "/knowledge", owners_only=True),
-    NavLink("Business", "/settings/business", owners_only=True),
-    NavLink("Team", "/team", owners_only=True),
-    NavLink("Audit log", "/audit", owners_only=True),
+    NavLink("Getting started", "/getting-started", admins_only=True),
+    NavLink("Assistants", "/assistants", admins_only=True),
+    NavLink("Knowledge", "/knowledge", admins_only=True),
+    NavLink("Business", "/settings/business", admins_only=True),
+    NavLink("Team", "/team", admins_only=True),
+    NavLink("Audit log", "/audit", admins_only=True),
     NavLink("Access", "/tokens"),
 )
 
@@ -101,7 +101,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         "product": PRODUCT,
         "me": me,
         "csrf": me.csrf if me else anonymous_csrf(request),
-        "nav": [link for link in NAV if me and (me.is_owner or not link.owners_only)],
+        "nav": [link for link in NAV if me and (me.is_admin or not link.admins_only)],
         "current_path": request.url.path,
         "pico_css": PICO_CSS,
         "admin_css": ADMIN_CSS,

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request, Response
 
 from admin.common import Role
-from admin.deps import Caller, caller_for
+from admin.deps import Caller, caller_for, require_admin
 from admin.web.errors import PageError, SignInRequired, forbidden
 from admin.workspaces.service import SESSION_DAYS, visible
 from core.crypto import PREFIX, SecretBox
@@ -64,7 +64,11 @@ class SignedIn:
 
     @property
     def is_owner(self) -> bool:
-        return self.role == "owner"
+        return self.caller.is_owner
+
+    @property
+    def is_admin(self) -> bool:
+        return self.caller.is_admin
 
 
 @dataclass(frozen=True)
@@ -230,11 +234,14 @@ def signed_in_now(request: Request) -> SignedIn | None:
     return me
 
 
-async def an_owner(me: Annotated[SignedIn, Depends(signed_in)]) -> SignedIn:
-    if not me.is_owner:
-        raise forbidden()
+async def an_admin(me: Annotated[SignedIn, Depends(signed_in)]) -> SignedIn:
+    """An owner or an admin of the workspace: the API's own rule (admin.deps.require_admin)."""
+    try:
+        require_admin(me.caller)
+    except HTTPException:
+        raise forbidden() from None
     return me
 
 
 CurrentPerson = Annotated[SignedIn, Depends(signed_in)]
-CurrentOwner = Annotated[SignedIn, Depends(an_owner)]
+CurrentAdmin = Annotated[SignedIn, Depends(an_admin)]

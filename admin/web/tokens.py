@@ -27,7 +27,7 @@ SCOPE_LABELS = {
 async def _page(request: Request, db: Db, me: SignedIn, *, status: int = 200, **shown: object) -> Response:
     async with db.reader() as s:
         total, rows = await service.live_tokens(
-            s, workspace_id=me.workspace_id, only_user_id=None if me.is_owner else me.user_id, limit=200, offset=0
+            s, workspace_id=me.workspace_id, only_user_id=None if me.is_admin else me.user_id, limit=200, offset=0
         )
     context: dict[str, object] = {"made": None, "notice": None, "error": None, "name": "", "scope": "full"}
     return render(
@@ -51,9 +51,10 @@ async def tokens(request: Request, db: Db, me: CurrentPerson) -> Response:
 
 @router.post("/tokens")
 async def make_token(request: Request, db: Db, me: CurrentPerson) -> Response:
-    """An owner makes an API token: validated as the API validates it, shown on this page once."""
-    if not me.is_owner:
-        return await _page(request, db, me, status=403, error="Only the workspace's owners can make API tokens.")
+    """An owner or admin makes an API token: validated as the API validates it, shown on this page once."""
+    if not me.is_admin:
+        refused = "Only the workspace's owners and admins can make API tokens."
+        return await _page(request, db, me, status=403, error=refused)
     form = await fields(request, "name", "scope")
     try:
         body = TokenCreate.model_validate({"name": form["name"], "scope": form["scope"] or "full"})
@@ -79,7 +80,7 @@ async def revoke_token(request: Request, db: Db, me: CurrentPerson) -> Response:
             s,
             workspace_id=me.workspace_id,
             token_id=form["token_id"],
-            only_user_id=None if me.is_owner else me.user_id,
+            only_user_id=None if me.is_admin else me.user_id,
         )
     if not found:
         return await _page(request, db, me, status=404, error="That token is not here (already revoked?).")

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role, conflict, not_found
 from admin.deps import Caller, CurrentCaller, require_user
+from admin.roles import may_own
 from admin.workspaces import service
 from admin.workspaces.schemas import WorkspaceCreate, WorkspaceCreated, WorkspacePublic, WorkspaceUpdate
 from core.models import User, Workspace
@@ -75,13 +76,13 @@ async def remove(workspace_id: str, caller: CurrentCaller, db: Db) -> Response:
 
 
 async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, Role]:
-    """The workspace if the caller owns it: 404 when it is not theirs at all, 403 for staff."""
+    """The workspace if the caller owns it: 404 when it is not theirs at all, 403 for admins and agents."""
     rows = await service.visible(
         s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
     )
     if not rows:
         raise not_found("workspace")
     workspace, role = rows[0]
-    if role != "owner":
+    if not may_own(role):
         raise HTTPException(403, "only the workspace's owners can do this")
     return workspace, role

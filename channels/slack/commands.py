@@ -80,8 +80,8 @@ def slack_staff() -> None:
 @slack_staff.command("add")
 @click.option("--connection", "connection_id", required=True, help="The Slack connection id.")
 @click.option("--slack-user", required=True, help="The Slack member id (U…: profile → ⋮ → Copy member ID).")
-@click.option("--email", required=True, help="The staff member's email (created as staff if new).")
-@click.option("--name", default="", help="Their name, for a new staff member.")
+@click.option("--email", required=True, help="The staff member's email (added as an agent if new).")
+@click.option("--name", default="", help="Their name, for a new agent.")
 @click.option("--json", "as_json", is_flag=True)
 def slack_staff_add(connection_id: str, slack_user: str, email: str, name: str, as_json: bool) -> None:
     """Let a Slack user act as a staff member of the connection's workspace."""
@@ -108,7 +108,7 @@ def slack_staff_add(connection_id: str, slack_user: str, email: str, name: str, 
             )
         ).scalar_one_or_none()
         if member is None:
-            s.add(Membership(workspace_id=row.workspace_id, user_id=user.id, role="staff"))
+            s.add(Membership(workspace_id=row.workspace_id, user_id=user.id, role="agent"))
         connection = load(row, SecretBox(settings.key))
         await link(s, connection=connection, slack_user_id=slack_user, user_id=user.id)
         return {"connection": row.id, "slack_user": slack_user, "user": {"id": user.id, "email": user.email}}

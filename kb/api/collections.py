@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Response
 from sqlalchemy.exc import IntegrityError
 
 from admin.common import conflict, not_found
-from admin.deps import CurrentCaller, require_owner
+from admin.deps import CurrentCaller, require_admin
 from core.web import Db
 from kb import service, store
 from kb.api.schemas import CollectionCreate, CollectionPublic, CollectionUpdate
@@ -24,7 +24,7 @@ async def list_collections(caller: CurrentCaller, db: Db) -> list[CollectionPubl
 
 @router.post("/collections", status_code=201, response_model=CollectionPublic)
 async def create_collection(body: CollectionCreate, caller: CurrentCaller, db: Db) -> CollectionPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         async with db.session() as s:
             row = await service.create_collection(
@@ -45,7 +45,7 @@ async def create_collection(body: CollectionCreate, caller: CurrentCaller, db: D
 async def update_collection(
     collection_id: str, body: CollectionUpdate, caller: CurrentCaller, db: Db
 ) -> CollectionPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         async with db.session() as s:
             row = await service.update_collection(
@@ -62,7 +62,7 @@ async def update_collection(
 
 @router.delete("/collections/{collection_id}", status_code=204)
 async def delete_collection(collection_id: str, caller: CurrentCaller, db: Db) -> Response:
-    require_owner(caller)
+    require_admin(caller)
     try:
         async with db.session() as s:
             await service.delete_collection(s, workspace_id=caller.workspace_id, collection_id=collection_id)

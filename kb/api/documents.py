@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Respon
 from fastapi.responses import JSONResponse
 
 from admin.common import Page, Paging, not_found, paging
-from admin.deps import CurrentCaller, require_owner
+from admin.deps import CurrentCaller, require_admin
 from core.web import Db
 from kb import service, store
 from kb.api.deps import Jobs, Settings, WorkspaceEmbedders
@@ -53,7 +53,7 @@ async def upload(
     file: UploadFile = File(...),
     collection_id: str | None = Form(None, max_length=64),
 ) -> UploadPublic | JSONResponse:
-    require_owner(caller)
+    require_admin(caller)
     limit = settings.kb_max_upload_bytes
     data = await file.read(limit + 1)
     try:
@@ -96,7 +96,7 @@ async def get_document(document_id: str, caller: CurrentCaller, db: Db) -> Docum
 
 @router.delete("/documents/{document_id}", status_code=204)
 async def delete_document(document_id: str, caller: CurrentCaller, db: Db) -> Response:
-    require_owner(caller)
+    require_admin(caller)
     try:
         await service.delete_document(db, workspace_id=caller.workspace_id, document_id=document_id)
     except store.NotFound as exc:
@@ -113,7 +113,7 @@ async def delete_document(document_id: str, caller: CurrentCaller, db: Db) -> Re
 async def reindex(
     document_id: str, caller: CurrentCaller, db: Db, jobs: Jobs, embedders: WorkspaceEmbedders, settings: Settings
 ) -> JobPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         job = await service.reindex(
             db,

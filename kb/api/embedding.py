@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from admin.deps import CurrentCaller, require_owner
+from admin.deps import CurrentCaller, require_admin
 from core.db import Database
 from core.web import Db
 from kb import service
@@ -37,7 +37,7 @@ async def get_embedding(caller: CurrentCaller, db: Db, embedders: WorkspaceEmbed
 async def put_embedding(
     body: EmbeddingUpdate, caller: CurrentCaller, db: Db, embedders: WorkspaceEmbedders, refresher: Refresher
 ) -> EmbeddingPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         started = await service.choose_embedding(embedders, refresher, workspace_id=caller.workspace_id, choice=body)
     except ChoiceRefused as exc:

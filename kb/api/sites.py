@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response
 
 from admin.common import not_found
-from admin.deps import CurrentCaller, require_owner
+from admin.deps import CurrentCaller, require_admin
 from core.web import Db
 from kb import service, store
 from kb.api.deps import CrawlLimits, Jobs, Settings, WorkspaceEmbedders
@@ -37,7 +37,7 @@ async def add_site(
     limits: CrawlLimits,
     settings: Settings,
 ) -> JobPublic:
-    require_owner(caller)
+    require_admin(caller)
     try:
         site = await service.add_site(
             db,
@@ -59,7 +59,7 @@ async def add_site(
 async def recrawl(
     site_id: str, caller: CurrentCaller, db: Db, jobs: Jobs, embedders: WorkspaceEmbedders, limits: CrawlLimits
 ) -> JobPublic:
-    require_owner(caller)
+    require_admin(caller)
     async with db.reader() as s:
         site = await service.site(s, workspace_id=caller.workspace_id, site_id=site_id)
     if site is None:
@@ -69,7 +69,7 @@ async def recrawl(
 
 @router.delete("/sites/{site_id}", status_code=204, summary="Stop crawling a site and remove its pages")
 async def remove_site(site_id: str, caller: CurrentCaller, db: Db) -> Response:
-    require_owner(caller)
+    require_admin(caller)
     try:
         await service.remove_site(db, workspace_id=caller.workspace_id, site_id=site_id)
     except store.NotFound as exc:

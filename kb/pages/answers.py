@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from admin.web.errors import not_found
 from admin.web.pages import page_router, render, see_other
-from admin.web.session import CurrentOwner, SignedIn
+from admin.web.session import CurrentAdmin, SignedIn
 from core.db import Database
 from core.web import Db
 from kb import memory, store
@@ -32,7 +32,7 @@ async def _page(request: Request, db: Database, me: SignedIn, *, status: int = 2
 
 
 @router.get(HOME + "/answers")
-async def answers(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def answers(request: Request, db: Db, me: CurrentAdmin) -> Response:
     return await _page(request, db, me, notice=DONE.get(request.query_params.get("done", "")))
 
 
@@ -47,7 +47,7 @@ def _problem(question: str, answer: str) -> str | None:
 
 
 @router.post(HOME + "/answers")
-async def add(request: Request, db: Db, me: CurrentOwner, embedders: WorkspaceEmbedders) -> Response:
+async def add(request: Request, db: Db, me: CurrentAdmin, embedders: WorkspaceEmbedders) -> Response:
     form = await form_fields(request, "question", "answer")
     if (why := _problem(form["question"], form["answer"])) is not None:
         return await _page(request, db, me, status=422, error=why, sent=form)
@@ -58,7 +58,7 @@ async def add(request: Request, db: Db, me: CurrentOwner, embedders: WorkspaceEm
 
 
 @router.post(HOME + "/answers/{answer_id}")
-async def edit(answer_id: str, request: Request, db: Db, me: CurrentOwner, embedders: WorkspaceEmbedders) -> Response:
+async def edit(answer_id: str, request: Request, db: Db, me: CurrentAdmin, embedders: WorkspaceEmbedders) -> Response:
     async with db.reader() as s:
         theirs = {a.document_id for a in await memory.answers(s, workspace_id=me.workspace_id)}
     if answer_id not in theirs:

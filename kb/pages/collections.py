@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from admin.web.pages import page_router, render, see_other
-from admin.web.session import CurrentOwner, SignedIn
+from admin.web.session import CurrentAdmin, SignedIn
 from core.db import Database
 from core.web import Db, part
 from kb import service
@@ -37,13 +37,13 @@ async def _list(request: Request, db: Database, me: SignedIn, *, status: int = 2
 
 
 @router.get(HOME)
-async def knowledge(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def knowledge(request: Request, db: Db, me: CurrentAdmin) -> Response:
     done = {"deleted": "Collection deleted, with its documents and websites."}.get(request.query_params.get("done", ""))
     return await _list(request, db, me, notice=done)
 
 
 @router.post(HOME + "/collections")
-async def create_collection(request: Request, db: Db, me: CurrentOwner) -> Response:
+async def create_collection(request: Request, db: Db, me: CurrentAdmin) -> Response:
     form = await form_fields(request, "name", "refresh")
     try:
         body = CollectionCreate.model_validate({"name": form["name"], "refresh": form["refresh"] or "off"})
@@ -86,12 +86,12 @@ DONE = {
 
 
 @router.get(HOME + "/collections/{collection_id}")
-async def collection_page(collection_id: str, request: Request, db: Db, me: CurrentOwner) -> Response:
+async def collection_page(collection_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
     return await show(request, db, me, collection_id, notice=DONE.get(request.query_params.get("done", "")))
 
 
 @router.post(HOME + "/collections/{collection_id}/rename")
-async def rename(collection_id: str, request: Request, db: Db, me: CurrentOwner) -> Response:
+async def rename(collection_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
     """The collection's name and refresh schedule, as PATCH /collections/{id} takes them."""
     collection = await collection_or_404(db, me.workspace_id, collection_id)
     form = await form_fields(request, "name", "refresh")
@@ -110,7 +110,7 @@ async def rename(collection_id: str, request: Request, db: Db, me: CurrentOwner)
 
 
 @router.post(HOME + "/collections/{collection_id}/delete")
-async def delete(collection_id: str, request: Request, db: Db, me: CurrentOwner) -> Response:
+async def delete(collection_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
     collection = await collection_or_404(db, me.workspace_id, collection_id)
     async with db.session() as s:
         await service.delete_collection(s, workspace_id=me.workspace_id, collection_id=collection.id)

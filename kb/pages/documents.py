@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from admin.web.errors import not_found
 from admin.web.pages import page_router, render, see_other
-from admin.web.session import CurrentOwner
+from admin.web.session import CurrentAdmin
 from core.db import Database
 from core.web import Db
 from kb import service, store
@@ -55,7 +55,7 @@ async def upload(
     collection_id: str,
     request: Request,
     db: Db,
-    me: CurrentOwner,
+    me: CurrentAdmin,
     jobs: Jobs,
     embedders: WorkspaceEmbedders,
     settings: Settings,
@@ -82,7 +82,7 @@ async def upload(
 
 
 @router.get(HOME + "/jobs/{job_id}")
-async def job(job_id: str, request: Request, db: Db, me: CurrentOwner) -> Response:
+async def job(job_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
     """A job's state as the upload list and the collection page show it (polled while it runs)."""
     try:
         found = await service.job(db, workspace_id=me.workspace_id, job_id=job_id[:64])
@@ -92,7 +92,7 @@ async def job(job_id: str, request: Request, db: Db, me: CurrentOwner) -> Respon
 
 
 @router.get(HOME + "/documents/{document_id}")
-async def document(document_id: str, request: Request, db: Db, me: CurrentOwner) -> Response:
+async def document(document_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
     async with db.reader() as s:
         found = await service.document(s, workspace_id=me.workspace_id, document_id=document_id[:64])
         if found is None:
@@ -102,7 +102,7 @@ async def document(document_id: str, request: Request, db: Db, me: CurrentOwner)
 
 
 @router.post(HOME + "/documents/{document_id}/delete")
-async def delete(document_id: str, request: Request, db: Db, me: CurrentOwner) -> Response:
+async def delete(document_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
     """Delete a document (a saved answer too: the saved answers page sends `back=answers`)."""
     async with db.reader() as s:
         found = await service.document(s, workspace_id=me.workspace_id, document_id=document_id[:64])

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from admin.web.pages import page_router, render
-from admin.web.session import CurrentOwner
+from admin.web.session import CurrentAdmin
 from kb import service
 from kb.api.deps import Knowledge, Settings
 from kb.api.search import MAX_QUERY
@@ -52,7 +52,7 @@ def verdict(hits: list[Hit], threshold: float) -> Verdict:
 
 
 @router.get(HOME + "/playground")
-async def playground(request: Request, me: CurrentOwner, knowledge: Knowledge, settings: Settings) -> Response:
+async def playground(request: Request, me: CurrentAdmin, knowledge: Knowledge, settings: Settings) -> Response:
     question = request.query_params.get("q", "").strip()
     error = None
     if len(question) > MAX_QUERY:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from admin.web.errors import not_found
 from admin.web.pages import page_router, see_other
-from admin.web.session import CurrentOwner
+from admin.web.session import CurrentAdmin
 from core.db import Database
 from core.web import Db
 from kb import service, store
@@ -31,7 +31,7 @@ async def add_site(
     collection_id: str,
     request: Request,
     db: Db,
-    me: CurrentOwner,
+    me: CurrentAdmin,
     jobs: Jobs,
     embedders: WorkspaceEmbedders,
     limits: CrawlLimits,
@@ -77,7 +77,7 @@ async def _site_or_404(db: Database, workspace_id: str, site_id: str) -> Knowled
 
 @router.post(HOME + "/sites/{site_id}/crawl")
 async def crawl(
-    site_id: str, db: Db, me: CurrentOwner, jobs: Jobs, embedders: WorkspaceEmbedders, limits: CrawlLimits
+    site_id: str, db: Db, me: CurrentAdmin, jobs: Jobs, embedders: WorkspaceEmbedders, limits: CrawlLimits
 ) -> Response:
     site = await _site_or_404(db, me.workspace_id, site_id)
     await service.crawl_in_job(db, jobs, site=site, limits=limits, embedders=embedders)
@@ -85,7 +85,7 @@ async def crawl(
 
 
 @router.post(HOME + "/sites/{site_id}/delete")
-async def remove(site_id: str, db: Db, me: CurrentOwner) -> Response:
+async def remove(site_id: str, db: Db, me: CurrentAdmin) -> Response:
     site = await _site_or_404(db, me.workspace_id, site_id)
     with contextlib.suppress(store.NotFound):  # removed meanwhile
         await service.remove_site(db, workspace_id=me.workspace_id, site_id=site.id)

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import not_found, unprocessable
-from admin.deps import Caller, CurrentCaller, require_owner
+from admin.deps import Caller, CurrentCaller, require_admin
+from admin.roles import may_configure
 from admin.workspaces.service import membership_for
 from core.crypto import SecretBox
 from core.db import Database
@@ -57,8 +58,8 @@ async def _workspace(s: AsyncSession, caller: Caller, ref: str, *, write: bool) 
             workspace, role = found
     if workspace is None:
         raise not_found("workspace")
-    if write and role != "owner":
-        raise HTTPException(403, "only the workspace's owners can change its rules")
+    if write and not may_configure(role):
+        raise HTTPException(403, "only the workspace's owners and admins can change its rules")
     return workspace
 
 
@@ -296,7 +297,7 @@ async def list_templates(caller: CurrentCaller) -> list[dict[str, Any]]:
 
 @router.post("/rules/templates/{pack}/install", response_model=InstallResult, summary="Install a pack's rules")
 async def install(pack: str, caller: CurrentCaller, db: Db, box: Box, engine: Engine) -> InstallResult:
-    require_owner(caller)
+    require_admin(caller)
     if pack not in templates.PACKS:
         raise not_found("template pack")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from admin.common import Page, Paging, paging
-from admin.deps import CurrentCaller, require_owner
+from admin.deps import CurrentCaller, require_admin
 from core.web import Db
 from staff import audit
 from staff.api.schemas import AuditEntryPublic
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 @router.get(
     "",
     response_model=Page[AuditEntryPublic],
-    summary="The workspace's staff actions, newest first (owners only)",
+    summary="The workspace's staff actions, newest first (owners and admins)",
 )
 async def list_entries(
     caller: CurrentCaller,
@@ -27,7 +27,7 @@ async def list_entries(
     action: str | None = Query(None, max_length=64, description='e.g. "draft.reject", "conversation.status".'),
     page: Paging = Depends(paging),
 ) -> Page[AuditEntryPublic]:
-    require_owner(caller)
+    require_admin(caller)
     where = audit.AuditFilter(user_id=user_id, object_type=object_type, object_id=object_id, action=action)
     async with db.reader() as s:
         rows, total = await audit.entries(

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from admin.tokens.service import api_token_names
 from admin.web.pages import page_router, render
-from admin.web.session import CurrentOwner
+from admin.web.session import CurrentAdmin
 from admin.workspaces.service import members
 from core.web import Db
 from staff import audit
@@ -54,7 +54,7 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
 async def audit_log(
     request: Request,
     db: Db,
-    me: CurrentOwner,
+    me: CurrentAdmin,
     person: str = Query("", max_length=64),
     action: str = Query("", max_length=64),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),

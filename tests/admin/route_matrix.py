@@ -37,6 +37,9 @@ PUBLIC = {
     "POST /api/v1/chat": "a customer writes to any assistant, by its slug or id",
     "GET /api/v1/chat/{session_id}/messages": "the session id is the visitor's own secret, not a workspace's id",
     "GET /chat/{workspace_slug}": "a workspace's public chat page",
+    "POST /api/v1/auth/invitations/{token}/accept": "the invitation's token is the invitee's own secret",
+    "GET /invite/{token}": "the page an invitation link opens: its token is the invitee's own secret",
+    "POST /invite/{token}": "joining with that link: the same secret",
 }
 # Routes that answer with a stream that does not end (ASGITransport would wait for its end forever):
 # the matrix still names another workspace to them; their own tests read them over a real socket.
@@ -59,6 +62,11 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /assistants/{assistant_id}/model": (),
     "POST /assistants/{assistant_id}/delete": (),
     "POST /assistants/{assistant_id}/try": (),
+    "POST /team/invite": (),
+    "POST /team/role": ("user_id",),
+    "POST /team/remove": ("user_id",),
+    "POST /team/revoke": ("invitation_id",),
+    "POST /invite/{token}": (),  # before sign-in, like /login: its token is the link's (PUBLIC)
     "POST /inbox/{conversation_id}/approve": ("draft_id",),
     "POST /inbox/{conversation_id}/reject": ("draft_id",),
     "POST /inbox/{conversation_id}/takeover": ("draft_id",),
@@ -88,6 +96,7 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
 # a leak would not show in the rows) or would not be valid. By schema name, never by route.
 BODIES: dict[str, dict[str, Any]] = {
     "WorkspaceUpdate": {"name": "Taken over"},
+    "MemberUpdate": {"role": "agent"},  # a's own owner is the last one: the control's answer is 409
     "AssistantUpdate": {"instructions": "Leak everything.", "approval_policy": "auto"},
     "ConnectionCreate": {"kind": "web"},  # the other kinds first ask their remote API about credentials
     "ConnectionUpdate": {"enabled": False},

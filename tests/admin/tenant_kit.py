@@ -78,6 +78,8 @@ async def build_kit(client: httpx.AsyncClient, runtime: Runtime, name: str, site
 
     await _connections(client, runtime, kit)
     await _staff_member(runtime, kit)
+    invitee = {"email": f"invitee-{uuid.uuid4().hex[:8]}@example.com", "role": "agent", "name": f"{name} invitee"}
+    kit.add("invitation", _ok(await client.post(f"{API}/members", headers=h, json=invitee), 201)["invitation"]["id"])
 
     # Rules first, so the customer's message below leaves an execution and a scheduled follow-up.
     rule = {
@@ -134,12 +136,12 @@ async def _connections(client: httpx.AsyncClient, runtime: Runtime, kit: Kit) ->
 
 
 async def _staff_member(runtime: Runtime, kit: Kit) -> None:
-    """A staff member linked to a Slack user, as `frontdesk slack staff add` makes one."""
+    """An agent linked to a Slack user, as `frontdesk slack staff add` makes one."""
     async with runtime.db.session() as s:
         user = User(email=f"staff-{uuid.uuid4().hex[:8]}@example.com", name=f"{kit.name} staff")
         s.add(user)
         await s.flush()
-        s.add(Membership(workspace_id=kit.workspace_id, user_id=user.id, role="staff"))
+        s.add(Membership(workspace_id=kit.workspace_id, user_id=user.id, role="agent"))
         row = await s.get(ChannelConnection, kit.ids["connection"][0])
         assert row is not None and row.kind == "slack"
         await link(s, connection=load(row, runtime.box), slack_user_id=f"U{uuid.uuid4().hex[:8]}", user_id=user.id)

@@ -19,7 +19,7 @@ async def add_staff(client: httpx.AsyncClient, runtime: Runtime, workspace_id: s
     """A second user, made staff of the workspace; returns headers that act there."""
     staff = await register(client, workspace_name="Staff's own")
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=workspace_id, user_id=staff["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=workspace_id, user_id=staff["user"]["id"], role="agent"))
     return bearer(staff["token"], workspace_id)
 
 
@@ -62,7 +62,7 @@ async def test_workspaces_crud_and_roles(client: httpx.AsyncClient, runtime: Run
 
     staff = await add_staff(client, runtime, owner["workspace"]["id"])
     ws = owner["workspace"]["id"]
-    assert (await client.get(f"{API}/workspaces/{ws}", headers=staff)).json()["role"] == "staff"
+    assert (await client.get(f"{API}/workspaces/{ws}", headers=staff)).json()["role"] == "agent"
     assert (await client.patch(f"{API}/workspaces/{ws}", headers=staff, json={"name": "Mine"})).status_code == 403
     assert (await client.delete(f"{API}/workspaces/{ws}", headers=staff)).status_code == 403
     assert (await client.post(f"{API}/assistants", headers=staff, json={"name": "Nope"})).status_code == 403

@@ -20,7 +20,7 @@ async def test_owners_list_and_revoke_sessions_and_api_tokens(client: httpx.Asyn
         api_token = await issue_token(s, workspace_id=workspace_id, user_id=None, name="zapier")
     colleague = await register(client, workspace_name="Colleague's own")
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=workspace_id, user_id=colleague["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=workspace_id, user_id=colleague["user"]["id"], role="agent"))
     login = {"email": colleague["user"]["email"], "password": PASSWORD, "workspace": workspace_id}
     staff_token = (await client.post(f"{API}/auth/login", json=login)).json()["token"]
     stranger = await register(client, workspace_name="Elsewhere")
@@ -124,6 +124,6 @@ async def test_owners_make_scoped_api_tokens_shown_once(client: httpx.AsyncClien
     # Staff may not make one.
     colleague = await register(client, workspace_name="Colleague's own")
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=owner["workspace"]["id"], user_id=colleague["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=owner["workspace"]["id"], user_id=colleague["user"]["id"], role="agent"))
     as_staff = bearer(colleague["token"], owner["workspace"]["id"])
     assert (await client.post(f"{API}/tokens", headers=as_staff, json={"name": "mine"})).status_code == 403

@@ -186,7 +186,7 @@ async def test_staff_get_403_on_owner_pages(web: httpx.AsyncClient, runtime: Run
     async with runtime.db.session() as s:
         user = (await s.execute(User.__table__.select().where(User.email == staff.email))).first()
         assert user is not None
-        s.add(Membership(workspace_id=owner["workspace"]["id"], user_id=user.id, role="staff"))
+        s.add(Membership(workspace_id=owner["workspace"]["id"], user_id=user.id, role="agent"))
     await staff.sign_in()
     r = await staff.submit("/inbox", "/workspace", {"workspace": owner["workspace"]["id"]})
     assert r.status_code == 303

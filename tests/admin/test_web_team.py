@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from admin.auth import service as auth
+from admin.team import service as team_service
 from bot.cli import main
 from bot.runtime import Runtime
 from core.db import Database
@@ -38,7 +39,7 @@ async def _add_staff(
     async with runtime.db.session() as s:
         # Their registration made them a workspace of their own; only this one is theirs now.
         await s.execute(Membership.__table__.delete().where(Membership.user_id == session["user"]["id"]))
-        s.add(Membership(workspace_id=workspace_id, user_id=session["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=workspace_id, user_id=session["user"]["id"], role="agent"))
     return {"email": email, "id": session["user"]["id"], "token": session["token"]}
 
 
@@ -60,8 +61,8 @@ async def test_an_owner_sees_the_team_and_resets_a_staff_members_password(
     sam = await _add_staff(web, runtime, workspace_id)
     team = await web.get("/team")
     assert team.status_code == 200
-    assert "Bella</strong> (you)" in team.text and sam["email"] in team.text and "Staff" in team.text
-    assert team.text.count('action="/team/password"') == 1  # staff only: an owner keeps their own
+    assert "Bella</strong> (you)" in team.text and sam["email"] in team.text and "Agent" in team.text
+    assert team.text.count('action="/team/password"') == 1  # the agent only: an owner keeps their own
 
     r = await owner.submit("/team", "/team/password", {"user_id": sam["id"], "new_password": "password1234"})
     assert r.status_code == 422 and "too easy to guess" in error_text(r)
@@ -83,7 +84,7 @@ async def test_an_owner_cannot_reset_an_owner_or_someone_of_another_workspace(
     stranger = await register(web, workspace_name="Elsewhere")
     shared = await _add_staff(web, runtime, workspace_id, name="Kim")
     async with runtime.db.session() as s:  # Kim also works elsewhere: this owner does not speak for that
-        s.add(Membership(workspace_id=stranger["workspace"]["id"], user_id=shared["id"], role="staff"))
+        s.add(Membership(workspace_id=stranger["workspace"]["id"], user_id=shared["id"], role="agent"))
         me = (await s.execute(select(User.id).where(User.email == owner.email))).scalar_one()
     for user_id, said in (
         (stranger["user"]["id"], "no such person in this workspace"),
@@ -143,3 +144,31 @@ def test_the_operator_resets_a_password_from_the_cli(cli: CliRunner, db_url: str
     assert r.exit_code == 1 and "too easy to guess" in r.output
     r = cli.invoke(main, ["user", "reset-password", "nobody@example.com", "--password-stdin"], input=f"{PASSWORD}\n")
     assert r.exit_code == 1 and "nobody has the email" in r.output
+
+
+async def test_the_team_page_adds_changes_removes_and_withdraws(web: httpx.AsyncClient, runtime: Runtime) -> None:
+    owner = Visitor(web)
+    await owner.register()
+    workspace_id = await _workspace_of(web, owner)
+    sam = await _add_staff(web, runtime, workspace_id)
+    r = await owner.submit("/team", "/team/role", {"user_id": sam["id"], "role": "admin"})
+    assert r.status_code == 200 and "Sam is now an admin." in r.text
+    robin = f"robin-{uuid.uuid4().hex[:6]}@example.com"
+    r = await owner.submit("/team", "/team/invite", {"email": robin, "name": "Robin", "role": "agent"})
+    assert r.status_code == 200 and "/invite/fdi_" in r.text
+    link = r.text.split('id="invite-url" type="text" value="', 1)[1].split('"', 1)[0]
+    path = link.removeprefix(runtime.settings.public_url.rstrip("/"))
+    invite = await web.get(path)
+    assert invite.status_code == 200 and "Join Bella&#39;s Salon" in invite.text and robin in invite.text
+    async with runtime.db.reader() as s:
+        [invitation_id] = [i.id for i in await team_service.pending(s, workspace_id=workspace_id)]
+    r = await owner.submit("/team", "/team/revoke", {"invitation_id": invitation_id})
+    assert r.status_code == 200 and f"The invitation to {robin} is withdrawn" in r.text
+    gone = await web.get(path, headers={"Accept": "text/html"})
+    assert gone.status_code == 410 and "withdrawn" in gone.text
+    assert (await web.get("/invite/fdi_nothing", headers={"Accept": "text/html"})).status_code == 404
+    r = await owner.submit("/team", "/team/remove", {"user_id": sam["id"]})
+    assert r.status_code == 200 and "Sam is no longer in" in r.text
+    assert (await web.get(f"{API}/auth/profile", headers=bearer(sam["token"]))).status_code == 401
+    r = await owner.submit("/team", "/team/invite", {"email": "not an address"})
+    assert r.status_code == 422 and "Enter their email address" in error_text(r)

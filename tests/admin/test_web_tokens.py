@@ -63,7 +63,7 @@ async def test_staff_see_their_own_sign_ins_and_no_audit_log(web: httpx.AsyncCli
     assert page.status_code == 200
     assert sam["email"] in page.text and owner.email not in page.text and "Make an API token" not in page.text
     r = await staff.submit("/tokens", "/tokens", {"name": "mine", "scope": "full"})
-    assert r.status_code == 403 and "Only the workspace's owners" in error_text(r)
+    assert r.status_code == 403 and "Only the workspace's owners and admins" in error_text(r)
     assert (await web.get("/audit")).status_code == 403
     assert 'href="/audit"' not in page.text
 

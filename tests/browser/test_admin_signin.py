@@ -1,6 +1,6 @@
 """The web admin's sign-in in a browser that may reach nothing but this machine: an owner registers,
 signs out and in and lands in the inbox; wrong passwords lock an account with the same answers as an
-unknown email; staff meet the 403 page. Every page passes axe-core; login, register, inbox and team
+unknown email; staff meet the 403 page. Every page passes axe-core; login, register and inbox
 are saved as screenshots at a laptop's and a phone's width (docs/screenshots/)."""
 
 from __future__ import annotations
@@ -78,8 +78,7 @@ def test_an_owner_registers_signs_in_and_lands_in_the_inbox(live_server: LiveSer
     expect(page.get_by_text("(you)")).to_be_visible()
     page.get_by_text("Set a new password").click()
     expect(page.get_by_label("New password for Sam")).to_be_visible()
-    assert_accessible(page)
-    save_screenshots(page, "admin-team")
+    assert_accessible(page)  # its screenshots are tests/browser/test_admin_team.py's
     _fits_a_phone(page)
 
     with page.expect_navigation():
@@ -104,7 +103,7 @@ async def _add_sam_and_customers(db: Database, owner_email: str) -> str:
         sam = User(email=f"sam-{uuid.uuid4().hex[:6]}@example.com", name="Sam", password_hash=None)
         s.add(sam)
         await s.flush()
-        s.add(Membership(workspace_id=workspace, user_id=sam.id, role="staff"))
+        s.add(Membership(workspace_id=workspace, user_id=sam.id, role="agent"))
         slug = (await s.execute(select(Assistant.slug).where(Assistant.workspace_id == workspace))).scalar_one()
     return str(slug)
 
@@ -163,7 +162,7 @@ def test_staff_get_the_403_page_on_owner_pages_and_anyone_the_404_page(live_serv
                 await s.execute(select(Workspace.id).join(Membership).join(User).where(User.email == owner_email))
             ).scalar_one()
             staff = (await s.execute(select(User.id).where(User.email == staff_email))).scalar_one()
-            s.add(Membership(workspace_id=workspace, user_id=staff, role="staff"))
+            s.add(Membership(workspace_id=workspace, user_id=staff, role="agent"))
         return str(workspace)
 
     owners = live_server.run(make_staff)

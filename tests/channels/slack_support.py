@@ -58,7 +58,7 @@ async def add_staff(runtime: Runtime, workspace_id: str, fake: FakeSlack, slack_
         user = User(email=email, name=email.split("@")[0].title())
         s.add(user)
         await s.flush()
-        s.add(Membership(workspace_id=workspace_id, user_id=user.id, role="staff"))
+        s.add(Membership(workspace_id=workspace_id, user_id=user.id, role="agent"))
         user_id = user.id
     fake.add_user(slack_user, email)
     return user_id

@@ -185,7 +185,7 @@ async def test_staff_read_rules_but_only_owners_change_them(client: httpx.AsyncC
     ws = owner["workspace"]["id"]
     staff = await register(client, workspace_name="Staff's own")
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="agent"))
     url = f"{API}/context/workspaces/{ws}/rules/"
     assert (await client.post(url, json=AFTER_HOURS, headers=auth(owner["token"]))).status_code == 201
     # Staff name the salon in the path (their token's own workspace is another one).

@@ -198,7 +198,7 @@ async def test_assign_to_a_member_and_stop(runtime: Runtime, clock: Clock) -> No
         user = User(email="bella@example.com", name="Bella")
         s.add(user)
         await s.flush()
-        s.add(Membership(workspace_id=ws, user_id=user.id, role="staff"))
+        s.add(Membership(workspace_id=ws, user_id=user.id, role="agent"))
     await add_rule(
         runtime,
         ws,

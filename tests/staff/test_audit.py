@@ -25,7 +25,7 @@ async def colleague_of(client: httpx.AsyncClient, runtime: Runtime, tenant: Tena
     """A staff member of the tenant's workspace: their user id and headers acting there."""
     colleague = await register(client, workspace_name="Colleague's own")
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=tenant.workspace_id, user_id=colleague["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=tenant.workspace_id, user_id=colleague["user"]["id"], role="agent"))
     return colleague["user"]["id"], bearer(colleague["token"], tenant.workspace_id)
 
 

@@ -25,7 +25,7 @@ async def test_staff_edit_the_context_and_move_the_status(
     ws = owner["workspace"]["id"]
     staff = await register(client, workspace_name="Staff's own")
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="agent"))
     base = f"{API}/context/workspaces/{ws}"
     saved = await client.put(f"{base}/schema", json={"template": "front_desk"}, headers=auth(owner["token"]))
     assert saved.status_code == 200

@@ -89,7 +89,7 @@ async def test_conversations_list_detail_and_triage(client: httpx.AsyncClient, r
 
     colleague = await register(client)
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=t.workspace_id, user_id=colleague["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=t.workspace_id, user_id=colleague["user"]["id"], role="agent"))
     stranger = await register(client)
     url = f"{API}/conversations/{t.conversation_id}"
     r = await client.patch(

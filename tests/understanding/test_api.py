@@ -25,7 +25,7 @@ async def test_owner_sets_a_schema_staff_read_the_context(
     ws = owner["workspace"]["id"]
     staff = await register(client, workspace_name="Staff's own")
     async with runtime.db.session() as s:
-        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="staff"))
+        s.add(Membership(workspace_id=ws, user_id=staff["user"]["id"], role="agent"))
     base = f"{API}/context/workspaces/{ws}"
 
     bad = await client.put(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import not_found
 from admin.deps import Caller, CurrentCaller
+from admin.roles import may_configure
 from admin.workspaces.service import membership_for
 from core.models import Conversation, Workspace
 from core.web import Db
@@ -40,8 +41,8 @@ async def _workspace(s: AsyncSession, caller: Caller, ref: str, *, write: bool) 
             workspace, role = found
     if workspace is None:
         raise not_found("workspace")
-    if write and role != "owner":
-        raise HTTPException(403, "only the workspace's owners can change its context schema and intents")
+    if write and not may_configure(role):
+        raise HTTPException(403, "only the workspace's owners and admins can change its context schema and intents")
     return workspace
 
 
