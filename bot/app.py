@@ -32,7 +32,7 @@ from core.queue import LeasedQueue
 log = logging.getLogger(__name__)
 
 # The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
-PAGE_PACKAGES = ("admin", "staff", "kb")
+PAGE_PACKAGES = ("admin", "staff", "kb", "understanding")
 
 
 class BodyLimit:
@@ -128,6 +128,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     from staff.api import router as staff_router
     from staff.pages import router as staff_pages
     from understanding.api.routes import router as understanding_router
+    from understanding.pages import router as context_pages
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -188,7 +189,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
     app.mount(STATIC_URL, static_files(), name="static")
     app.include_router(api_docs)
     install_pages(app, PAGE_PACKAGES)  # the web admin: `/` is its start page
-    for pages in (shell_pages, team_pages, token_pages, assistant_pages, staff_pages, kb_pages):
+    for pages in (shell_pages, team_pages, token_pages, assistant_pages, staff_pages, kb_pages, context_pages):
         app.include_router(pages)
 
     add_ops_routes(app, runtime)

@@ -60,6 +60,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Inbox", "/inbox"),
     NavLink("Assistants", "/assistants", owners_only=True),
     NavLink("Knowledge", "/knowledge", owners_only=True),
+    NavLink("Context", "/context", owners_only=True),
     NavLink("Team", "/team", owners_only=True),
     NavLink("Audit log", "/audit", owners_only=True),
     NavLink("Access", "/tokens"),
