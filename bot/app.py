@@ -32,7 +32,7 @@ from core.queue import LeasedQueue
 log = logging.getLogger(__name__)
 
 # The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
-PAGE_PACKAGES = ("admin", "staff", "kb", "rules", "bot")
+PAGE_PACKAGES = ("admin", "staff", "kb", "rules", "understanding", "bot")
 
 
 class BodyLimit:
@@ -126,6 +126,7 @@ def _install_pages(app: FastAPI) -> None:
     from kb.pages import router as kb_pages
     from rules.pages import router as business_pages
     from staff.pages import router as staff_pages
+    from understanding.pages import router as context_pages
 
     install_pages(app, PAGE_PACKAGES)
     for pages in (
@@ -138,6 +139,7 @@ def _install_pages(app: FastAPI) -> None:
         kb_pages,
         business_pages,
         getting_started_pages,
+        context_pages,
     ):
         app.include_router(pages)
 

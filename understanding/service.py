@@ -24,6 +24,16 @@ class IntentDraft:
     examples: list[str]
 
 
+def intents_problem(intents: list[IntentDraft]) -> str | None:
+    """Why this set of intents cannot be saved (None: it can). None at all means the shipped ones."""
+    names = [i.name for i in intents]
+    if len(names) != len(set(names)):
+        return "two intents have the same name"
+    if len(intents) == 1:
+        return "define two intents at least (or none, for the shipped ones)"
+    return None
+
+
 async def own_intents(s: AsyncSession, workspace_id: str) -> list[Intent]:
     """The workspace's own intents by name (none: it uses the shipped ones)."""
     rows = await s.execute(select(Intent).where(Intent.workspace_id == workspace_id).order_by(Intent.name))

@@ -91,6 +91,12 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /settings/business/hours": (),
     "POST /settings/business/closures": (),
     "POST /settings/business/closures/remove": (),
+    "POST /context/template": (),
+    "POST /context/fields": (),
+    "POST /context/fields/remove": (),
+    "POST /context/workflow": (),
+    "POST /context/intents": (),
+    "POST /context/intents/remove": (),
 }
 # Bodies that change something, where a body of only the required fields would change nothing (so
 # a leak would not show in the rows) or would not be valid. By schema name, never by route.

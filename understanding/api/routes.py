@@ -125,14 +125,11 @@ async def get_intents(workspace_id: str, caller: CurrentCaller, db: Db) -> Inten
 
 @router.put(BASE + "/intents", response_model=IntentsPublic, summary="Replace the workspace's intents")
 async def put_intents(workspace_id: str, body: list[IntentUpdate], caller: CurrentCaller, db: Db) -> IntentsPublic:
-    names = [i.name for i in body]
-    if len(names) != len(set(names)):
-        raise HTTPException(422, "two intents have the same name")
-    if len(body) == 1:
-        raise HTTPException(422, "define two intents at least (or none, for the shipped ones)")
+    drafts = [service.IntentDraft(i.name, i.description, i.examples) for i in body]
+    if (problem := service.intents_problem(drafts)) is not None:
+        raise HTTPException(422, problem)
     async with db.session() as s:
         ws = await _workspace(s, caller, workspace_id, write=True)
-        drafts = [service.IntentDraft(i.name, i.description, i.examples) for i in body]
         current = await service.replace_intents(s, ws.id, drafts)
     return IntentsPublic(template=not body, intents=[IntentUpdate(name=n, examples=e) for n, e in current.items()])
 
