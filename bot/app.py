@@ -117,6 +117,7 @@ class LastResort:
 def _install_pages(app: FastAPI) -> None:
     """The web admin: its templates, error pages and every domain's pages; `/` is its start page."""
     from admin.assistants.pages import router as assistant_pages
+    from admin.web.account import router as account_pages
     from admin.web.invite import router as invite_pages
     from admin.web.pages import install as install_pages
     from admin.web.routes import router as shell_pages
@@ -131,6 +132,7 @@ def _install_pages(app: FastAPI) -> None:
     install_pages(app, PAGE_PACKAGES)
     for pages in (
         shell_pages,
+        account_pages,
         team_pages,
         invite_pages,
         token_pages,

@@ -8,10 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role, conflict, not_found
 from admin.deps import Caller, CurrentCaller, require_user
-from admin.roles import may_own
 from admin.workspaces import service
 from admin.workspaces.schemas import WorkspaceCreate, WorkspaceCreated, WorkspacePublic, WorkspaceUpdate
-from core.models import User, Workspace
+from core.models import Workspace
 from core.web import Db
 
 router = APIRouter(prefix="/workspaces", tags=["workspaces"])
@@ -34,12 +33,11 @@ async def create(body: WorkspaceCreate, caller: CurrentCaller, db: Db) -> Worksp
     user_id = require_user(caller)
     try:
         async with db.session() as s:
-            user = await s.get(User, user_id)
-            if user is None:
-                raise not_found("user")
-            workspace, token = await service.create_owned(
-                s, owner=user, name=body.name, slug=body.slug, timezone=body.timezone
+            workspace, token = await service.create_for(
+                s, user_id=user_id, name=body.name, slug=body.slug, timezone=body.timezone
             )
+    except service.NotYours as exc:
+        raise not_found("user") from exc
     except (service.SlugTaken, IntegrityError) as exc:
         raise conflict("that slug is taken") from exc
     return WorkspaceCreated(workspace=WorkspacePublic.of(workspace, "owner"), token=token)
@@ -77,12 +75,11 @@ async def remove(workspace_id: str, caller: CurrentCaller, db: Db) -> Response:
 
 async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, Role]:
     """The workspace if the caller owns it: 404 when it is not theirs at all, 403 for admins and agents."""
-    rows = await service.visible(
-        s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
-    )
-    if not rows:
-        raise not_found("workspace")
-    workspace, role = rows[0]
-    if not may_own(role):
-        raise HTTPException(403, "only the workspace's owners can do this")
-    return workspace, role
+    try:
+        return await service.owned(
+            s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
+        )
+    except service.NotYours as exc:
+        raise not_found("workspace") from exc
+    except service.OwnersOnly as exc:
+        raise HTTPException(403, str(exc)) from exc

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role, safe_slug
+from admin.roles import may_own
 from core.crypto import token_hash
 from core.messages import utcnow
 from core.models import ApiToken, InboxItem, Membership, User, Workspace
@@ -24,6 +25,14 @@ SESSION_DAYS = 30
 
 class SlugTaken(ValueError):
     pass
+
+
+class NotYours(LookupError):
+    """Not a workspace of the caller's (another's, or none): "not found" to them."""
+
+
+class OwnersOnly(PermissionError):
+    """The caller belongs to the workspace, but only its owners may do this."""
 
 
 async def membership_for(s: AsyncSession, *, user_id: str, ref: str | None) -> tuple[Workspace, Role] | None:
@@ -92,6 +101,31 @@ async def create_owned(
     token = await issue_session(s, workspace_id=new.workspace.id, user_id=owner.id)
     await s.flush()
     return new.workspace, token
+
+
+async def create_for(
+    s: AsyncSession, *, user_id: str, name: str, slug: str | None = None, timezone: str | None = None
+) -> tuple[Workspace, str]:
+    """A new workspace owned by this person (the API's POST /workspaces and the account page), with
+    a session token for it. Raises NotYours if the person is gone, SlugTaken for a taken slug."""
+    user = await s.get(User, user_id)
+    if user is None:
+        raise NotYours("user not found")
+    return await create_owned(s, owner=user, name=name, slug=slug, timezone=timezone)
+
+
+async def owned(
+    s: AsyncSession, *, user_id: str | None, token_workspace_id: str, workspace_id: str
+) -> tuple[Workspace, Role]:
+    """The workspace if the caller owns it: NotYours when it is not theirs at all, OwnersOnly for
+    its admins and agents (admin.roles.may_own). Renaming, a new slug and deleting ask this."""
+    rows = await visible(s, user_id=user_id, token_workspace_id=token_workspace_id, workspace_id=workspace_id)
+    if not rows:
+        raise NotYours("workspace not found")
+    workspace, role = rows[0]
+    if not may_own(role):
+        raise OwnersOnly("only the workspace's owners can do this")
+    return workspace, role
 
 
 async def update(s: AsyncSession, *, workspace: Workspace, changes: dict[str, Any]) -> Workspace:

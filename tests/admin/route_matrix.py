@@ -54,6 +54,10 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /register": (),
     "POST /logout": (),
     "POST /workspace": ("workspace",),
+    "POST /account/password": (),
+    "POST /account/workspaces": (),
+    "POST /account/workspace/slug": (),  # the session's workspace, never one named in the form
+    "POST /account/workspace/delete": (),  # the same: the matrix sends no form without ids
     "POST /team/password": ("user_id",),
     "POST /tokens": (),
     "POST /tokens/revoke": ("token_id",),
