@@ -91,14 +91,43 @@ async def job(job_id: str, request: Request, db: Db, me: CurrentAdmin) -> Respon
     return await _job_part(request, db, found)
 
 
-@router.get(HOME + "/documents/{document_id}")
-async def document(document_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
+async def _document_page(
+    request: Request, db: Database, workspace_id: str, document_id: str, job: KnowledgeJob | None = None
+) -> Response:
+    """A document's page (the 404 page for another workspace's), with its reindex job if one was started."""
     async with db.reader() as s:
-        found = await service.document(s, workspace_id=me.workspace_id, document_id=document_id[:64])
+        found = await service.document(s, workspace_id=workspace_id, document_id=document_id[:64])
         if found is None:
             raise not_found("There is no such document in this workspace.")
-        passages = await service.passages(s, workspace_id=me.workspace_id, document_id=found.id)
-    return render(request, "kb/document.html", document=found, passages=passages, human_size=human_size)
+        passages = await service.passages(s, workspace_id=workspace_id, document_id=found.id)
+    return render(
+        request, "kb/document.html", document=found, passages=passages, human_size=human_size,
+        job=job, words=job_words(job) if job else "", final=job is not None and job.state in FINAL,
+    )  # fmt: skip
+
+
+@router.get(HOME + "/documents/{document_id}")
+async def document(document_id: str, request: Request, db: Db, me: CurrentAdmin) -> Response:
+    job = None
+    if reindexing := request.query_params.get("reindexing", "")[:64]:  # the job the Reindex button started
+        with contextlib.suppress(LookupError):
+            job = await service.job(db, workspace_id=me.workspace_id, job_id=reindexing)
+    return await _document_page(request, db, me.workspace_id, document_id, job)
+
+
+@router.post(HOME + "/documents/{document_id}/reindex")
+async def reindex(
+    document_id: str, request: Request, db: Db, me: CurrentAdmin, jobs: Jobs, embedders: WorkspaceEmbedders
+) -> Response:
+    """Embed the document's passages again, as POST /knowledge-base/documents/{id}/reindex: a job,
+    whose progress the document's page then shows (polled until it is ready or failed)."""
+    try:
+        job = await service.reindex(
+            db, jobs, workspace_id=me.workspace_id, document_id=document_id[:64], embedders=embedders, wait_seconds=0
+        )
+    except store.NotFound:
+        raise not_found("There is no such document in this workspace.") from None
+    return see_other(f"{HOME}/documents/{document_id[:64]}?reindexing={job.id}")
 
 
 @router.post(HOME + "/documents/{document_id}/delete")

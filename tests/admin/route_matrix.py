@@ -80,7 +80,10 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /inbox/{conversation_id}/tags": (),
     "POST /inbox/{conversation_id}/status": (),
     "POST /inbox/{conversation_id}/context": (),
-    "POST /knowledge/collections": (),
+    "POST /knowledge/collections": ("assistant_id",),
+    "POST /knowledge/collections/{collection_id}/assistant": ("assistant_id",),
+    "POST /knowledge/documents/{document_id}/reindex": (),
+    "POST /knowledge/embedding": (),  # the session's workspace's model
     "POST /knowledge/collections/{collection_id}/rename": (),
     "POST /knowledge/collections/{collection_id}/delete": (),
     "POST /knowledge/upload/{collection_id}": (),
