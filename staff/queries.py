@@ -115,6 +115,22 @@ async def inbox_items(
     return list(rows.scalars()), total
 
 
+async def failed_turns(s: AsyncSession, *, workspace_id: str, conversation_id: str) -> dict[str, InboxItem]:
+    """The conversation's turns that failed for good, by the id of the customer's message each was
+    for (its `inbox_id`): what the conversation's page offers to retry."""
+    rows = await s.execute(
+        select(Message.id, InboxItem)
+        .join(InboxItem, InboxItem.id == Message.inbox_id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.workspace_id == workspace_id,
+            InboxItem.workspace_id == workspace_id,
+            InboxItem.state == "failed",
+        )
+    )
+    return {message_id: item for message_id, item in rows.tuples()}
+
+
 MIN_PREFIX = 6  # how much of a conversation id staff type (Slack's cards show 8 characters)
 
 

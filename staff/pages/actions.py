@@ -1,6 +1,7 @@
 """The conversation page's actions, as POST forms (with the session's CSRF token, admin.web.pages):
 approve (as it is, or edited), reject with a reason, take over, hand back, reply, save as an answer,
-context fields, the workflow's status, the inbox status, priority, assignee and tags.
+context fields, the workflow's status, the inbox status, priority, assignee and tags, and retrying a
+turn that failed (as `POST /api/v1/inbox/{inbox_id}/retry`).
 
 Each is one call of the staff service (staff.service.StaffActions, face "web"), which checks the
 workspace: another workspace's conversation or draft is the 404 page, and nothing changes. Done, it
@@ -17,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from admin.common import MAX_ROW_ID
 from admin.web.pages import page_router, see_other
 from admin.web.session import CurrentPerson, SignedIn
 from core.db import Database
@@ -31,7 +33,16 @@ from understanding.context import read_context
 
 router = page_router()
 BASE = "/inbox/{conversation_id}"
-LONGEST = {"text": 4000, "reason": 500, "tag": 50, "draft_id": 64, "key": 100, "assignee": 64, "value": 500}
+LONGEST = {
+    "inbox_id": 20,
+    "text": 4000,
+    "reason": 500,
+    "tag": 50,
+    "draft_id": 64,
+    "key": 100,
+    "assignee": 64,
+    "value": 500,
+}
 
 
 class Bad(Exception):
@@ -285,6 +296,32 @@ async def context(
         except (Conflict, Refused) as exc:
             return await a.refused(exc)
     return a.done("saved")
+
+
+@router.post(BASE + "/retry")
+async def retry(
+    conversation_id: str, request: Request, db: Db, me: CurrentPerson, storage: Files, staff: Staff, query: CurrentList
+) -> Response:
+    """Put a turn that failed for good back in the queue (StaffActions.retry_turn, as the API does)."""
+    a = await _action(request, db, me, storage, conversation_id, query)
+    try:
+        inbox_id = a.get("inbox_id")
+    except Bad:
+        return await a.bad()
+    with acting():
+        async with db.reader() as s:
+            if not await queries.exists(s, workspace_id=me.workspace_id, conversation_id=a.conversation_id):
+                raise NotFound("conversation")
+        if not inbox_id.isdigit() or not 0 < int(inbox_id) <= MAX_ROW_ID:
+            return await a.bad()
+        try:
+            await staff.retry_turn(a.actor, int(inbox_id))
+        except NotFound:
+            # Not a failed turn of this workspace: retried meanwhile, or an id the page never showed.
+            return await a.refused(
+                Refused("That message is not waiting to be retried: it may have been retried already.")
+            )
+    return a.done("retried")
 
 
 def _shown(value: Any) -> str:

@@ -2,7 +2,8 @@
 assistant's and staff's each their own way; images inline, voice notes playable with their
 transcript, other files to download), the draft waiting for staff with its sources, confidence and
 why it waits, the actions (staff/pages/actions.py), and the sidebar: context fields, status, triage,
-intent and sentiment, the context's history and the customer's other conversations.
+intent and sentiment, the context's history and the customer's other conversations. A customer's
+message whose turn failed for good says so beside it, with the error and a Retry button.
 
 Reads staff.detail (the same read as the API's `GET /conversations/{id}/detail`). A file's link is
 the media store's signed one, made only for a conversation of the signed-in person's workspace."""
@@ -22,7 +23,7 @@ from admin.web.session import CurrentPerson, SignedIn
 from core.db import Database
 from core.media.storage import Storage
 from core.web import Db, part
-from staff import detail
+from staff import detail, queries
 from staff.pages.common import CurrentList, ListQuery
 from staff.pages.inbox import list_context, read_list
 from staff.pages.live import replying_now, since_now
@@ -40,6 +41,7 @@ DONE = {
     "replied": "Your reply is on its way.",
     "saved": "Saved.",
     "answer_saved": "Sent, and saved as an answer for next time.",
+    "retried": "Trying again: the assistant answers this message in a moment.",
 }
 SOURCES = {
     "llm": "written by the assistant",
@@ -83,6 +85,7 @@ async def show(
         if found is None:
             raise not_found("There is no such conversation in this workspace.")
         inbox = await read_list(s, me, query)
+        failed = await queries.failed_turns(s, workspace_id=me.workspace_id, conversation_id=conversation_id)
     if request.headers.get("HX-Request") and status >= 400:
         status = 200  # htmx swaps only a 2xx answer; the page itself says what went wrong
     done = request.query_params.get("done")
@@ -102,6 +105,7 @@ async def show(
         sent=sent or {},
         reply_key=str(uuid.uuid4()),
         replying=replying_now(request, me, conversation_id),
+        failed=failed,
     )
 
 

@@ -94,6 +94,7 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /knowledge/answers": (),
     "POST /knowledge/answers/{answer_id}": (),
     "POST /inbox/{conversation_id}/replying": (),
+    "POST /inbox/{conversation_id}/retry": ("inbox_id",),
     "POST /settings/business/workspace": (),  # the session's workspace, never one named in the form
     "POST /settings/business/hours": (),
     "POST /settings/business/closures": (),
@@ -248,6 +249,7 @@ def attempts(endpoint: Endpoint, spec: dict[str, Any], a: Kit, b: Kit) -> Iterat
 # takes the kit's last one of it (the kit makes two), so the API's DELETE still finds the first.
 USES_UP = {
     "POST /tokens/revoke",
+    "POST /inbox/{conversation_id}/retry",  # a retried turn is no longer failed: the API's retry keeps the first
     "POST /assistants/{assistant_id}/delete",
     "POST /knowledge/collections/{collection_id}/delete",
     "POST /knowledge/documents/{document_id}/delete",

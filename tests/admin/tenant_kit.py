@@ -235,8 +235,10 @@ async def _failed_turn(client: httpx.AsyncClient, runtime: Runtime, kit: Kit, as
 
     runtime.pipeline.replace("understand", broken)
     try:
-        body = {"agent": assistant_slug, "message": f"{kit.name}: do you do beards?", "session_id": str(uuid.uuid4())}
-        _ok(await client.post(f"{API}/chat", json=body))
+        session = str(uuid.uuid4())
+        for question in ("do you do beards?", "and moustaches?"):  # two: the page's Retry uses one up (USES_UP)
+            body = {"agent": assistant_slug, "message": f"{kit.name}: {question}", "session_id": session}
+            _ok(await client.post(f"{API}/chat", json=body))
         await runtime.worker().drain()
     finally:
         runtime.pipeline.replace("understand", understand)
