@@ -115,9 +115,7 @@ async def save(
     return rule
 
 
-async def change(
-    s: AsyncSession, *, workspace_id: str, rule: Rule, changes: dict[str, Any], box: SecretBox
-) -> Rule:
+async def change(s: AsyncSession, *, workspace_id: str, rule: Rule, changes: dict[str, Any], box: SecretBox) -> Rule:
     """Some of a rule's settings changed, the rest kept (PATCH, enable/disable, a move)."""
     return await save(s, workspace_id=workspace_id, data={**rule.spec, **changes}, box=box, rule=rule)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from rules.pages import business
+from rules.pages import business, editor, listing
 
 router = APIRouter()
-for _module in (business,):
+for _module in (business, listing, editor):
     router.include_router(_module.router)

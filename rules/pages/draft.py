@@ -87,7 +87,8 @@ def _cond(form: Mapping[str, str], path: str, depth: int, budget: list[int]) -> 
                 if budget[0] > 0:
                     children.append(_cond(form, f"{path}-{i}", depth + 1, budget))
         return Cond(kind, children=children)
-    return Cond("leaf", **{name: form.get(f"{path}-{name}", "").strip() for name in LEAF_FIELDS})
+    typed = {name: form.get(f"{path}-{name}", "").strip() for name in LEAF_FIELDS}
+    return Cond("leaf", typed["variable"], typed["operator"], typed["value"], typed["low"], typed["high"])
 
 
 def _acts(form: Mapping[str, str], path: str, depth: int, budget: list[int]) -> list[Act]:

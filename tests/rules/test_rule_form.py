@@ -37,7 +37,9 @@ def test_a_keyword_condition_nested_in_any_under_all() -> None:
             {"not": {"variable": "time.within_business_hours", "operator": "is_true"}},
         ]
     }  # fmt: skip
-    assert spec["actions"] == [{"type": "reply", "template": "Free parking behind the salon.", "unless_answered": False}]
+    assert spec["actions"] == [
+        {"type": "reply", "template": "Free parking behind the salon.", "unless_answered": False}
+    ]
     assert (spec["priority"], spec["active"], spec["stop_after_match"]) == (150, True, False)
     assert schema.validate(spec).name == "parking"
 
