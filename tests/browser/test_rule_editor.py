@@ -23,7 +23,10 @@ def _slug(live_server: LiveServer, email: str) -> str:
     async def work(db: Database) -> str:
         async with db.reader() as s:
             found = await s.execute(
-                select(Workspace.slug).join(Membership).join(User, User.id == Membership.user_id).where(User.email == email)
+                select(Workspace.slug)
+                .join(Membership)
+                .join(User, User.id == Membership.user_id)
+                .where(User.email == email)
             )
             return str(found.scalar_one())
 
