@@ -125,7 +125,7 @@ def _install_pages(app: FastAPI) -> None:
     from admin.web.tokens import router as token_pages
     from bot.pages import router as getting_started_pages
     from kb.pages import router as kb_pages
-    from rules.pages import router as business_pages
+    from rules.pages import router as rule_pages
     from staff.pages import router as staff_pages
     from understanding.pages import router as context_pages
 
@@ -139,7 +139,7 @@ def _install_pages(app: FastAPI) -> None:
         assistant_pages,
         staff_pages,
         kb_pages,
-        business_pages,
+        rule_pages,
         getting_started_pages,
         context_pages,
     ):

@@ -115,6 +115,37 @@ async def save(
     return rule
 
 
+async def change(s: AsyncSession, *, workspace_id: str, rule: Rule, changes: dict[str, Any], box: SecretBox) -> Rule:
+    """Some of a rule's settings changed, the rest kept (PATCH, enable/disable, a move)."""
+    return await save(s, workspace_id=workspace_id, data={**rule.spec, **changes}, box=box, rule=rule)
+
+
+async def set_active(s: AsyncSession, *, workspace_id: str, rule: Rule, active: bool, box: SecretBox) -> Rule:
+    """Turn a rule on or off; it keeps its place in the order."""
+    return await change(s, workspace_id=workspace_id, rule=rule, changes={"active": active}, box=box)
+
+
+async def move(s: AsyncSession, *, workspace_id: str, rule: Rule, up: bool, box: SecretBox) -> bool:
+    """Swap the rule with its neighbour in the run order (higher priority runs first; ties by name).
+    Priorities change only as far as the new order needs. False when it is already first (last)."""
+    order = await listing(s, workspace_id=workspace_id)
+    at = next(i for i, r in enumerate(order) if r.id == rule.id)
+    other = at - 1 if up else at + 1
+    if not 0 <= other < len(order):
+        return False
+    order[at], order[other] = order[other], order[at]
+    wanted = {r.id: r.priority for r in order}
+    wanted[order[at].id], wanted[order[other].id] = order[other].priority, order[at].priority
+    for i in range(len(order) - 2, -1, -1):  # from the last up: each must still run before the next
+        upper, lower = order[i], order[i + 1]
+        if (wanted[upper.id], lower.name) <= (wanted[lower.id], upper.name):
+            wanted[upper.id] = wanted[lower.id] + 1
+    for r in order:
+        if wanted[r.id] != r.priority:
+            await change(s, workspace_id=workspace_id, rule=r, changes={"priority": wanted[r.id]}, box=box)
+    return True
+
+
 async def get(s: AsyncSession, *, workspace_id: str, rule_id: str) -> Rule | None:
     return (
         await s.execute(select(Rule).where(Rule.id == rule_id, Rule.workspace_id == workspace_id))
@@ -151,4 +182,16 @@ async def executions(s: AsyncSession, *, workspace_id: str, rule_id: str, limit:
     return list(rows.scalars())
 
 
-__all__ = ["NameTaken", "RuleInvalid", "delete", "executions", "get", "listing", "public", "save"]
+__all__ = [
+    "NameTaken",
+    "RuleInvalid",
+    "change",
+    "delete",
+    "executions",
+    "get",
+    "listing",
+    "move",
+    "public",
+    "save",
+    "set_active",
+]

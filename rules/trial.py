@@ -14,6 +14,7 @@ from core.models import Contact, Conversation, Draft, Message, Workspace
 from rules import hours
 from rules.engine import compile_rule, evaluate
 from rules.facts import Situation, facts
+from rules.models import Rule
 from rules.run import Services
 from rules.schema import RuleSpec
 
@@ -243,3 +244,18 @@ async def replay_draft_pending(
         "examples": fired,
         "note": "a dry run: nothing was sent or changed.",
     }
+
+
+class NotReplayable(ValueError):
+    pass
+
+
+async def replay_rule(svc: Services, rule: Rule, *, workspace: Workspace, days: int, now: datetime) -> dict[str, Any]:
+    """A saved rule over the past `days`: `replay` for a rule a customer's message triggers,
+    `replay_draft_pending` for a draft SLA rule; NotReplayable for the others."""
+    spec = RuleSpec.model_validate(rule.spec)
+    if spec.trigger.type == "message_received":
+        return await replay(svc, spec, workspace=workspace, rule_id=rule.id, days=days, now=now)
+    if spec.trigger.when == "draft_pending":
+        return await replay_draft_pending(svc, spec, workspace=workspace, rule_id=rule.id, days=days, now=now)
+    raise NotReplayable("replay covers rules triggered by a customer message and draft SLA rules")

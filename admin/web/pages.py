@@ -62,6 +62,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Assistants", "/assistants", admins_only=True),
     NavLink("Knowledge", "/knowledge", admins_only=True),
     NavLink("Business", "/settings/business", admins_only=True),
+    NavLink("Rules", "/rules", admins_only=True),
     NavLink("Context", "/context", admins_only=True),
     NavLink("Team", "/team", admins_only=True),
     NavLink("Audit log", "/audit", admins_only=True),

@@ -118,8 +118,10 @@ async def _change(
             rule = await service.get(s, workspace_id=ws.id, rule_id=rule_id)
             if rule is None:
                 raise not_found("rule")
-            data = {**rule.spec, **body} if merge else body
-            rule = await service.save(s, workspace_id=ws.id, data=data, box=box, rule=rule)
+            if merge:
+                rule = await service.change(s, workspace_id=ws.id, rule=rule, changes=body, box=box)
+            else:
+                rule = await service.save(s, workspace_id=ws.id, data=body, box=box, rule=rule)
     except schema.RuleInvalid as exc:
         raise invalid(exc) from exc
     except service.NameTaken as exc:
@@ -258,17 +260,10 @@ async def replay(
         rule = await service.get(s, workspace_id=caller.workspace_id, rule_id=rule_id)
     if ws is None or rule is None:
         raise not_found("rule")
-    spec = schema.RuleSpec.model_validate(rule.spec)
-    now = engine.clock()
-    if spec.trigger.type == "message_received":
-        return await trial.replay(engine.services, spec, workspace=ws, rule_id=rule.id, days=days, now=now)
-    if spec.trigger.when == "draft_pending":
-        return await trial.replay_draft_pending(
-            engine.services, spec, workspace=ws, rule_id=rule.id, days=days, now=now
-        )
-    raise unprocessable(
-        "replay covers rules triggered by a customer message and draft SLA rules; test others with /rules/test"
-    )
+    try:
+        return await trial.replay_rule(engine.services, rule, workspace=ws, days=days, now=engine.clock())
+    except trial.NotReplayable as exc:
+        raise unprocessable(f"{exc}; test others with /rules/test") from exc
 
 
 @router.get("/rules/vocabulary", summary="Variables, operators per type, triggers and actions, for an editor")

@@ -105,6 +105,12 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /context/workflow": (),
     "POST /context/intents": (),
     "POST /context/intents/remove": (),
+    "POST /rules/packs/{pack}": (),
+    "POST /rules/{rule_id}/active": (),
+    "POST /rules/{rule_id}/move": (),
+    "POST /rules/{rule_id}/delete": (),
+    "POST /rules/new": (),
+    "POST /rules/{rule_id}": (),
 }
 # Bodies that change something, where a body of only the required fields would change nothing (so
 # a leak would not show in the rows) or would not be valid. By schema name, never by route.
@@ -254,6 +260,7 @@ USES_UP = {
     "POST /knowledge/collections/{collection_id}/delete",
     "POST /knowledge/documents/{document_id}/delete",
     "POST /knowledge/sites/{site_id}/delete",
+    "POST /rules/{rule_id}/delete",
 }
 
 

@@ -90,7 +90,9 @@ async def build_kit(client: httpx.AsyncClient, runtime: Runtime, name: str, site
             {"type": "follow_up", "after_minutes": 60, "actions": [{"type": "add_tags", "tags": ["chased"]}]},
         ],
     }
-    kit.add("rule", _ok(await client.post(f"{base}/rules/", headers=h, json=rule))["id"])
+    first_rule = _ok(await client.post(f"{base}/rules/", headers=h, json=rule))["id"]
+    spare = {"name": f"{name} spare", "trigger": {"type": "draft_rejected"}, "actions": [{"type": "handoff"}]}
+    kit.add("rule", first_rule, _ok(await client.post(f"{base}/rules/", headers=h, json=spare))["id"])
     _ok(await client.put(f"{base}/business-hours", headers=h, json={"timezone": "Europe/Madrid"}))
     _ok(await client.put(f"{base}/schema", headers=h, json={"template": "front_desk"}))
     intents = [{"name": "booking", "examples": ["book me in"]}, {"name": "prices", "examples": ["how much is it"]}]
