@@ -73,6 +73,14 @@ PAGES: dict[str, tuple[str, ...]] = {
     f"POST {V1}/drafts/{{draft_id}}/reject": ("POST /inbox/{conversation_id}/reject",),
     f"POST {V1}/drafts/{{draft_id}}/takeover": ("POST /inbox/{conversation_id}/takeover",),
     f"POST {V1}/inbox/{{inbox_id}}/retry": ("POST /inbox/{conversation_id}/retry",),
+    f"POST {CONTEXT}/rules/": ("POST /rules/new",),
+    f"PUT {CONTEXT}/rules/{{rule_id}}": ("POST /rules/{rule_id}",),
+    # on/off and the run order (service.change: set_active, move)
+    f"PATCH {CONTEXT}/rules/{{rule_id}}": ("POST /rules/{rule_id}/active", "POST /rules/{rule_id}/move"),
+    f"DELETE {CONTEXT}/rules/{{rule_id}}": ("POST /rules/{rule_id}/delete",),
+    f"POST {V1}/rules/test": ("POST /rules/new", "POST /rules/{rule_id}"),  # the editor's Test (op=test)
+    f"POST {V1}/rules/{{rule_id}}/replay": ("GET /rules/{rule_id}",),  # ?replay_days=N on a saved rule
+    f"POST {V1}/rules/templates/{{pack}}/install": ("POST /rules/packs/{pack}",),
 }
 
 # API operations no page offers, on purpose.
@@ -86,13 +94,6 @@ API_ONLY: dict[str, str] = {
 # When a branch is merged, move its entries to PAGES with the page forms it really has; the test
 # below fails once a named page exists, as a reminder.
 PENDING: dict[str, tuple[str, ...]] = {
-    f"POST {CONTEXT}/rules/": ("POST /rules/new",),
-    f"PUT {CONTEXT}/rules/{{rule_id}}": ("POST /rules/{rule_id}",),
-    f"PATCH {CONTEXT}/rules/{{rule_id}}": ("POST /rules/{rule_id}",),
-    f"DELETE {CONTEXT}/rules/{{rule_id}}": ("POST /rules/{rule_id}/delete",),
-    f"POST {V1}/rules/test": ("POST /rules/test",),
-    f"POST {V1}/rules/{{rule_id}}/replay": ("POST /rules/{rule_id}/replay",),
-    f"POST {V1}/rules/templates/{{pack}}/install": ("POST /rules/templates/{pack}/install",),
     f"POST {V1}/channels": ("POST /channels",),
     f"PATCH {V1}/channels/{{connection_id}}": ("POST /channels/{connection_id}",),
     f"DELETE {V1}/channels/{{connection_id}}": ("POST /channels/{connection_id}/delete",),
