@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels import ChannelRegistry, Route, SendError
+from core.connections import note_error
 from core.crypto import SecretBox
 from core.db import Database, insert_for
 from core.messages import OutboundMessage, utcnow
@@ -196,7 +197,9 @@ class OutboxSender:
                 "send failed, will retry",
                 extra={"outbox_id": row.id, "attempt": row.attempts, "delay": round(delay, 2), "error": error[:300]},
             )
-            await self.queue.retry_later(row.id, self.worker_id, delay=delay, error=error)
+            if await self.queue.retry_later(row.id, self.worker_id, delay=delay, error=error) and code is None:
+                async with self.db.session() as s:
+                    await note_error(s, error, conversation_id=row.conversation_id)
             return
         OUTBOX_FAILED.labels(channel_kind).inc()
         log.error("send failed for good", extra={"outbox_id": row.id, "error": error[:300]})
@@ -216,6 +219,8 @@ class OutboxSender:
             session.add(
                 DeliveryEvent(outbox_id=row.id, status="failed", error_code=code, detail={"error": error[:500]})
             )
+            if code is None:  # the contact's own state (blocked, opted out, window) is not the channel's health
+                await note_error(session, error, conversation_id=row.conversation_id)
             await self.wakeup.conversation_changed_in(session, row.workspace_id, row.conversation_id)
 
         failed = await self.queue.finish(
