@@ -99,6 +99,13 @@ async def test_wrong_input_is_refused_with_the_apis_words_and_never_a_500(
     # A Bot API nobody answers at: a clear message, not a 500.
     r = await owner.submit(NEW, f"{NEW}/test", telegram_form(fake, TOKEN, api_base="http://127.0.0.1:9"))
     assert r.status_code == 422 and "Could not reach the Bot API at http://127.0.0.1:9" in r.text
+    for kind, asks in {"whatsapp": "WhatsApp sender", "sms": "SMS number", "slack": "Signing secret"}.items():
+        form = await web.get(f"/channels/new/{kind}")
+        assert form.status_code == 200 and asks in form.text and "/webhooks/" in form.text
+    r = await owner.submit("/channels/new/sms", "/channels/new/sms", {"account_sid": "XX", "auth_token": "t",
+                                                                      "from": "+14155238886"})  # fmt: skip
+    assert r.status_code == 422
+    assert re.search(r'id="account_sid-help" class="field-error">The account SID starts with AC', r.text)
     r = await owner.submit(NEW, "/channels/new/fax", {})
     assert r.status_code == 404
     assert (await web.get("/channels/new/web")).status_code == 404
