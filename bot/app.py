@@ -32,7 +32,7 @@ from core.queue import LeasedQueue
 log = logging.getLogger(__name__)
 
 # The packages with web pages: each keeps its templates in `<package>/templates/` (admin.web.pages).
-PAGE_PACKAGES = ("admin", "staff", "kb", "rules", "understanding", "bot")
+PAGE_PACKAGES = ("admin", "staff", "kb", "rules", "understanding", "channels", "bot")
 
 
 class BodyLimit:
@@ -124,6 +124,7 @@ def _install_pages(app: FastAPI) -> None:
     from admin.web.team import router as team_pages
     from admin.web.tokens import router as token_pages
     from bot.pages import router as getting_started_pages
+    from channels.pages import router as channel_pages
     from kb.pages import router as kb_pages
     from rules.pages import router as rule_pages
     from staff.pages import router as staff_pages
@@ -142,6 +143,7 @@ def _install_pages(app: FastAPI) -> None:
         rule_pages,
         getting_started_pages,
         context_pages,
+        channel_pages,
     ):
         app.include_router(pages)
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from admin.common import conflict, not_found, unprocessable
 from admin.deps import CurrentCaller, require_admin
 from channels import connections
-from channels.schemas import ConnectionCreate, ConnectionPublic, ConnectionUpdate
+from channels.schemas import ConnectionCreate, ConnectionPublic, ConnectionUpdate, TestResult
 from core.web import Box, Db
 
 router = APIRouter(prefix="/channels", tags=["channels"])
@@ -36,6 +36,32 @@ async def create(body: ConnectionCreate, caller: CurrentCaller, db: Db, box: Box
     except (connections.BadAssistant, ValueError) as exc:
         raise unprocessable(str(exc)) from exc
     return ConnectionPublic.of(connection)
+
+
+@router.post("/test", response_model=TestResult)
+async def test_new(body: ConnectionCreate, caller: CurrentCaller, db: Db) -> TestResult:
+    """Ask the provider whether these credentials work, storing nothing: 200 either way, with
+    `ok` and what is wrong in `message`."""
+    require_admin(caller)
+    try:
+        async with db.reader() as s:
+            await connections.check_assistant(s, caller.workspace_id, body.assistant_id)
+    except connections.BadAssistant as exc:
+        raise unprocessable(str(exc)) from exc
+    return TestResult.of(await connections.tested(body.new()))
+
+
+@router.post("/{connection_id}/test", response_model=TestResult)
+async def test_stored(connection_id: str, caller: CurrentCaller, db: Db, box: Box) -> TestResult:
+    """Test a connection's stored credentials with its provider; the outcome joins its health."""
+    async with db.reader() as s:
+        if await connections.get(s, workspace_id=caller.workspace_id, connection_id=connection_id) is None:
+            raise not_found("channel connection")
+    require_admin(caller)
+    result = await connections.test_stored(db, box, workspace_id=caller.workspace_id, connection_id=connection_id)
+    if result is None:
+        raise not_found("channel connection")
+    return TestResult.of(result)
 
 
 @router.get("/{connection_id}", response_model=ConnectionPublic)

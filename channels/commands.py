@@ -1,4 +1,4 @@
-"""`frontdesk channel add|list|remove|webhook`: a workspace's channel connections, each with --json
+"""`frontdesk channel add|list|test|remove|webhook`: a workspace's channel connections, each with --json
 for scripts. Secrets are stored encrypted and never printed.
 
 `channel add KIND` and `channel webhook KIND` are each channel's own (channels/<kind>/commands.py,
@@ -17,7 +17,7 @@ from channels.slack import commands as slack
 from channels.telegram import commands as telegram
 from channels.web import commands as web
 from channels.whatsapp import commands as whatsapp
-from core.cli import find_workspace, out, with_db
+from core.cli import find_workspace, out, with_database, with_db
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +64,31 @@ def channel_list(workspace_ref: str | None, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['id']}  {r['kind']:<9} {r['name']:<20} {r['account']}")
+
+
+@channel.command("test")
+@click.argument("connection_id")
+@click.option("--json", "as_json", is_flag=True)
+def channel_test(connection_id: str, as_json: bool) -> None:
+    """Check a connection's stored credentials with its provider (Telegram, Twilio, Slack) and say
+    what is wrong; exits 1 when they do not work. The outcome joins its health on the channels page."""
+    from channels import connections
+    from core.crypto import SecretBox
+
+    async def go(settings: Any, db: Database) -> connections.Tested | None:
+        return await connections.test_stored(
+            db, SecretBox(settings.key), workspace_id=None, connection_id=connection_id
+        )
+
+    result = with_database(go)
+    if result is None:
+        raise click.ClickException(f"no connection {connection_id} (see `frontdesk channel list`)")
+    if as_json:
+        out({"connection": connection_id, "ok": result.ok, "message": result.message, "found": result.found})
+    else:
+        click.echo(("Works: " if result.ok else "Does not work: ") + result.message)
+    if not result.ok:
+        raise SystemExit(1)
 
 
 @channel.command("remove")

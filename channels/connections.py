@@ -7,17 +7,28 @@ server's operator, passes the workspace it was given or None for every workspace
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import seal_config
 from channels.kinds import KINDS, secret_fields
 from core.channels import NewConnection
 from core.crypto import SecretBox, redact
+from core.db import Database
+from core.messages import utcnow
 from core.models import Assistant, ChannelConnection
+
+log = logging.getLogger(__name__)
+TEST_SECONDS = 20.0  # a Test waits this long for the provider at most (their clients time out at 15)
+# Who answers a Test, as the person knows them.
+PROVIDERS = {"telegram": "Telegram", "whatsapp": "Twilio", "sms": "Twilio", "slack": "Slack", "web": "Web chat"}
 
 
 class BadAssistant(LookupError):
@@ -57,7 +68,7 @@ async def create(s: AsyncSession, box: SecretBox, *, workspace_id: str, new: New
     workspace's first. Raises BadAssistant, AccountTaken, or ValueError for an unstorable config."""
     if new.kind not in KINDS:
         raise ValueError(f"there is no channel kind {new.kind!r}")
-    await _check_assistant(s, workspace_id, new.assistant_id)
+    await check_assistant(s, workspace_id, new.assistant_id)
     await _check_account(s, new.kind, new.account, None)
     row = ChannelConnection(
         workspace_id=workspace_id,
@@ -79,17 +90,89 @@ async def update(
     """Change a connection's fields; a new config replaces the old one, a redacted secret in it
     keeps the stored one. Raises BadAssistant, AccountTaken, or ValueError."""
     if "assistant_id" in changes:
-        await _check_assistant(s, connection.workspace_id, changes["assistant_id"])
+        await check_assistant(s, connection.workspace_id, changes["assistant_id"])
     if changes.get("account"):
         await _check_account(s, connection.kind, changes["account"], connection.id)
     if "config" in changes:
         changes["config"] = seal_config(
             box, changes["config"], old=connection.config, secret_fields=secret_fields(connection.kind)
         )
-    for field, value in changes.items():
-        setattr(connection, field, value)
+    if "config" in changes:  # new credentials: the old error and test were about the old ones
+        connection.last_error = connection.last_error_at = connection.tested_at = connection.test_problem = None
+    for name, value in changes.items():
+        setattr(connection, name, value)
     await s.flush()
     return connection
+
+
+@dataclass(frozen=True)
+class Tested:
+    """What a credential test found: whether they work, and in plain words what the provider said
+    (the bot's name) or what is wrong and how to fix it."""
+
+    ok: bool
+    message: str
+    found: dict[str, Any] = field(default_factory=dict)
+    checked: NewConnection | None = None  # when ok: the connection as the check filled it in, to store
+
+
+async def tested(new: NewConnection, *, seconds: float = TEST_SECONDS) -> Tested:
+    """Ask the provider whether these credentials work (the kind's check, or its Test's own) without
+    storing anything. Never raises: a refusal, a provider out of reach or too slow is the answer.
+    Call it outside a transaction: it calls out."""
+    kind = KINDS.get(new.kind)
+    if kind is None:
+        return Tested(False, f"There is no channel kind {new.kind!r}.")
+    provider = PROVIDERS.get(new.kind, new.kind)
+    if kind.tester is None:
+        return Tested(True, f"{provider} has no credentials to check.", checked=new)
+    try:
+        found = await asyncio.wait_for(kind.tester(new), seconds)
+    except ValueError as exc:
+        return Tested(False, _sentence(str(exc)))
+    except TimeoutError:
+        return Tested(False, f"{provider} did not answer within {seconds:g} seconds: try again, or check that "
+                             "this server can reach it.")  # fmt: skip
+    except Exception as exc:  # a client's own failure: said plainly, logged for whoever runs the server
+        log.warning("credential test failed", extra={"kind": new.kind, "error": type(exc).__name__})
+        return Tested(False, f"Could not check with {provider} ({type(exc).__name__}): try again later.")
+    return Tested(True, _passed(provider, found), found.found, checked=found)
+
+
+async def test_stored(db: Database, box: SecretBox, *, workspace_id: str | None, connection_id: str) -> Tested | None:
+    """Test a stored connection's credentials, and keep the outcome as part of its health. None if
+    there is no such connection (in this workspace)."""
+    async with db.reader() as s:
+        row = await get(s, workspace_id=workspace_id, connection_id=connection_id)
+        if row is None:
+            return None
+        try:
+            config = box.open(row.config)
+        except ValueError as exc:
+            return Tested(False, _sentence(str(exc)))
+        new = NewConnection(kind=row.kind, name=row.name, account=row.account, config=config)
+    result = await tested(new)
+    async with db.session() as s:
+        await s.execute(
+            sql_update(ChannelConnection)
+            .where(ChannelConnection.id == connection_id)
+            .values(tested_at=utcnow(), test_problem=None if result.ok else result.message)
+        )
+    return result
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+def _passed(provider: str, checked: NewConnection) -> str:
+    bot, team = checked.found.get("bot"), checked.found.get("team")
+    if bot:
+        return f"{provider} knows this bot: @{bot['username']} ({bot['name']})."
+    if team:
+        return f"{provider} accepts this bot token, for the team {team['name'] or team['id']}."
+    return f"{provider} accepts these credentials."
 
 
 async def remove(s: AsyncSession, *, connection: ChannelConnection) -> None:
@@ -112,7 +195,7 @@ async def _first_assistant(s: AsyncSession, workspace_id: str) -> str | None:
     return (await s.execute(query)).scalar_one_or_none()
 
 
-async def _check_assistant(s: AsyncSession, workspace_id: str, assistant_id: str | None) -> None:
+async def check_assistant(s: AsyncSession, workspace_id: str, assistant_id: str | None) -> None:
     if assistant_id is None:
         return
     found = (

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from admin.common import REDACTED, UpdateModel
-from channels.connections import shown_config
+from channels.connections import Tested, shown_config
 from channels.kinds import KINDS, NAMES
 from core.channels import NewConnection
 from core.models import ChannelConnection
@@ -101,3 +101,15 @@ class ConnectionPublic(BaseModel):
             created_at=row.created_at,
             config=shown_config(row),
         )
+
+
+class TestResult(BaseModel):
+    """What a credential test found, in words to show the person as they are."""
+
+    ok: bool = Field(description="Whether the provider accepts the credentials.")
+    message: str = Field(description="What the provider said, or what is wrong and how to fix it.")
+    found: dict[str, Any] = Field(description="What the provider told about the account (a bot's name).")
+
+    @classmethod
+    def of(cls, tested: Tested) -> TestResult:
+        return cls(ok=tested.ok, message=tested.message, found=tested.found)

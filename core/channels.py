@@ -158,8 +158,14 @@ class ConnectionKind:
     `secret_fields` are the config fields stored encrypted and never shown. `check`, if any, asks
     the channel's remote API whether a new connection's credentials work before it is stored, and
     fills in what it answers (the account, a default name); it raises ValueError with what to fix.
+    `test` is what a face's Test button runs, when it differs from `check` (a kind stored unchecked).
     """
 
     name: str
     secret_fields: frozenset[str] = frozenset()
     check: ConnectionCheck | None = None
+    test: ConnectionCheck | None = None
+
+    @property
+    def tester(self) -> ConnectionCheck | None:
+        return self.test or self.check

@@ -139,6 +139,12 @@ class ChannelConnection(Row, Base):
     # Where this connection's poller left off (Telegram getUpdates offset), committed after the
     # updates it covers are in the inbox: a restart neither loses nor repeats them.
     cursor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Its health: the last error a face or the sender saw on it (a reply Telegram refused, a token
+    # revoked while polling), and its last credential test (`test_problem` None: it passed).
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    test_problem: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Contact(Row, Base):

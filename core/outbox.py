@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels import ChannelRegistry, Route, SendError
+from core.connections import note_error
 from core.crypto import SecretBox
 from core.db import Database, insert_for
 from core.messages import OutboundMessage, utcnow
@@ -196,7 +197,9 @@ class OutboxSender:
                 "send failed, will retry",
                 extra={"outbox_id": row.id, "attempt": row.attempts, "delay": round(delay, 2), "error": error[:300]},
             )
-            await self.queue.retry_later(row.id, self.worker_id, delay=delay, error=error)
+            if await self.queue.retry_later(row.id, self.worker_id, delay=delay, error=error) and _channels(code):
+                async with self.db.session() as s:
+                    await note_error(s, _health_words(exc, error), conversation_id=row.conversation_id)
             return
         OUTBOX_FAILED.labels(channel_kind).inc()
         log.error("send failed for good", extra={"outbox_id": row.id, "error": error[:300]})
@@ -216,6 +219,8 @@ class OutboxSender:
             session.add(
                 DeliveryEvent(outbox_id=row.id, status="failed", error_code=code, detail={"error": error[:500]})
             )
+            if _channels(code):
+                await note_error(session, _health_words(exc, error), conversation_id=row.conversation_id)
             await self.wakeup.conversation_changed_in(session, row.workspace_id, row.conversation_id)
 
         failed = await self.queue.finish(
@@ -238,3 +243,16 @@ class OutboxSender:
                     detail=error[:200],
                 )
             )
+
+
+# Failures that say something of the contact (blocked the bot, opted out, the WhatsApp window) or of
+# our own pacing, not of the channel connection's health.
+NOT_THE_CHANNELS = frozenset({SendError.UNREACHABLE, SendError.OPTED_OUT, SendError.OUTSIDE_WINDOW, "rate_limited"})
+
+
+def _channels(code: str | None) -> bool:
+    return code not in NOT_THE_CHANNELS
+
+
+def _health_words(exc: Exception, error: str) -> str:
+    return f"A reply was not sent: {exc if isinstance(exc, SendError) else error}"

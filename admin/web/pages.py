@@ -61,6 +61,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Getting started", "/getting-started", admins_only=True),
     NavLink("Assistants", "/assistants", admins_only=True),
     NavLink("Knowledge", "/knowledge", admins_only=True),
+    NavLink("Channels", "/channels", admins_only=True),
     NavLink("Business", "/settings/business", admins_only=True),
     NavLink("Rules", "/rules", admins_only=True),
     NavLink("Context", "/context", admins_only=True),

@@ -31,7 +31,9 @@ async def verify_token(token: str, api_base: str | None) -> BotInfo:
     try:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
-        raise ConnectError("Telegram refused the token: check it with @BotFather (/token)") from None
+        raise ConnectError(
+            "Telegram says this token is not valid (401 Unauthorized): copy it again from @BotFather (/token)"
+        ) from None
     except TelegramAPIError as exc:
         raise ConnectError(f"could not reach the Bot API at {api_base or 'api.telegram.org'}: {exc}") from None
     finally:

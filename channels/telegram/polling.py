@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from channels.telegram.bots import ALLOWED_UPDATES
 from channels.telegram.connection import Connection, load_connection
 from channels.telegram.ingest import ingest
+from core.connections import note_error
 from core.metrics import UNSUPPORTED
 from core.models import ChannelConnection
 from core.queue import backoff
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
     from channels.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
+POLLING_REFUSED = (
+    "Polling stopped: Telegram says the bot token is not valid (401 Unauthorized): "
+    "copy it again from @BotFather and connect the bot again"
+)
 
 
 def _lock_key(connection_id: str) -> int:
@@ -95,6 +100,9 @@ class Poller:
                 raise
             except TelegramUnauthorizedError:
                 log.error("telegram polling stopped: the bot token is wrong or revoked", extra=self._log)
+                with contextlib.suppress(Exception):
+                    async with self.channel.db.session() as s:
+                        await note_error(s, POLLING_REFUSED, connection_id=self.connection.id)
                 return
             except TelegramConflictError:
                 log.warning("telegram polling conflict: a webhook is set or another process polls it", extra=self._log)

@@ -36,7 +36,10 @@ async def verify_account(config: dict[str, Any]) -> str:
         account = await client.api.v2010.accounts(str(config["account_sid"])).fetch_async()
     except TwilioRestException as exc:
         if exc.status in (401, 403, 404):
-            raise ConnectError("Twilio refused the account SID and auth token") from None
+            raise ConnectError(
+                f"Twilio says this account SID and auth token do not match ({exc.status}): copy both again "
+                "from the Twilio console (Account Info)"
+            ) from None
         raise ConnectError(f"Twilio answered {exc.status}: {exc.msg}") from None
     except Exception as exc:
         raise ConnectError(f"could not reach Twilio: {type(exc).__name__}") from None

@@ -31,7 +31,7 @@ PARAM_RESOURCE = {"assignee": "user", "connection_id": "connection", "inbox_id":
                   "key": "media", "object_id": "conversation",  # object_id: the audit log's
                   "answer_id": "answer"}  # fmt: skip  # answer_id: a saved answer (kb/pages/answers.py)
 # Names of things every workspace shares: the same value whoever asks.
-SHARED = {"pack": next(iter(PACKS))}
+SHARED = {"pack": next(iter(PACKS)), "kind": "telegram"}  # kind: a channel kind (/channels/new/{kind})
 # Routes anyone may call with another workspace's identifiers, by design.
 PUBLIC = {
     "POST /api/v1/chat": "a customer writes to any assistant, by its slug or id",
@@ -111,6 +111,12 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /rules/{rule_id}/delete": (),
     "POST /rules/new": (),
     "POST /rules/{rule_id}": (),
+    "POST /channels/{connection_id}/test": (),
+    "POST /channels/{connection_id}/pause": (),
+    "POST /channels/{connection_id}/resume": (),
+    "POST /channels/{connection_id}/remove": (),
+    "POST /channels/new/{kind}": ("assistant_id",),
+    "POST /channels/new/{kind}/test": ("assistant_id",),
 }
 # Bodies that change something, where a body of only the required fields would change nothing (so
 # a leak would not show in the rows) or would not be valid. By schema name, never by route.
@@ -261,6 +267,7 @@ USES_UP = {
     "POST /knowledge/documents/{document_id}/delete",
     "POST /knowledge/sites/{site_id}/delete",
     "POST /rules/{rule_id}/delete",
+    "POST /channels/{connection_id}/remove",
 }
 
 

@@ -431,7 +431,7 @@ async def test_admin_api_checks_twilio_credentials(runtime: Runtime, web: httpx.
     assert r.json()["account"] == WHATSAPP_FROM and r.json()["config"]["auth_token"] == "********"
     wrong = {**config, "auth_token": "nope", "from": "whatsapp:+14155230000"}
     r = await web.post("/api/v1/channels", headers=headers, json={"kind": "whatsapp", "config": wrong})
-    assert r.status_code == 422 and "refused" in r.text
+    assert r.status_code == 422 and "do not match" in r.text
     r = await web.post("/api/v1/channels", headers=headers, json={"kind": "sms", "config": {"from": "+1555"}})
     assert r.status_code == 422
 
