@@ -84,10 +84,10 @@ def conversation_list(workspace_ref: str, status: str | None, channel: str | Non
         from staff import listing
 
         ws = await find_workspace(s, workspace_ref)
-        rows, total = await listing.conversations(
+        listed = await listing.conversations(
             s, workspace_id=ws.id, user_id=None, filters=listing.Filters(status=status, channel=channel), limit=limit
         )
-        return {"items": [{key: getattr(r, key) for key in _LISTED} for r in rows], "total": total}
+        return {"items": [{key: getattr(r, key) for key in _LISTED} for r in listed.rows], "total": listed.total}
 
     data = with_db(go)
     if as_json:

@@ -25,6 +25,9 @@ from understanding.models import ConversationReading
 VIEWS = ("waiting", "mine", "unassigned", "all")
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 PREVIEW_CHARS = 160
+# A search counts its matches up to this many ("1,000+"): past it, counting would cost more than the
+# page. Read at call time, so a test can lower it.
+SEARCH_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,16 @@ class ConversationRow:
     draft_waiting: bool
     preview: str = ""
     preview_direction: str | None = None  # in (the customer) | out (us)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A page of the list and how many conversations the view holds: exactly, unless `more` (then
+    at least `total`, shown as "1,000+")."""
+
+    rows: list[ConversationRow]
+    total: int
+    more: bool = False
 
 
 def _view(view: str, user_id: str | None) -> ColumnElement[bool] | None:
@@ -154,24 +167,25 @@ async def conversations(
     filters: Filters = Filters(),
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[ConversationRow], int]:
-    """One page of the view, newest activity first, and how many conversations the view holds."""
+) -> Listed:
+    """One page of the view, newest activity first, and how many conversations the view holds
+    (with a search, counted up to SEARCH_COUNT_CAP: `more` says there are more than `total`)."""
     in_view = _view(view, user_id)
-    # With a search the total rides along with the page (a window over every match), so the
-    # messages are scanned once; without one, counting on an index is cheaper than the window.
-    windowed = bool(filters.search)
-    columns = (Conversation.id, func.count().over()) if windowed else (Conversation.id,)
-    query = _narrowed(s, select(*columns), workspace_id, filters)
+    query = _narrowed(s, select(Conversation.id), workspace_id, filters)
     if in_view is not None:
         query = query.where(in_view)
-    found = (await s.execute(query.order_by(*_ORDER).limit(limit).offset(offset))).all()
-    ids = [row[0] for row in found]
-    if windowed and found:
-        total = int(found[0][1])
-    else:
-        count_query = _narrowed(s, select(func.count()).select_from(Conversation), workspace_id, filters)
-        total = (await s.execute(count_query if in_view is None else count_query.where(in_view))).scalar_one()
-    return await rows(s, ids), total
+    query = query.order_by(*_ORDER)
+    if filters.search:
+        # Walk the matches newest first and stop past the cap (and the page): no sort of every match.
+        enough = max(SEARCH_COUNT_CAP, offset + limit)
+        walked = list((await s.execute(query.limit(enough + 1))).scalars())
+        more = len(walked) > enough
+        ids = walked[offset : offset + limit]
+        return Listed(await rows(s, ids), min(len(walked), enough), more)
+    ids = list((await s.execute(query.limit(limit).offset(offset))).scalars())
+    count_query = _narrowed(s, select(func.count()).select_from(Conversation), workspace_id, filters)
+    total = (await s.execute(count_query if in_view is None else count_query.where(in_view))).scalar_one()
+    return Listed(await rows(s, ids), total)
 
 
 async def counts(

@@ -15,6 +15,7 @@ from staff import detail, listing, queries
 from staff.api.deps import CurrentActor, Staff, answering
 from staff.api.schemas import (
     ConversationPublic,
+    ConversationsPage,
     ConversationStatus,
     ConversationSummary,
     ConversationUpdate,
@@ -58,16 +59,16 @@ def inbox_filters(
 Filters = Annotated[listing.Filters, Depends(inbox_filters)]
 
 
-@router.get("", response_model=Page[ConversationSummary], summary="A view of the inbox, newest activity first")
+@router.get("", response_model=ConversationsPage, summary="A view of the inbox, newest activity first")
 async def list_conversations(
     actor: CurrentActor,
     db: Db,
     filters: Filters,
     view: InboxView = Query("all", description="waiting (for staff), mine, unassigned or all."),
     page: Paging = Depends(paging),
-) -> Page[ConversationSummary]:
+) -> ConversationsPage:
     async with db.reader() as s:
-        rows, total = await listing.conversations(
+        listed = await listing.conversations(
             s,
             workspace_id=actor.workspace_id,
             user_id=actor.user_id,
@@ -76,8 +77,10 @@ async def list_conversations(
             limit=page.limit,
             offset=page.offset,
         )
-    items = [ConversationSummary.of_row(r) for r in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    items = [ConversationSummary.of_row(r) for r in listed.rows]
+    return ConversationsPage(
+        items=items, total=listed.total, total_capped=listed.more, limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/counts", response_model=ViewCounts, summary="How many conversations each view holds")

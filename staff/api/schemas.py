@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from admin.common import UpdateModel
+from admin.common import Page, UpdateModel
 from core.models import Conversation, InboxItem
 from staff.listing import ConversationRow
 
@@ -76,6 +76,15 @@ class ConversationSummary(ConversationPublic):
     @classmethod
     def of_row(cls, row: ConversationRow) -> ConversationSummary:
         return cls(**{name: getattr(row, name) for name in cls.model_fields})
+
+
+class ConversationsPage(Page[ConversationSummary]):
+    """A page of the inbox. With a text search the matches are counted up to a cap (1,000):
+    `total_capped` true means there are more than `total`."""
+
+    total_capped: bool = Field(
+        False, description="True when a search found more than `total` matches and counting stopped there."
+    )
 
 
 class ViewCounts(BaseModel):

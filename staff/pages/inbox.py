@@ -40,6 +40,7 @@ class InboxList:
     query: ListQuery
     rows: list[listing.ConversationRow]
     total: int
+    more: bool  # a search found more than `total` (counted up to listing.SEARCH_COUNT_CAP)
     counts: dict[str, int]
     people: list[tuple[str, str]]  # (user id, name) of the workspace's members
 
@@ -49,11 +50,11 @@ class InboxList:
 
     @property
     def following(self) -> int | None:
-        return self.query.offset + PAGE if self.query.offset + PAGE < self.total else None
+        return self.query.offset + PAGE if self.more or self.query.offset + PAGE < self.total else None
 
 
 async def read_list(s: AsyncSession, me: SignedIn, query: ListQuery) -> InboxList:
-    rows, total = await listing.conversations(
+    listed = await listing.conversations(
         s,
         workspace_id=me.workspace_id,
         user_id=me.user_id,
@@ -64,7 +65,7 @@ async def read_list(s: AsyncSession, me: SignedIn, query: ListQuery) -> InboxLis
     )
     counts = await listing.counts(s, workspace_id=me.workspace_id, user_id=me.user_id, filters=query.filters)
     people = [(user.id, user.name or user.email) for user, _ in await members(s, workspace_id=me.workspace_id)]
-    return InboxList(query, rows, total, counts, people)
+    return InboxList(query, listed.rows, listed.total, listed.more, counts, people)
 
 
 def list_context(inbox: InboxList, live_since: str) -> dict[str, Any]:
