@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role, safe_slug
+from admin.workspaces.origins import changed_on_commit
 from core.crypto import token_hash
 from core.messages import utcnow
 from core.models import ApiToken, InboxItem, Membership, User, Workspace
@@ -100,6 +101,8 @@ async def update(s: AsyncSession, *, workspace: Workspace, changes: dict[str, An
         raise SlugTaken("that slug is taken")
     for field, value in changes.items():
         setattr(workspace, field, value)
+    if "chat_origins" in changes:
+        changed_on_commit(s)
     await s.flush()
     return workspace
 
