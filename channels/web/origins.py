@@ -89,7 +89,7 @@ class ChatOrigins:
     def frame_ancestors(self, workspace_origins: Iterable[str]) -> str:
         """The chat page's Content-Security-Policy: framed by this server, the server's list and the
         workspace's own sites only."""
-        sources = sorted(self.server | set(workspace_origins))
+        sources = dict.fromkeys([*workspace_origins, *sorted(self.server)])
         return " ".join(["frame-ancestors", "'self'", *sources])
 
     async def check(self, request: Request, workspace_id: str) -> None:
