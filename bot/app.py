@@ -186,8 +186,7 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> FastAPI:
             "/api/v1/chat": max_upload_bytes(runtime.settings) + 64 * 1024,
         },
     )
-    if runtime.settings.chat_allowed_origins:
-        app.add_middleware(ChatCORS, origins=runtime.settings.chat_allowed_origins)
+    app.add_middleware(ChatCORS, origins=runtime.web.origins)  # the server's list and each workspace's
     if runtime.settings.trusted_proxies:
         # Outside every other of ours, so the chat limiter and login throttling see the real client.
         # `frontdesk serve` turns uvicorn's own handling off: it would trust any local peer.

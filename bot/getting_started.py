@@ -53,7 +53,8 @@ async def checklist(s: AsyncSession, *, workspace_id: str) -> list[Step]:
              "Upload your FAQ, price list or website so the assistant can answer from it.",
              "/docs#/knowledge-base", "API docs (the page is coming)"),
         Step("channel", "Connect a channel", bool(channels),
-             "Web chat works already (embed it below); add Telegram, WhatsApp or SMS, or Slack for staff.",
+             "Web chat works already: list your websites below and paste the code into them; add Telegram, "
+             "WhatsApp or SMS, or Slack for staff.",
              "/docs#/channels", "API docs (the page is coming)"),
         Step("staff", "Invite your staff", bool(staff),
              "Add the people who answer customers with you.",
@@ -63,9 +64,17 @@ async def checklist(s: AsyncSession, *, workspace_id: str) -> list[Step]:
 
 def embed_snippet(public_url: str, workspace_slug: str) -> str:
     """An iframe of the workspace's chat page, to paste into the business's own site. Inside the
-    frame the chat talks to its own server, so the site needs no CORS allowance."""
+    frame the chat talks to its own server, so the site needs no CORS allowance; the chat page lets
+    only the workspace's listed websites (and the server's) show it in a frame."""
     src = f"{public_url.rstrip('/')}/chat/{workspace_slug}"
     return (
         f'<iframe src="{escape(src)}" title="Chat with us" '
         'style="width: 100%; max-width: 420px; height: 600px; border: 0;" loading="lazy"></iframe>'
     )
+
+
+def script_snippet(public_url: str, workspace_slug: str) -> str:
+    """The same frame put in place by our own script (admin/static/js/embed.js), for sites whose
+    editor takes a script tag more easily than an iframe."""
+    src = f"{public_url.rstrip('/')}/static/js/embed.js"
+    return f'<script src="{escape(src)}" data-frontdesk-chat="{escape(workspace_slug)}" async></script>'

@@ -62,8 +62,9 @@ class Settings(BaseSettings):
     chat_rate_per_minute: int = Field(30, ge=1, description="Web chat messages per session and per IP.")
     chat_allowed_origins: list[str] = Field(
         default_factory=list,
-        description="Sites that may embed the chat widget (CORS on /api/v1/chat), as a "
-        'JSON list, e.g. ["https://bellas-salon.example"]. Empty: same origin only.',
+        description="Sites that may embed every workspace's chat (frame /chat/{slug}, CORS on /api/v1/chat), "
+        'as a JSON list, e.g. ["https://bellas-salon.example"]. Each workspace adds its own sites on Getting '
+        "started (chat_origins). Empty: each workspace's own list only.",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -72,6 +72,10 @@ class Workspace(Row, Base):
     # Where phone numbers written without +country are read (ISO code, e.g. GB); unset: the
     # instance's FRONTDESK_UNDERSTANDING_PHONE_REGION. Its column is understanding's (migration 0014).
     phone_region: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    # The business's own sites that may frame the web chat and call its API (["https://…"], checked by
+    # admin.workspaces.origins); unset or []: only the server's FRONTDESK_CHAT_ALLOWED_ORIGINS. Admin's
+    # column (migration 0020).
+    chat_origins: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
 
 
 class User(Row, Base):

@@ -54,7 +54,11 @@ async def get(workspace_id: str, caller: CurrentCaller, db: Db) -> WorkspacePubl
     return WorkspacePublic.of(*rows[0])
 
 
-@router.patch("/{workspace_id}", response_model=WorkspacePublic, summary="Rename a workspace (owners)")
+@router.patch(
+    "/{workspace_id}",
+    response_model=WorkspacePublic,
+    summary="Change a workspace's name, slug, time zone, phone region or chat websites (owners)",
+)
 async def patch(workspace_id: str, body: WorkspaceUpdate, caller: CurrentCaller, db: Db) -> WorkspacePublic:
     try:
         async with db.session() as s:

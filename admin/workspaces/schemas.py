@@ -10,6 +10,7 @@ import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from admin.common import Name, Role, UpdateModel, WorkspaceSlug
+from admin.workspaces.origins import MAX_ORIGINS, ChatOrigins
 from core.models import Workspace
 
 
@@ -51,6 +52,14 @@ class WorkspaceUpdate(UpdateModel):
     phone_region: PhoneRegion | None = Field(
         None, description="Where phone numbers without +country are read, e.g. GB; null: the server's setting."
     )
+    chat_origins: ChatOrigins | None = Field(
+        None,
+        max_length=MAX_ORIGINS,
+        description="The business's own sites that may show the web chat in a frame and call the chat API "
+        "(`https://host[:port]`, http only for localhost; no path, no wildcard), besides the server's "
+        "FRONTDESK_CHAT_ALLOWED_ORIGINS. The whole list; [] clears it.",
+        examples=[["https://www.bellas-salon.example"]],
+    )
 
 
 class WorkspacePublic(BaseModel):
@@ -59,6 +68,7 @@ class WorkspacePublic(BaseModel):
     name: str
     timezone: str
     phone_region: str | None = None
+    chat_origins: list[str] = Field(default_factory=list)
     created_at: datetime
     role: Role | None = None
 
@@ -70,6 +80,7 @@ class WorkspacePublic(BaseModel):
             name=workspace.name,
             timezone=workspace.timezone,
             phone_region=workspace.phone_region,
+            chat_origins=workspace.chat_origins or [],
             created_at=workspace.created_at,
             role=role,
         )

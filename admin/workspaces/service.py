@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role, safe_slug
 from admin.roles import may_own
+from admin.workspaces.origins import changed_on_commit
 from core.crypto import token_hash
 from core.messages import utcnow
 from core.models import ApiToken, InboxItem, Membership, User, Workspace
@@ -134,6 +135,8 @@ async def update(s: AsyncSession, *, workspace: Workspace, changes: dict[str, An
         raise SlugTaken("that slug is taken")
     for field, value in changes.items():
         setattr(workspace, field, value)
+    if "chat_origins" in changes:
+        changed_on_commit(s)
     await s.flush()
     return workspace
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from channels.web.origins import ChatOrigins
 from core.channels import AcceptFn, Channel, DeliveryReceipt, MediaError, Route
 from core.db import Database
 from core.media.storage import Storage, StorageError
@@ -31,6 +32,8 @@ class WebChannel(Channel):
         self.settings = settings
         # Where uploads from the chat page are kept until the media stage reads them.
         self.storage = storage
+        # The sites that may frame the chat page and call the chat API (the server's and each workspace's).
+        self.origins = ChatOrigins(db, settings.chat_allowed_origins)
 
     async def send(self, route: Route, message: OutboundMessage) -> DeliveryReceipt:
         return DeliveryReceipt(external_ids=(message.idempotency_key,), status="sent")

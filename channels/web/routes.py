@@ -64,11 +64,12 @@ def build_router(channel: WebChannel, accept: AcceptFn) -> APIRouter:
         summary="The conversation so far; pass ?after=<message id> to poll for new messages",
     )
     async def history(
+        request: Request,
         session_id: uuid.UUID,
         after: str | None = Query(None, max_length=64),
         agent: str | None = Query(None, max_length=64),
     ) -> ChatHistoryPublic:
-        return await chat_history(channel.db, session_id, after=after, agent=agent)
+        return await chat_history(channel, request, session_id, after=after, agent=agent)
 
     @router.get("/chat/{workspace_slug}", response_class=HTMLResponse, include_in_schema=False)
     async def page(workspace_slug: str, request: Request) -> HTMLResponse:
@@ -110,6 +111,7 @@ async def send_message(channel: WebChannel, accept: AcceptFn, limits: ChatLimits
     if len(body.message) > settings.max_message_chars:
         raise HTTPException(413, f"message is longer than {settings.max_message_chars} characters")
     assistant = await find_assistant(channel.db, body.agent)
+    await channel.origins.check(request, assistant.workspace_id)
     session_id = body.session_id or uuid.uuid4()
     limits.take(request, session_id)
     result = await accept(
@@ -154,8 +156,9 @@ async def await_outcome(channel: WebChannel, inbox_id: int) -> TurnOutcome:
 
 
 async def chat_history(
-    db: Database, session_id: uuid.UUID, *, after: str | None, agent: str | None
+    channel: WebChannel, request: Request, session_id: uuid.UUID, *, after: str | None, agent: str | None
 ) -> ChatHistoryPublic:
+    db = channel.db
     async with db.reader() as s:
         query = select(Conversation).where(Conversation.channel == "web", Conversation.thread == str(session_id))
         if agent:
@@ -163,6 +166,7 @@ async def chat_history(
         conversation = (await s.execute(query.order_by(Conversation.created_at.desc()).limit(1))).scalar_one_or_none()
         if conversation is None:
             raise HTTPException(404, "no such chat session")
+        await channel.origins.check(request, conversation.workspace_id)
         rows = select(Message).where(
             Message.conversation_id == conversation.id,
             or_(Message.direction == "in", Message.status.in_(("sent", "delivered", "read"))),
@@ -205,4 +209,6 @@ async def chat_page(channel: WebChannel, workspace_slug: str, request: Request) 
         request,
         "chat.html",
         {"workspace": workspace, "assistant": assistant, "wait_ms": int(channel.settings.chat_wait_seconds * 1000)},
+        # Only this server and the business's own sites may show the page in a frame.
+        headers={"Content-Security-Policy": channel.origins.frame_ancestors(workspace.chat_origins or [])},
     )

@@ -99,6 +99,7 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /settings/business/hours": (),
     "POST /settings/business/closures": (),
     "POST /settings/business/closures/remove": (),
+    "POST /getting-started/websites": (),  # the session's workspace's chat websites
     "POST /context/template": (),
     "POST /context/fields": (),
     "POST /context/fields/remove": (),

@@ -60,3 +60,44 @@ async def test_staff_do_not_see_the_checklist(web: httpx.AsyncClient, runtime: R
     await owner.sign_out()
     await Visitor(web, email=sam["email"]).sign_in()
     assert (await web.get(PAGE)).status_code == 403
+
+
+async def test_the_owner_lists_the_websites_that_may_show_the_chat(web: httpx.AsyncClient, runtime: Runtime) -> None:
+    owner = Visitor(web)
+    await owner.register()
+    ws = (await register(web, email=owner.email))["workspace"]
+    page = await web.get(PAGE)
+    script = html.unescape(re.search(r'<textarea id="script-snippet"[^>]*>([^<]*)<', page.text).group(1))  # type: ignore[union-attr]
+    assert script == (
+        f'<script src="{runtime.settings.public_url.rstrip("/")}/static/js/embed.js" '
+        f'data-frontdesk-chat="{ws["slug"]}" async></script>'
+    )
+    assert (await web.get("/static/js/embed.js")).status_code == 200
+
+    sites = "https://WWW.Bellas-Salon.example/\n\n  http://localhost:8080  \n"
+    r = await owner.submit(PAGE, f"{PAGE}/websites", {"chat_origins": sites})
+    assert r.status_code == 303, r.text
+    page = await web.get(r.headers["location"])
+    assert "Saved: the websites that may show your chat." in page.text
+    assert "https://www.bellas-salon.example\nhttp://localhost:8080</textarea>" in page.text
+    chat = await web.get(f"/chat/{ws['slug']}")
+    assert chat.headers["content-security-policy"] == (
+        "frame-ancestors 'self' https://www.bellas-salon.example http://localhost:8080"
+    )
+
+    # A refused line keeps what was typed, says why beside the box, and changes nothing.
+    bad = "https://www.bellas-salon.example\nhttp://bellas-salon.example/book"
+    r = await owner.submit(PAGE, f"{PAGE}/websites", {"chat_origins": bad})
+    assert r.status_code == 422
+    assert 'aria-invalid="true"' in r.text and "without a path" in html.unescape(r.text)
+    assert "http://bellas-salon.example/book</textarea>" in r.text
+    r = await owner.submit(
+        PAGE, f"{PAGE}/websites", {"chat_origins": "\n".join(f"https://s{i}.example" for i in range(21))}
+    )
+    assert r.status_code == 422 and "list at most 20 websites" in r.text
+    chat = await web.get(f"/chat/{ws['slug']}")
+    assert "http://localhost:8080" in chat.headers["content-security-policy"]
+
+    # Emptying the box clears the list.
+    assert (await owner.submit(PAGE, f"{PAGE}/websites", {"chat_origins": ""})).status_code == 303
+    assert (await web.get(f"/chat/{ws['slug']}")).headers["content-security-policy"] == "frame-ancestors 'self'"
