@@ -57,13 +57,14 @@ async def get(workspace_id: str, caller: CurrentCaller, db: Db) -> WorkspacePubl
 @router.patch(
     "/{workspace_id}",
     response_model=WorkspacePublic,
-    summary="Change a workspace's name, slug, time zone, phone region or chat websites (owners)",
+    summary="Change a workspace's name, time zone, phone region or chat websites (admins), or its slug (owners)",
 )
 async def patch(workspace_id: str, body: WorkspaceUpdate, caller: CurrentCaller, db: Db) -> WorkspacePublic:
     try:
         async with db.session() as s:
-            workspace, role = await _owned(s, caller, workspace_id)
-            workspace = await service.update(s, workspace=workspace, changes=body.changes())
+            changes = body.changes()
+            workspace, role = await _owned(s, caller, workspace_id, admins_too="slug" not in changes)
+            workspace = await service.update(s, workspace=workspace, changes=changes)
     except (service.SlugTaken, IntegrityError) as exc:
         raise conflict("that slug is taken") from exc
     return WorkspacePublic.of(workspace, role)
@@ -77,11 +78,18 @@ async def remove(workspace_id: str, caller: CurrentCaller, db: Db) -> Response:
     return Response(status_code=204)
 
 
-async def _owned(s: AsyncSession, caller: Caller, workspace_id: str) -> tuple[Workspace, Role]:
-    """The workspace if the caller owns it: 404 when it is not theirs at all, 403 for admins and agents."""
+async def _owned(
+    s: AsyncSession, caller: Caller, workspace_id: str, *, admins_too: bool = False
+) -> tuple[Workspace, Role]:
+    """The workspace if the caller owns it (or administers it, with `admins_too`): 404 when it is not
+    theirs at all, 403 otherwise."""
     try:
         return await service.owned(
-            s, user_id=caller.user_id, token_workspace_id=caller.workspace_id, workspace_id=workspace_id
+            s,
+            user_id=caller.user_id,
+            token_workspace_id=caller.workspace_id,
+            workspace_id=workspace_id,
+            admins_too=admins_too,
         )
     except service.NotYours as exc:
         raise not_found("workspace") from exc

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin.common import Role, safe_slug
-from admin.roles import may_own
+from admin.roles import may_configure, may_own
 from admin.workspaces.origins import changed_on_commit
 from core.crypto import token_hash
 from core.messages import utcnow
@@ -116,16 +116,22 @@ async def create_for(
 
 
 async def owned(
-    s: AsyncSession, *, user_id: str | None, token_workspace_id: str, workspace_id: str
+    s: AsyncSession, *, user_id: str | None, token_workspace_id: str, workspace_id: str, admins_too: bool = False
 ) -> tuple[Workspace, Role]:
     """The workspace if the caller owns it: NotYours when it is not theirs at all, OwnersOnly for
-    its admins and agents (admin.roles.may_own). Renaming, a new slug and deleting ask this."""
+    its admins and agents (admin.roles.may_own). A new slug and deleting ask this; the business's
+    settings (name, time zone, phone region, chat websites) ask it with `admins_too`, as the pages do
+    (admin.roles.may_configure)."""
     rows = await visible(s, user_id=user_id, token_workspace_id=token_workspace_id, workspace_id=workspace_id)
     if not rows:
         raise NotYours("workspace not found")
     workspace, role = rows[0]
-    if not may_own(role):
-        raise OwnersOnly("only the workspace's owners can do this")
+    if not (may_configure(role) if admins_too else may_own(role)):
+        raise OwnersOnly(
+            "only the workspace's owners and admins can do this"
+            if admins_too
+            else "only the workspace's owners can do this"
+        )
     return workspace, role
 
 

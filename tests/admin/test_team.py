@@ -63,11 +63,15 @@ async def test_what_agents_admins_and_owners_may_do(web: httpx.AsyncClient) -> N
         r = await web.request(method, f"{API}{path}", headers=as_agent, json=body)
         assert r.status_code == 403, (method, path, r.text)
 
-    # An admin: the configuration, and the team's admins and agents, but not its owners or the workspace.
+    # An admin: the configuration, and the team's admins and agents, but not its owners, its slug or deleting it.
     assert (await web.post(f"{API}/assistants", headers=as_admin, json={"name": "Night desk"})).status_code == 201
     assert (await web.get(f"{API}/audit", headers=as_admin)).status_code == 200
     hours = {"timezone": "Europe/Madrid"}
     assert (await web.put(f"{API}/context/workspaces/{ws}/business-hours", headers=as_admin, json=hours)).is_success
+    # the business's settings, as on the Business and Getting started pages; the slug stays the owners'
+    sites = {"name": "Bella's Salon & Spa", "chat_origins": ["https://bellas.example"]}
+    r = await web.patch(f"{API}/workspaces/{ws}", headers=as_admin, json=sites)
+    assert r.status_code == 200 and r.json()["chat_origins"] == ["https://bellas.example"]
     r = await web.patch(f"{API}/members/{agent['id']}", headers=as_admin, json={"role": "admin"})
     assert r.status_code == 200 and r.json()["role"] == "admin"
     r = await web.patch(f"{API}/members/{agent['id']}", headers=as_admin, json={"role": "agent"})
@@ -77,7 +81,8 @@ async def test_what_agents_admins_and_owners_may_do(web: httpx.AsyncClient) -> N
         ("PATCH", f"/members/{agent['id']}", {"role": "owner"}),
         ("PATCH", f"/members/{owner['user']['id']}", {"role": "agent"}),
         ("DELETE", f"/members/{owner['user']['id']}", None),
-        ("PATCH", f"/workspaces/{ws}", {"name": "Mine now"}),
+        ("PATCH", f"/workspaces/{ws}", {"slug": "mine-now"}),
+        ("PATCH", f"/workspaces/{ws}", {"name": "Mine now", "slug": "mine-now"}),
         ("DELETE", f"/workspaces/{ws}", None),
     )
     for method, path, body in refused:
