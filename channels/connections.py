@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin.common import seal_config
 from channels.kinds import KINDS, secret_fields
 from core.channels import NewConnection
-from core.crypto import SecretBox, redact
+from core.crypto import REDACTED, SecretBox, redact
 from core.db import Database
 from core.messages import utcnow
 from core.models import Assistant, ChannelConnection
@@ -103,6 +103,29 @@ async def update(
         setattr(connection, name, value)
     await s.flush()
     return connection
+
+
+def with_config(box: SecretBox, connection: ChannelConnection, config: dict[str, Any]) -> NewConnection:
+    """The connection as it would be with this config, in the clear, to test before it is stored (a
+    secret sent redacted is the stored one). Raises ValueError for a redacted secret with none
+    stored, or a stored config this server cannot open."""
+    stored = box.open(connection.config or {})
+    secrets = secret_fields(connection.kind)
+    clear: dict[str, Any] = {}
+    for key, value in config.items():
+        if key in secrets and value == REDACTED:
+            if not stored.get(key):
+                raise ValueError(f"{key}: there is no stored secret to keep; send the value")
+            value = stored[key]
+        clear[key] = value
+    return NewConnection(
+        kind=connection.kind,
+        name=connection.name,
+        account=connection.account,
+        config=clear,
+        assistant_id=connection.assistant_id,
+        enabled=connection.enabled,
+    )
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,10 @@ def problems(guide: Guide, exc: ValidationError) -> dict[str, str]:
     return found
 
 
-async def _assistant_problem(db: Database, me: SignedIn, body: ConnectionCreate) -> dict[str, str]:
+async def assistant_problem(db: Database, me: SignedIn, assistant_id: str | None) -> dict[str, str]:
     try:
         async with db.reader() as s:
-            await connections.check_assistant(s, me.workspace_id, body.assistant_id)
+            await connections.check_assistant(s, me.workspace_id, assistant_id)
     except connections.BadAssistant:
         return {"assistant_id": "Choose one of this workspace's assistants."}
     return {}
@@ -101,7 +101,7 @@ async def test_new(request: Request, kind: str, db: Db, me: CurrentAdmin) -> Res
     fragment = bool(request.headers.get("HX-Request"))
     try:
         body = _body(guide, form)
-        errors = await _assistant_problem(db, me, body)
+        errors = await assistant_problem(db, me, body.assistant_id)
     except ValidationError as exc:
         errors = problems(guide, exc)
     tested = None if errors else await connections.tested(body.new())
@@ -125,7 +125,7 @@ async def connect(request: Request, kind: str, db: Db, box: Box, me: CurrentAdmi
         body = _body(guide, form)
     except ValidationError as exc:
         return await again(422, problems(guide, exc))
-    if errors := await _assistant_problem(db, me, body):
+    if errors := await assistant_problem(db, me, body.assistant_id):
         return await again(422, errors)
     tested = await connections.tested(body.new())
     if not tested.ok or tested.checked is None:

@@ -1,6 +1,6 @@
 """/channels: the workspace's connections, each with its health (last message in, last error, its
-last test, webhook or polling, the webhook URL to give the provider), and Test, Pause/Resume and
-Remove (confirmed), each through the connections service as the API and the CLI do."""
+last test, webhook or polling, the webhook URL to give the provider), and Change (change.py), Test,
+Pause/Resume and Remove (confirmed), each through the connections service as the API and the CLI do."""
 
 from __future__ import annotations
 
@@ -55,8 +55,10 @@ async def channels_page(request: Request, db: Db, me: CurrentAdmin) -> Response:
         health = await health_of(s, rows, workspace_id=me.workspace_id, public_url=public_url)
     query = request.query_params
     connected = next((r for r in rows if r.id == query.get("connected")), None)
+    changed = next((r for r in rows if r.id == query.get("changed")), None)
     tested = next((r for r in rows if r.id == query.get("tested") and r.tested_at), None)
     notice = f"Connected {connected.name}." if connected else DONE.get(query.get("done", ""))
+    notice = f"Saved the changes to {changed.name}." if changed else notice
     if tested is not None:
         result = f"the test failed. {tested.test_problem}" if tested.test_problem else "it works."
         notice = f"{tested.name}: {result}"

@@ -116,6 +116,8 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /channels/{connection_id}/pause": (),
     "POST /channels/{connection_id}/resume": (),
     "POST /channels/{connection_id}/remove": (),
+    "POST /channels/{connection_id}": ("assistant_id",),
+    "POST /channels/{connection_id}/test-changes": ("assistant_id",),
     "POST /channels/new/{kind}": ("assistant_id",),
     "POST /channels/new/{kind}/test": ("assistant_id",),
 }

@@ -1,6 +1,7 @@
 """An owner in the browser connects a Telegram bot against the fake Bot API: the Test button says
 plainly that a wrong token is wrong, the right one is recognised and connected, and the bot shows in
-the list with its health. Each page passes axe-core and fits a phone; screenshots in docs/screenshots/."""
+the list with its health; it is renamed on its change form, where a wrong new token is refused. Each
+page passes axe-core and fits a phone; screenshots in docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -60,9 +61,32 @@ def test_an_owner_connects_a_telegram_bot(live_server: LiveServer, page: Page) -
         save_screenshots(page, "admin-channels")
         _fits_a_phone(page)
 
-        _press(page, f"Pause @{USERNAME}")
+        # Change it: Test asks about the stored token; a wrong new one is refused beside its field;
+        # renamed with the token kept.
+        with page.expect_navigation():
+            page.get_by_role("button", name=f"Change @{USERNAME}").click()
+        expect(page.get_by_role("heading", name=f"Change: @{USERNAME}", level=1)).to_be_visible()
+        expect(page.get_by_text("•••• set. Leave empty to keep it")).to_be_visible()
+        expect(page.get_by_label("Bot token")).to_have_value("")
+        page.get_by_label("Name").fill("Front desk")
+        page.get_by_role("button", name="Test").click()
+        expect(page.locator("#test-result")).to_contain_text(f"Telegram knows this bot: @{USERNAME}")
+        assert_accessible(page)
+        save_screenshots(page, "admin-channels-change")
+        _fits_a_phone(page)
+        page.get_by_label("Bot token").fill(WRONG)
+        _press(page, "Save")
+        expect(page.locator("#token-help")).to_contain_text("Telegram says this token is not valid")
+        expect(page.get_by_label("Name")).to_have_value("Front desk")
+        assert_accessible(page)
+        _press(page, "Save")  # the token field empty again: the stored one is kept
+        expect(page.get_by_text("Saved the changes to Front desk.")).to_be_visible()
+        expect(connection).to_contain_text("Front desk")
+        expect(connection).to_contain_text("Passed")  # same credentials: its last test still holds
+
+        _press(page, "Pause Front desk")
         expect(connection).to_contain_text("Paused")
         page.get_by_text("Remove…").click()
-        _press(page, f"Remove @{USERNAME}")
+        _press(page, "Remove Front desk")
         expect(page.get_by_text("Removed. Its conversations stay in the inbox.")).to_be_visible()
         expect(page.get_by_text("No channel yet.")).to_be_visible()
