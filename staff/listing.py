@@ -3,6 +3,8 @@
 A page is read in three small queries so it costs the same whatever the workspace holds: the ids of
 the page (filters, search and order only, on the indexes of core's 0012 revision), then those
 conversations with their contact, assignee, reading and draft flag, then their last messages.
+A search in message text finds its page in one of two ways, the same rows either way: the matching
+messages first, or (SQLite, a word in many messages) a walk asking each conversation (`_many_hits`).
 
 Views: `waiting` (status waiting: staff are needed), `mine` (assigned to the caller), `unassigned`,
 `all`. Filters narrow every view, and the counts per view follow the filters.
