@@ -106,6 +106,8 @@ PAGE_FORMS: dict[str, tuple[str, ...]] = {
     "POST /context/workflow": (),
     "POST /context/intents": (),
     "POST /context/intents/remove": (),
+    "POST /context/priority": (),
+    "POST /context/priority/remove": (),
     "POST /rules/packs/{pack}": (),
     "POST /rules/{rule_id}/active": (),
     "POST /rules/{rule_id}/move": (),

@@ -58,7 +58,12 @@ PAGES: dict[str, tuple[str, ...]] = {
     f"DELETE {V1}/knowledge-base/sites/{{site_id}}": ("POST /knowledge/sites/{site_id}/delete",),
     f"PUT {V1}/knowledge-base/embedding": ("POST /knowledge/embedding",),
     f"PUT {CONTEXT}/business-hours": ("POST /settings/business/hours", "POST /settings/business/closures"),
-    f"PUT {CONTEXT}/schema": ("POST /context/template", "POST /context/fields", "POST /context/workflow"),
+    f"PUT {CONTEXT}/schema": (
+        "POST /context/template",
+        "POST /context/fields",
+        "POST /context/workflow",
+        "POST /context/priority",  # the priority rules
+    ),
     f"PUT {CONTEXT}/intents": ("POST /context/intents", "POST /context/intents/remove"),
     f"PATCH {CONTEXT}/conversations/{{conversation_id}}": ("POST /inbox/{conversation_id}/context",),
     f"POST {CONTEXT}/conversations/{{conversation_id}}/status": ("POST /inbox/{conversation_id}/status",),

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from tests.admin.conftest import register
-from tests.admin.web_pages import Visitor
+from tests.admin.web_pages import Visitor, csrf_of
 from understanding.templates import FRONT_DESK_SCHEMA
 
 API = "/api/v1"
@@ -156,3 +156,38 @@ async def test_intents_are_edited_and_checked_for_pairs_too_alike(web: httpx.Asy
     intents = await web.get(f"{API}/context/workspaces/{account['workspace']['id']}/intents",
                             headers={"Authorization": f"Bearer {account['token']}"})  # fmt: skip
     assert intents.json()["template"] is False and "appointment" not in [i["name"] for i in intents.json()["intents"]]
+
+
+async def test_priority_rules_are_added_and_removed_as_the_api_stores_them(web: httpx.AsyncClient) -> None:
+    owner, account = await _owner(web)
+    await owner.submit("/context/fields", "/context/template", {})
+    before = (await _schema(web, account))["priority_rules"]
+    token = csrf_of(await web.get("/context/workflow"))
+    rule = {"csrf_token": token, "intent": "cancel_booking", "sentiment": ["negative", "neutral"],
+            "fields_set": "appointment_at", "field_equals": "party_size = 8", "priority": "high"}  # fmt: skip
+    added = await web.post("/context/priority", data=rule)
+    assert added.status_code == 303, added.text
+    stored = (await _schema(web, account))["priority_rules"]
+    assert stored[:-1] == before and stored[-1] == {
+        "when": {"intent": ["cancel_booking"], "sentiment": ["negative", "neutral"], "fields_set": ["appointment_at"],
+                 "field_equals": {"party_size": 8}, "status": []},
+        "priority": "high",
+    }  # fmt: skip
+    page = await web.get("/context/workflow?done=rule")
+    assert "Priority rule added." in page.text
+    assert "cancel_booking and the sentiment is negative or neutral and appointment_at is known" in page.text
+
+    # A field the schema does not have is refused beside its input; nothing is stored.
+    unknown = {"fields_set": "shoe_size", "priority": "low"}
+    refused = await owner.submit("/context/workflow", "/context/priority", unknown)
+    assert refused.status_code == 422 and "shoe_size" in _help(refused, "rule-fields_set")
+    assert 'id="rule-fields_set" name="fields_set" type="text" value="shoe_size"' in refused.text
+    refused = await owner.submit("/context/workflow", "/context/priority", {"priority": "whenever"})
+    assert refused.status_code == 422
+    assert (await _schema(web, account))["priority_rules"] == stored
+
+    removed = await owner.submit("/context/workflow", "/context/priority/remove", {"index": str(len(stored) - 1)})
+    assert removed.status_code == 303
+    assert (await _schema(web, account))["priority_rules"] == before
+    gone = await owner.submit("/context/workflow", "/context/priority/remove", {"index": "99"})
+    assert gone.status_code == 422 and "That rule is gone already." in gone.text

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from understanding.pages import fields, intents, workflow
+from understanding.pages import fields, intents, priority, workflow
 
 router = APIRouter()
-for _module in (fields, workflow, intents):
+for _module in (fields, workflow, priority, intents):
     router.include_router(_module.router)

@@ -1,6 +1,7 @@
 """/context/workflow: the statuses and the moves allowed between them, drawn as a diagram and
 written as a list; edited as text (a line per status: "booked: rescheduled, cancelled"); and the
-schema's priority rules in words. Saved as the whole schema through SchemaSpec, as the API's."""
+schema's priority rules in words, added and removed by understanding/pages/priority.py. Saved as
+the whole schema through SchemaSpec, as the API's."""
 
 from __future__ import annotations
 
@@ -47,11 +48,13 @@ def rule_words(rule: PriorityRule) -> str:
     return f"When {said}: {rule.priority}" if said else f"Always: {rule.priority}"
 
 
-async def _page(request: Request, db: Database, me: SignedIn, *, status: int = 200, **shown: Any) -> Response:
+async def show(request: Request, db: Database, me: SignedIn, *, status: int = 200, **shown: Any) -> Response:
+    """The workflow page; `shown` overrides what it says (a notice, errors, what was sent)."""
     spec = await schema_of(db, me.workspace_id)
     workflow = spec.workflow if spec is not None else None
     sent = {"initial": workflow.initial, "moves": moves_text(workflow)} if workflow else {"initial": "", "moves": ""}
-    context: dict[str, Any] = {"notice": None, "errors": {}, "sent": sent}
+    context: dict[str, Any] = {"notice": None, "errors": {}, "sent": sent, "rule_errors": {},
+                               "rule_sent": {"priority": "high", "sentiment": []}}  # fmt: skip
     return render(
         request, "understanding/workflow.html", status=status, spec=spec, workflow=workflow,
         diagram=draw(workflow) if workflow else None,
@@ -61,8 +64,9 @@ async def _page(request: Request, db: Database, me: SignedIn, *, status: int = 2
 
 @router.get(HOME + "/workflow")
 async def workflow_page(request: Request, db: Db, me: CurrentAdmin) -> Response:
-    notice = "Saved." if request.query_params.get("done") == "saved" else None
-    return await _page(request, db, me, notice=notice)
+    done = request.query_params.get("done")
+    notice = {"saved": "Saved.", "rule": "Priority rule added.", "removed": "Priority rule removed."}.get(done or "")
+    return await show(request, db, me, notice=notice)
 
 
 @router.post(HOME + "/workflow")
@@ -73,5 +77,5 @@ async def save_workflow(request: Request, db: Db, me: CurrentAdmin) -> Response:
     try:
         await save(db, me.workspace_id, {**whole, "workflow": from_form(form)})
     except ValidationError as exc:
-        return await _page(request, db, me, status=422, errors=placed(exc, INPUTS), sent=form)
+        return await show(request, db, me, status=422, errors=placed(exc, INPUTS), sent=form)
     return see_other(f"{HOME}/workflow?done=saved")
