@@ -74,7 +74,7 @@ def test_an_owner_sets_hours_with_a_break_and_a_holiday(live_server: LiveServer,
     expect(page.locator("#step-hours .tick")).to_have_text("✓ Done")
     expect(page.get_by_text("1 of 5 done")).to_be_visible()
     # An iframe of the chat page at the server's public address (FRONTDESK_PUBLIC_URL), ready to paste.
-    expect(page.get_by_label("A frame (works on any site)")).to_have_value(
+    expect(page.get_by_label("A frame (plain HTML, no script)")).to_have_value(
         re.compile(r'^<iframe src="http://127\.0\.0\.1:\d+/chat/bellas-salon" title="Chat with us" .*></iframe>$')
     )
     assert_accessible(page)
@@ -115,7 +115,7 @@ def test_an_owner_lets_their_website_show_the_chat(live_server: LiveServer, page
     page.get_by_role("link", name="Getting started").click()
     # The code names the server by FRONTDESK_PUBLIC_URL, which the test server leaves at its default.
     public = re.compile(r"http://127\.0\.0\.1:8000")
-    frame_code = public.sub(live_server.url, page.get_by_label("A frame (works on any site)").input_value())
+    frame_code = public.sub(live_server.url, page.get_by_label("A frame (plain HTML, no script)").input_value())
     script_label = "Or a script that puts the frame in its place"
     script_code = public.sub(live_server.url, page.get_by_label(script_label).input_value())
     assert live_server.url in frame_code and live_server.url in script_code
