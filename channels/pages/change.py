@@ -17,9 +17,9 @@ from admin.web.errors import not_found
 from admin.web.pages import page_router, render, see_other
 from admin.web.session import CurrentAdmin, SignedIn
 from channels import connections
-from channels.pages.connect import MAX_FIELD, assistant_problem, problems
+from channels.pages.connect import assistant_problem, problems, read_form, shown_back
 from channels.pages.guides import GUIDES, Guide
-from channels.pages.listing import KIND_NAMES
+from channels.pages.listing import KIND_NAMES, connection_of
 from channels.schemas import ConnectionUpdate
 from core.crypto import REDACTED, SecretBox
 from core.db import Database
@@ -37,14 +37,6 @@ def guide_of(row: ChannelConnection) -> Guide:
     return GUIDES.get(row.kind) or Guide(row.kind, title, title, (), (), "", checked_beside="")
 
 
-async def _mine(db: Database, me: SignedIn, connection_id: str) -> ChannelConnection:
-    async with db.reader() as s:
-        row = await connections.get(s, workspace_id=me.workspace_id, connection_id=connection_id)
-    if row is None:
-        raise not_found("There is no such channel connection in this workspace.")
-    return row
-
-
 def _stored(row: ChannelConnection, guide: Guide) -> dict[str, str]:
     """What the form shows of the stored connection: its name, assistant and settings, no secret."""
     shown = connections.shown_config(row)
@@ -55,12 +47,6 @@ def _stored(row: ChannelConnection, guide: Guide) -> dict[str, str]:
     if guide.kind == "whatsapp":
         form["from"] = form.get("from", "").removeprefix("whatsapp:")
     return form
-
-
-async def _form(request: Request, guide: Guide) -> dict[str, str]:
-    form = await request.form()
-    names = ("name", "assistant_id", *guide.keys)
-    return {n: v[:MAX_FIELD] if isinstance(v := form.get(n), str) else "" for n in names}
 
 
 def _config(row: ChannelConnection, guide: Guide, form: dict[str, str]) -> dict[str, Any]:
@@ -119,23 +105,18 @@ async def show(
     )  # fmt: skip
 
 
-def _shown(guide: Guide, form: dict[str, str]) -> dict[str, str]:
-    secret = {f.key for f in guide.fields if f.secret}
-    return {k: v for k, v in form.items() if k not in secret}
-
-
 @router.get(PAGE)
 async def change_page(request: Request, connection_id: str, db: Db, me: CurrentAdmin) -> Response:
-    return await show(request, db, me, await _mine(db, me, connection_id))
+    return await show(request, db, me, await connection_of(db, me, connection_id))
 
 
 @router.post(PAGE + "/test-changes")
 async def test_changes(request: Request, connection_id: str, db: Db, box: Box, me: CurrentAdmin) -> Response:
     """The form's Test button: the settings as typed (stored secrets where left empty) asked of the
     provider, nothing stored. With htmx only the result is sent; without, the page again with it."""
-    row = await _mine(db, me, connection_id)
+    row = await connection_of(db, me, connection_id)
     guide = guide_of(row)
-    form = await _form(request, guide)
+    form = await read_form(request, guide)
     errors: dict[str, str] = {}
     tested = None
     try:
@@ -149,19 +130,21 @@ async def test_changes(request: Request, connection_id: str, db: Db, box: Box, m
     if request.headers.get("HX-Request"):
         return render(request, "channels/_tested.html", guide=guide, tested=tested, errors=errors, until="save")
     status = 200 if tested and tested.ok else 422
-    return await show(request, db, me, row, status=status, form=_shown(guide, form), errors=errors, tested=tested)
+    return await show(request, db, me, row, status=status, form=shown_back(guide, form), errors=errors, tested=tested)
 
 
 @router.post(PAGE)
 async def change(request: Request, connection_id: str, db: Db, box: Box, me: CurrentAdmin) -> Response:
     """Save the changes, new credentials once the provider accepts them; or the form again, with
     what is wrong beside its field and nothing saved."""
-    row = await _mine(db, me, connection_id)
+    row = await connection_of(db, me, connection_id)
     guide = guide_of(row)
-    form = await _form(request, guide)
+    form = await read_form(request, guide)
 
     async def again(status: int, errors: dict[str, str], tested: connections.Tested | None = None) -> Response:
-        return await show(request, db, me, row, status=status, form=_shown(guide, form), errors=errors, tested=tested)
+        return await show(
+            request, db, me, row, status=status, form=shown_back(guide, form), errors=errors, tested=tested
+        )
 
     try:
         body = _body(row, guide, form)

@@ -33,7 +33,7 @@ def guide_of(kind: str) -> Guide:
     return guide
 
 
-async def _form(request: Request, guide: Guide) -> dict[str, str]:
+async def read_form(request: Request, guide: Guide) -> dict[str, str]:
     form = await request.form()
     names = ("name", "assistant_id", *guide.keys)
     return {n: v[:MAX_FIELD] if isinstance(v := form.get(n), str) else "" for n in names}
@@ -81,7 +81,7 @@ async def show(
     )  # fmt: skip
 
 
-def _shown(guide: Guide, form: dict[str, str]) -> dict[str, str]:
+def shown_back(guide: Guide, form: dict[str, str]) -> dict[str, str]:
     """What goes back into the form: all but the secrets."""
     secret = {f.key for f in guide.fields if f.secret}
     return {k: v for k, v in form.items() if k not in secret}
@@ -97,7 +97,7 @@ async def test_new(request: Request, kind: str, db: Db, me: CurrentAdmin) -> Res
     """The Test button: the credentials asked of the provider, nothing stored. With htmx only the
     result is sent (the form keeps what was typed); without, the page again with it."""
     guide = guide_of(kind)
-    form = await _form(request, guide)
+    form = await read_form(request, guide)
     fragment = bool(request.headers.get("HX-Request"))
     try:
         body = _body(guide, form)
@@ -108,7 +108,7 @@ async def test_new(request: Request, kind: str, db: Db, me: CurrentAdmin) -> Res
     if fragment:
         return render(request, "channels/_tested.html", guide=guide, tested=tested, errors=errors)
     status = 200 if tested and tested.ok else 422
-    return await show(request, db, me, guide, status=status, form=_shown(guide, form), errors=errors, tested=tested)
+    return await show(request, db, me, guide, status=status, form=shown_back(guide, form), errors=errors, tested=tested)
 
 
 @router.post(PAGE)
@@ -116,10 +116,10 @@ async def connect(request: Request, kind: str, db: Db, box: Box, me: CurrentAdmi
     """Test the credentials with the provider, then store the connection; or the form again, with
     what is wrong beside its field."""
     guide = guide_of(kind)
-    form = await _form(request, guide)
+    form = await read_form(request, guide)
 
     async def again(status: int, errors: dict[str, str]) -> Response:
-        return await show(request, db, me, guide, status=status, form=_shown(guide, form), errors=errors)
+        return await show(request, db, me, guide, status=status, form=shown_back(guide, form), errors=errors)
 
     try:
         body = _body(guide, form)

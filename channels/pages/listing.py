@@ -69,11 +69,12 @@ async def channels_page(request: Request, db: Db, me: CurrentAdmin) -> Response:
     )  # fmt: skip
 
 
-async def _mine(db: Database, me: SignedIn, connection_id: str) -> ChannelConnection:
+async def connection_of(db: Database, me: SignedIn, connection_id: str) -> ChannelConnection:
+    """The workspace's connection by id, or the 404 page (another workspace's id is simply not found)."""
     async with db.reader() as s:
         row = await connections.get(s, workspace_id=me.workspace_id, connection_id=connection_id)
     if row is None:
-        raise not_found()
+        raise not_found("There is no such channel connection in this workspace.")
     return row
 
 
@@ -110,7 +111,7 @@ async def remove(connection_id: str, db: Db, me: CurrentAdmin) -> Response:
 @router.post(HOME + "/{connection_id}/test")
 async def test(connection_id: str, db: Db, box: Box, me: CurrentAdmin) -> Response:
     """Ask the provider about the stored credentials; the outcome shows in its health."""
-    row = await _mine(db, me, connection_id)
+    row = await connection_of(db, me, connection_id)
     if await connections.test_stored(db, box, workspace_id=me.workspace_id, connection_id=row.id) is None:
         raise not_found()
     return see_other(f"{HOME}?tested={row.id}#connection-{row.id}")

@@ -17,7 +17,6 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from admin.web.errors import not_found
 from admin.web.pages import page_router, render, see_other
 from admin.web.session import CurrentAdmin, SignedIn
 from core.crypto import SecretBox
@@ -31,7 +30,7 @@ from rules.pages import draft as drafts
 from rules.pages import words
 from rules.pages.draft import FORM, Draft, from_form, placed, to_spec
 from rules.pages.edits import apply, from_spec
-from rules.pages.listing import HOME, done
+from rules.pages.listing import HOME, done, rule_of
 from rules.runtime import RuleEngine
 from understanding import context
 
@@ -72,14 +71,6 @@ async def _editor(
     )
 
 
-async def _rule(db: Database, me: SignedIn, rule_id: str) -> Rule:
-    async with db.reader() as s:
-        rule = await service.get(s, workspace_id=me.workspace_id, rule_id=rule_id)
-    if rule is None:
-        raise not_found("There is no such rule in this workspace.")
-    return rule
-
-
 @router.get(HOME + "/new")
 async def new_rule(request: Request, db: Db, me: CurrentAdmin) -> Response:
     return await _editor(request, db, me, Draft(), None)
@@ -92,7 +83,7 @@ async def post_new(request: Request, db: Db, me: CurrentAdmin, box: Box, engine:
 
 @router.get(HOME + "/{rule_id}")
 async def edit_rule(request: Request, rule_id: str, db: Db, me: CurrentAdmin, engine: Engine) -> Response:
-    rule = await _rule(db, me, rule_id)
+    rule = await rule_of(db, me, rule_id)
     draft = from_spec(service.public(rule.spec))
     days = request.query_params.get("replay_days")
     if days is None:
@@ -114,7 +105,7 @@ async def edit_rule(request: Request, rule_id: str, db: Db, me: CurrentAdmin, en
 
 @router.post(HOME + "/{rule_id}")
 async def post_rule(request: Request, rule_id: str, db: Db, me: CurrentAdmin, box: Box, engine: Engine) -> Response:
-    return await _submit(request, db, me, box, engine, await _rule(db, me, rule_id))
+    return await _submit(request, db, me, box, engine, await rule_of(db, me, rule_id))
 
 
 async def _submit(

@@ -69,7 +69,8 @@ async def rules_page(request: Request, db: Db, me: CurrentAdmin) -> Response:
     return await _page(request, db, me, notice=notice)
 
 
-async def _rule(db: Database, me: SignedIn, rule_id: str) -> Rule:
+async def rule_of(db: Database, me: SignedIn, rule_id: str) -> Rule:
+    """The workspace's rule by id, or the 404 page (another workspace's id is simply not found)."""
     async with db.reader() as s:
         rule = await service.get(s, workspace_id=me.workspace_id, rule_id=rule_id)
     if rule is None:
@@ -94,7 +95,7 @@ async def install_pack(request: Request, pack: str, db: Db, me: CurrentAdmin, bo
 async def set_active(request: Request, rule_id: str, db: Db, me: CurrentAdmin, box: Box, engine: Engine) -> Response:
     """Turn a rule on (active=on) or off."""
     active = (await request.form()).get("active") == "on"
-    await _rule(db, me, rule_id)
+    await rule_of(db, me, rule_id)
     try:
         async with db.session() as s:
             rule = await service.get(s, workspace_id=me.workspace_id, rule_id=rule_id)
@@ -110,7 +111,7 @@ async def set_active(request: Request, rule_id: str, db: Db, me: CurrentAdmin, b
 async def move(request: Request, rule_id: str, db: Db, me: CurrentAdmin, box: Box, engine: Engine) -> Response:
     """One place earlier (direction=up) or later (down) in the run order."""
     direction = (await request.form()).get("direction")
-    await _rule(db, me, rule_id)
+    await rule_of(db, me, rule_id)
     if direction not in ("up", "down"):
         return await _page(request, db, me, status=422, problem="Say which way to move the rule: up or down.")
     try:
@@ -126,7 +127,7 @@ async def move(request: Request, rule_id: str, db: Db, me: CurrentAdmin, box: Bo
 
 @router.post(HOME + "/{rule_id}/delete")
 async def delete(rule_id: str, db: Db, me: CurrentAdmin, engine: Engine) -> Response:
-    await _rule(db, me, rule_id)
+    await rule_of(db, me, rule_id)
     async with db.session() as s:
         if not await service.delete(s, workspace_id=me.workspace_id, rule_id=rule_id):
             raise not_found("There is no such rule in this workspace.")
