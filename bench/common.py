@@ -95,12 +95,14 @@ class FakeLLM:
 
 
 @contextlib.contextmanager
-def fake_llm(text: str = DRAFT_JSON) -> Iterator[FakeLLM]:
+def fake_llm(text: str = DRAFT_JSON, *, delay: float = 0.0) -> Iterator[FakeLLM]:
     """Run tests.fakes.openai_server.FakeOpenAI.instant(text) under uvicorn in its own process (so it
-    does not compete with the benchmarked event loop)."""
+    does not compete with the benchmarked event loop); `delay` seconds before each answer."""
     port = free_port()
     proc = subprocess.Popen(
-        [PYTHON, "-m", "bench.fake_llm", "--port", str(port), "--text", text], cwd=ROOT, stdin=subprocess.DEVNULL
+        [PYTHON, "-m", "bench.fake_llm", "--port", str(port), "--text", text, "--delay", str(delay)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
     )
     try:
         wait_http(

@@ -27,6 +27,8 @@ class Probe:
     turns: list[float] = field(default_factory=list)  # Pipeline.run durations
     stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     expected: int = 0
+    in_flight: int = 0  # Pipeline.run calls running now
+    most_in_flight: int = 0  # the most at once since the last reset
     done: asyncio.Event = field(default_factory=asyncio.Event)
     one_sent: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -36,6 +38,7 @@ class Probe:
         self.turns.clear()
         self.stages.clear()
         self.expected = expected
+        self.most_in_flight = self.in_flight
         self.done.clear()
         self.one_sent.clear()
 
@@ -55,9 +58,12 @@ def instrument(runtime: Any, probe: Probe) -> None:
 
     async def timed_run(item: Any) -> Any:
         started = time.perf_counter()
+        probe.in_flight += 1
+        probe.most_in_flight = max(probe.most_in_flight, probe.in_flight)
         try:
             return await original(item)
         finally:
+            probe.in_flight -= 1
             probe.turns.append(time.perf_counter() - started)
 
     pipeline.run = timed_run

@@ -10,6 +10,9 @@
 3. --concurrency clients (httpx, one connection each) POST /api/v1/chat until --requests are done or
    --duration passes; each request waits for the pipeline's outcome as a browser's would
    (chat_wait_seconds, 8 s by default).
+4. The baseline, in the same run: the same clients against `bench.bare_chat`, a bare FastAPI endpoint
+   doing one durable SQLite insert (issue 18's goal: frontdesk >= 0.5x its requests/s, p99 <= 250 ms).
+   `--no-baseline` skips it.
 
 The web chat rate limit (per session and per IP, 30/min by default) is raised for the run, since every
 request comes from 127.0.0.1. Loopback only.
@@ -23,6 +26,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -45,7 +49,8 @@ from bench.common import (
     wait_http,
 )
 
-FRONTDESK = str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "frontdesk")
+ROOT = Path(__file__).resolve().parent.parent
+FRONTDESK = str(ROOT / ".venv" / "bin" / "frontdesk")
 
 
 def server_env(data_dir: Path, database_url: str, llm_url: str) -> dict[str, str]:
@@ -62,6 +67,10 @@ def server_env(data_dir: Path, database_url: str, llm_url: str) -> dict[str, str
         }
     )
     return env
+
+
+BARE_TARGET_RATIO = 0.5
+BARE_TARGET_P99_MS = 250.0
 
 
 def frontdesk(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> str:
@@ -148,8 +157,53 @@ async def drive(
     }
 
 
+def start_bare(port: int, cwd: Path) -> subprocess.Popen[bytes]:
+    """`bench.bare_chat` on 127.0.0.1:port, writing cwd/bare.db, its output in cwd/bare.log."""
+    with (cwd / "bare.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bench.bare_chat", "--port", str(port), "--db", str(cwd / "bare.db")],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+
+
+async def baseline(*, requests: int, concurrency: int, sessions: int, duration: float) -> dict[str, Any]:
+    """The same load against `bench.bare_chat` (one durable SQLite insert per request), in its own process."""
+    tmp = Path(tempfile.mkdtemp(prefix="fd-bench-bare-"))
+    port = free_port()
+    server = await asyncio.to_thread(start_bare, port, tmp)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await asyncio.to_thread(wait_http, f"{base}/healthz", timeout=60, proc=server)
+        await drive(base, "bare", requests=50, concurrency=4, sessions=10, duration=30)
+        cpu0 = cpu_seconds(server.pid)
+        result = await drive(
+            base,
+            "bare",
+            requests=requests,
+            concurrency=concurrency,
+            sessions=sessions,
+            duration=duration,
+            server=server,
+        )
+        result["server_cpu_s"] = cpu_seconds(server.pid) - cpu0
+        return result
+    finally:
+        stop_process(server, timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 async def run(
-    *, postgres: bool, requests: int, concurrency: int, sessions: int, duration: float, llm: FakeLLM
+    *,
+    postgres: bool,
+    requests: int,
+    concurrency: int,
+    sessions: int,
+    duration: float,
+    llm: FakeLLM,
+    with_baseline: bool = True,
 ) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-web-"))
     pg_name = None
@@ -190,7 +244,21 @@ async def run(
             await drop_pg_database(pg_name)
         shutil.rmtree(tmp, ignore_errors=True)
     result.update({"database": "postgres" if postgres else "sqlite", "concurrency": concurrency, "sessions": sessions})
+    if with_baseline:
+        bare = await baseline(requests=requests, concurrency=concurrency, sessions=sessions, duration=duration)
+        result["bare"] = bare
+        result["vs_bare"] = result["requests_per_s"] / bare["requests_per_s"] if bare["ok"] else float("nan")
     return result
+
+
+def target_line(r: dict[str, Any]) -> str:
+    """Issue 18's goal for the web chat, met or not (SQLite)."""
+    p99 = r["latency"].get("p99", float("nan"))
+    met = r.get("vs_bare", 0) >= BARE_TARGET_RATIO and p99 <= BARE_TARGET_P99_MS
+    return (
+        f"target: POST /api/v1/chat >= {BARE_TARGET_RATIO:g}x a bare FastAPI insert, p99 <= {BARE_TARGET_P99_MS:g} ms "
+        f"({r['database']}): {'MET' if met else 'NOT MET'} ({r.get('vs_bare', float('nan')):.2f}x, p99 {p99:.0f} ms)"
+    )
 
 
 def report(r: dict[str, Any]) -> str:
@@ -205,6 +273,13 @@ def report(r: dict[str, Any]) -> str:
         f"  CPU busy during the run: server {r['server_cpu_s'] / wall:.0%}, fake LLM "
         f"{r['llm_server_cpu_s'] / wall:.0%}, load driver {r['driver_cpu_s'] / wall:.0%} (of one core each)",
     ]
+    bare = r.get("bare")
+    if bare:
+        lines += [
+            f"  bare FastAPI insert, same clients: {bare['requests_per_s']:.1f} requests/s, "
+            f"latency {fmt_ms(bare['latency'])}, server CPU {bare['server_cpu_s'] / (bare['wall_s'] or 1):.0%}",
+            f"  frontdesk / bare:  {r['vs_bare']:.2f}x",
+        ]
     if r.get("server_exit") is not None:
         lines += [
             f"  THE SERVER EXITED during the run (status {r['server_exit']}); the end of its log:",
@@ -220,6 +295,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration", type=float, default=120.0, help="Stop sending after this many seconds (default 120)."
     )
+    parser.add_argument("--no-baseline", action="store_true", help="Skip the bare FastAPI endpoint's run.")
 
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
@@ -231,6 +307,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             sessions=args.sessions,
             duration=args.duration,
             llm=llm,
+            with_baseline=not args.no_baseline,
         )
     print(report(result), flush=True)
     return result

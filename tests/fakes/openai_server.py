@@ -75,9 +75,9 @@ class FakeOpenAI:
         self.app.post("/v1/embeddings")(self._embeddings)
 
     @classmethod
-    def instant(cls, text: str = "OK") -> FakeOpenAI:
-        """A fixed answer, no delay, nothing recorded: for benchmarks."""
-        return cls(default=Step(content=text), record=False)
+    def instant(cls, text: str = "OK", *, delay: float = 0.0) -> FakeOpenAI:
+        """A fixed answer, nothing recorded (and no delay unless asked): for benchmarks."""
+        return cls(default=Step(content=text, delay=delay), record=False)
 
     # -- scripting (each returns self so calls chain) ----------------------------------------------
 
