@@ -8,7 +8,8 @@ one compact table with the targets.
 Targets (per the benchmark issue): pipeline overhead <= 5 ms per message, and >= 300 msg/s end to end on
 2 cores with SQLite; and (issue 8) 100 rules evaluated per message in <= 0.5 ms median (bench.rule_engine);
 and (issue 6) voice-note transcription at RTF <= 0.15 with <= 5% stage overhead (bench.transcription);
-and (issue 16) the staff inbox's list at 10,000 conversations in p95 <= 50 ms server time (bench.inbox).
+and (issue 16) the staff inbox's list at 10,000 conversations in p95 <= 50 ms server time (bench.inbox);
+and (issue 18) `frontdesk serve` <= 500 MB resident with every model loaded after 10,000 messages (bench.memory).
 The exit status is 0 even when a target is missed: this reports, it does not gate.
 """
 
@@ -136,6 +137,10 @@ def _targets(results: dict[str, Any]) -> list[str]:
         from bench import kb_eval
 
         lines.append(kb_eval.target_line(results["kb"]))
+    if results.get("memory"):
+        from bench import memory
+
+        lines.append(memory.target_line(results["memory"]))
     return lines
 
 
@@ -201,6 +206,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"== staff inbox list at 10k conversations on {db} ...", flush=True)
         results["inbox"][db] = await inbox.run(postgres=db == "postgres", rounds=20 if args.quick else 100)
         print(inbox.report(results["inbox"][db]), flush=True)
+    from bench import memory
+
+    print("== resident memory of serve and worker, every model loaded (SQLite) ...", flush=True)
+    results["memory"] = await memory.run(
+        messages=1000 if args.quick else 10_000, passages=1000 if args.quick else memory.PASSAGES
+    )
+    print(memory.report(results["memory"]), flush=True)
     return results
 
 
