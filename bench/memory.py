@@ -6,8 +6,9 @@
 
 Setup (once, in this process, shared by every side through a copy of the data directory): a fresh
 SQLite data dir, `frontdesk migrate`, `frontdesk demo`, and a knowledge base of 10,000 passages
-stored through kb.store (embedded with the local MiniLM). Then for each checkout, as real
-subprocesses with that checkout's code first on PYTHONPATH, in two layouts:
+stored through kb.store (with seeded unit vectors under the local model's name: the same memory as
+MiniLM's, without an hour of embedding on a busy machine; questions are embedded by the real model).
+Then for each checkout, as real subprocesses with that checkout's code first on PYTHONPATH, in two layouts:
 - "split": `frontdesk serve --no-worker` and `frontdesk worker`;
 - "all-in-one": `frontdesk serve` (the worker in-process, the default).
 Every model is made to load: a voice note through POST /api/v1/chat (multipart: Whisper in the media
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 
 from bench.common import FakeLLM, fake_llm, free_port, stop_process, wait_http
 from bench.webchat import server_env
@@ -44,7 +46,7 @@ from bench.webchat import server_env
 ROOT = Path(__file__).resolve().parent.parent
 NOTE = ROOT / "bench" / "audio" / "front_desk_note.ogg"
 PASSAGES = 10_000
-SECTIONS_PER_DOCUMENT = 500
+SECTIONS_PER_DOCUMENT = 1000
 LAYOUTS = ("split", "all-in-one")
 CLI = "from bot.cli import main; main()"
 VOCABULARY = (
@@ -87,7 +89,7 @@ async def set_up(data: Path, env: dict[str, str], passages: int) -> dict[str, An
     os.environ.update({k: v for k, v in env.items() if k.startswith("FRONTDESK_")})
     import bot.schema  # noqa: F401  (every package's tables)
     from core.db import Database
-    from kb.embeddings import local_model
+    from kb.embeddings import LOCAL_DIM, LOCAL_MODEL
     from kb.ingest.readers import parse
     from kb.store import content_hash, store_document
 
@@ -105,11 +107,27 @@ async def set_up(data: Path, env: dict[str, str], passages: int) -> dict[str, An
                 parsed=parse(f"handbook-{i}.md", body),
                 digest=content_hash(body),
                 size=len(body),
-                model=local_model(),
+                model=_StandIn(LOCAL_MODEL, LOCAL_DIM),
             )
     finally:
         await db.dispose()
     return demo
+
+
+class _StandIn:
+    """Seeded unit vectors under the local model's name: the stored vectors take the same memory as
+    real ones, and embedding 10,000 passages on a busy 2-core machine takes most of an hour."""
+
+    def __init__(self, model_name: str, dimension: int) -> None:
+        self.model_name, self.dimension = model_name, dimension
+        self.rng = np.random.default_rng(18)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.rng.standard_normal((len(texts), self.dimension)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    async def aencode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
 
 
 def memory_of(pid: int) -> dict[str, float]:
