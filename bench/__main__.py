@@ -11,7 +11,8 @@ and (issue 6) voice-note transcription at RTF <= 0.15 with <= 5% stage overhead 
 and (issue 16) the staff inbox's list at 10,000 conversations in p95 <= 50 ms server time (bench.inbox);
 and (issue 18) POST /api/v1/chat at >= 0.5x a bare FastAPI endpoint's one durable insert (bench.webchat),
 >= 200 turns in flight and >= 180 msg/s in one worker with a 1 s LLM (bench.slow_llm), two worker
-processes >= 1.8x one on PostgreSQL (bench.scale, with --postgres).
+processes >= 1.8x one on PostgreSQL (bench.scale, with --postgres), and `frontdesk serve` <= 500 MB
+resident with every model loaded after 10,000 messages (bench.memory).
 The exit status is 0 even when a target is missed: this reports, it does not gate.
 """
 
@@ -154,6 +155,10 @@ def _targets(results: dict[str, Any]) -> list[str]:
         from bench import kb_eval
 
         lines.append(kb_eval.target_line(results["kb"]))
+    if results.get("memory"):
+        from bench import memory
+
+        lines.append(memory.target_line(results["memory"]))
     return lines
 
 
@@ -234,6 +239,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"== staff inbox list at 10k conversations on {db} ...", flush=True)
         results["inbox"][db] = await inbox.run(postgres=db == "postgres", rounds=20 if args.quick else 100)
         print(inbox.report(results["inbox"][db]), flush=True)
+    from bench import memory
+
+    print("== resident memory of serve and worker, every model loaded (SQLite) ...", flush=True)
+    results["memory"] = await memory.run(
+        messages=1000 if args.quick else 10_000, passages=1000 if args.quick else memory.PASSAGES
+    )
+    print(memory.report(results["memory"]), flush=True)
     return results
 
 
