@@ -2,9 +2,9 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Workers for `make test` (pytest-xdist): much of the suite waits on a browser, a server or a
-# subprocess, so more workers than cores pays; docs/benchmarks.md has the measurements.
-TEST_WORKERS ?= 4
+# Workers for `make test` (pytest-xdist; 0 = one test at a time, in this process). Not yet shown
+# to pay on a busy 2-core machine: docs/benchmarks.md "Test suite time". Try TEST_WORKERS=4.
+TEST_WORKERS ?= 0
 DEV_ENV := FRONTDESK_DEV=$${FRONTDESK_DEV:-1} FRONTDESK_LOG_JSON=$${FRONTDESK_LOG_JSON:-0}
 
 .PHONY: install run test bench lint typecheck clean
