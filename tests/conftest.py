@@ -2,6 +2,11 @@
 
 The storage and worker suites run on both databases. With CI=true an unreachable PostgreSQL fails
 the run instead of skipping it.
+
+Under pytest-xdist (`make test` runs `pytest -n`) each worker is a process of its own: its
+PostgreSQL databases carry its id (XDIST_WORKER), its files go under its own tmp_path, its servers
+bind free ports, and the tests that share a module-scoped fixture (a live server, a fuzzed app)
+run together on one worker, so that fixture is set up once (pytest_collection_modifyitems).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from core.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("FRONTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under pytest -n
 TABLES = (
     "delivery_events",
     "outbox",
@@ -63,6 +69,21 @@ async def migrate_database(url: str) -> None:
         await db.dispose()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n --dist loadgroup`, the tests that use one of our module-scoped fixtures
+    (per database, when it is parametrized) go to one worker: else each worker that got one of
+    them would start its own server and database for the same module."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        callspec = getattr(item, "callspec", None)
+        for name, defs in info.name2fixturedefs.items() if info else ():
+            if defs[-1].scope == "module" and defs[-1].baseid:  # ours (a plugin's has no baseid)
+                param = callspec.params.get(name, "") if callspec else ""
+                item.add_marker(pytest.mark.xdist_group(f"{item.nodeid.split('::')[0]}[{param}]"))
+                break
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "frontdesk.db"
@@ -74,7 +95,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_pg_database(prefix: str, *, migrated: bool = True) -> Iterator[str]:
     """A PostgreSQL database of its own (migrated unless told), dropped afterwards; unreachable
     fails in CI."""
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{XDIST_WORKER}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     except Exception as exc:

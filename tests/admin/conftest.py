@@ -95,6 +95,11 @@ async def make_tenant(client: httpx.AsyncClient, name: str) -> Tenant:
     )
     assert r.status_code == 201, r.text
     await customer_says(client, slug, "Are you open on Sunday?")
+
+    async def drafted() -> bool:  # the chat waits 5 s; a worker's first turn loads the models first
+        return bool((await client.get(f"{API}/drafts", headers=headers)).json()["items"])
+
+    await wait_for(drafted, timeout=60)
     conversations = (await client.get(f"{API}/conversations", headers=headers)).json()["items"]
     drafts = (await client.get(f"{API}/drafts", headers=headers)).json()["items"]
     assert len(conversations) == 1 and len(drafts) == 1

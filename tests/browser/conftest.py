@@ -38,7 +38,7 @@ from bot.app import create_app
 from bot.cli import server_config
 from bot.runtime import Runtime
 from core.db import Database
-from tests.conftest import IN_CI, fresh_pg_database, make_settings, migrate_database
+from tests.conftest import IN_CI, XDIST_WORKER, fresh_pg_database, make_settings, migrate_database
 from tests.fakes.server import free_port, serve_config
 
 if TYPE_CHECKING:
@@ -276,6 +276,10 @@ def save_screenshots(page: Page, name: str) -> list[Path]:
     for width, height in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
         path = SCREENSHOTS / f"{name}-{width}.png"
-        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+        # Written whole, then renamed: the SQLite and PostgreSQL runs of a test take the same
+        # screenshots, at once on two workers under pytest -n.
+        partial = path.with_name(f".{path.name}.{XDIST_WORKER}")
+        partial.write_bytes(page.screenshot(full_page=True, animations="disabled", caret="hide"))
+        partial.replace(path)
         saved.append(path)
     return saved
