@@ -15,7 +15,9 @@ which no parsed word can be, so the GIN index itself keeps to the workspace. A m
 its words (`||`); a delete, once per statement, and a change of text or conversation recompute.
 
 Neither is declared on the models (core.migrate.include_name leaves them out of the comparison).
-Revision 0013's per-message index and its triggers are dropped; downgrade puts them back.
+Revision 0013's per-message index and its triggers are dropped; downgrade puts them back. A later
+revision that rebuilds `conversations` or `messages` on SQLite (batch mode's copy and rename) must
+create the triggers again and rebuild the documents (their rowids may change).
 
 Revision ID: 0021
 Revises: 0019
