@@ -53,7 +53,7 @@ async def test_input_that_looks_like_search_syntax_is_only_words(web: httpx.Asyn
     for query, expected in [
         ('"paid', ["Cleo"]),
         ("paid*", ["Cleo"]),
-        ("paid OR friday", []),  # OR is a word here, and no message holds it
+        ("paid OR friday", []),  # OR is a word here, and no conversation holds it
         ("NEAR(paid twice)", []),  # so is NEAR
         ("twice NOT paid", []),
         ("-paid", ["Cleo"]),
