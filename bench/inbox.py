@@ -160,11 +160,12 @@ async def _measure(url: str, *, conversations: int, per: int, rounds: int) -> di
         await _seed(db, ws, user.id, conversations=conversations, per=per, rnd=rnd)
     seeded = time.perf_counter() - started
     if db.engine.dialect.name == "postgresql":
-        # Autovacuum would gather the new tables' statistics within a minute of the bulk load; without
-        # them the planner takes 10,000 rows for a handful and scans instead of using the indexes.
+        # Autovacuum would gather the new tables' statistics within a minute of the bulk load (without
+        # them the planner takes 10,000 rows for a handful and scans instead of using the indexes) and
+        # clear the search documents' old versions (each message's insert rewrote its conversation's).
         async with db.engine.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.exec_driver_sql("ANALYZE")
+            await connection.exec_driver_sql("VACUUM ANALYZE")
     await db.dispose()
 
     settings = Settings(

@@ -53,15 +53,15 @@ def schema() -> tuple[SchemaPart, ...]:
     return (CORE, *_registered.values())
 
 
-# What core's revision 0013 creates beside the models for message search (core.search): SQLite's
-# FTS5 table with the tables it keeps its index in, PostgreSQL's expression index. No model declares
-# them, so comparing the models with the database leaves them out.
-SEARCH_OBJECTS = frozenset({"message_search", "ix_messages_search"})
+# What core's revision 0021 creates beside the models for conversation search (core.search): SQLite's
+# FTS5 table with the tables it keeps its index in, PostgreSQL's table and its GIN index. No model
+# declares them, so comparing the models with the database leaves them out.
+SEARCH_OBJECTS = frozenset({"conversation_search", "ix_conversation_search"})
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic's filter for comparing the models with a database: everything but message search."""
-    if type_ == "table" and name is not None and name.startswith("message_search"):
+    """Alembic's filter for comparing the models with a database: everything but conversation search."""
+    if type_ == "table" and name is not None and name.startswith("conversation_search"):
         return False
     return name not in SEARCH_OBJECTS
 

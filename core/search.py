@@ -1,18 +1,21 @@
-"""Text search over messages: the words of a query, and the index that finds them on each database.
+"""Text search over conversations: the words of a query, and the index that finds them on each database.
 
 A query is cut into words (letters and digits; everything else separates them, so no character a
-user types is ever read as search syntax). A message matches when every word begins one of its
-words, whatever the case and the accents: "appoint" finds "Appointment", "cafe" finds "Café".
+user types is ever read as search syntax). A conversation matches when its messages together hold
+every word at the start of one of their words, whatever the case and the accents: "appoint" finds
+"Appointment", "cafe" finds "Café".
 
-- SQLite: the FTS5 table `message_search` (core's revision 0013), an external-content index over
-  `messages.text` with the unicode61 tokenizer (diacritics removed), kept in step by triggers.
-- PostgreSQL: a GIN index on `to_tsvector('simple', fold(text))` (revision 0013), where fold maps
-  the accented Latin letters to their plain ones; the query is folded by the same expression, so
-  the index is used and both sides agree. PostgreSQL's word parser differs from SQLite's on a few
-  shapes (an e-mail address or a URL is one word there, several here).
+Each conversation has one search document, its messages' words together (core's revision 0021), so
+a search finds one row per matching conversation of the workspace:
+- SQLite: the FTS5 table `conversation_search` (rowid = the conversation's rowid; columns `workspace`,
+  the workspace id without dashes, and `text`), unicode61 tokenizer with diacritics removed.
+- PostgreSQL: the table `conversation_search` (conversation id, tsvector) with a GIN index; the words
+  are `to_tsvector('simple', fold(text))`, where fold maps the accented Latin letters to their plain
+  ones, and the query is folded by the same expression. The lexeme '@<workspace id>' keeps the index
+  to the workspace. PostgreSQL's word parser differs from SQLite's on a few shapes (an e-mail
+  address or a URL is one word there, several here).
 
-Revision 0013 spells the index's expression out as it was then; `tests/core/test_search.py` checks
-that the planner still uses it with the expression below.
+Both are kept by triggers on messages (revision 0021 spells the expressions out as they were then).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, column, exists, func, literal, literal_column, select, table
+from sqlalchemy import ColumnElement, Integer, String, column, func, literal, literal_column, select, table
+from sqlalchemy.dialects.postgresql import TSQUERY
 
-from core.models import Conversation, Message
+from core.models import Conversation
 
 MAX_WORDS = 16  # more words narrow nothing a person would notice; each costs the index a lookup
 
@@ -32,7 +36,8 @@ ACCENTED = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓ
 PLAIN = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy"
 
 _WORD = re.compile(r"[^\W_]+")
-_message_search = table("message_search", column("rowid", Integer))
+_fts = table("conversation_search", column("rowid", Integer))
+_pg = table("conversation_search", column("conversation_id", String), column("document"))
 
 
 def words(query: str) -> list[str]:
@@ -53,14 +58,14 @@ def tsquery(found: list[str]) -> str:
     return " & ".join("'" + w.replace("'", "''").replace("\\", "\\\\") + "':*" for w in found)
 
 
-# Written into the SQL, not bound: the planner matches the index's expression only against constants.
+# Written into the SQL, as revision 0021 writes them.
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 _ACCENTED: ColumnElement[str] = literal_column(f"'{ACCENTED}'")
 _PLAIN: ColumnElement[str] = literal_column(f"'{PLAIN}'")
 
 
 def pg_document(text: Any) -> ColumnElement[Any]:
-    """The expression revision 0013 indexes on PostgreSQL, over this column."""
+    """The words of this text as revision 0021 indexes them on PostgreSQL (before `strip`)."""
     return func.to_tsvector(_SIMPLE, func.translate(text, _ACCENTED, _PLAIN))
 
 
@@ -69,31 +74,18 @@ def pg_query(found: list[str]) -> ColumnElement[Any]:
     return func.to_tsquery(_SIMPLE, func.translate(literal(tsquery(found)), _ACCENTED, _PLAIN))
 
 
-def _fts_rowids(found: list[str]) -> Select[tuple[int]]:
-    """The rowids of the messages (of every workspace) holding every word, from the FTS5 index alone."""
-    return select(_message_search.c.rowid).where(literal_column("message_search").op("MATCH")(fts_query(found)))
+def _workspace_term(workspace_id: str) -> str:
+    return workspace_id.replace("-", "")
 
 
-def messages_with(dialect: str, workspace_id: str, found: list[str]) -> Select[str]:
-    """The conversations of the workspace with a message holding every word (`found` not empty)."""
-    query = select(Message.conversation_id).where(Message.workspace_id == workspace_id)
+def matches(dialect: str, workspace_id: str, found: list[str]) -> ColumnElement[bool]:
+    """The conversation (of the outer query, in this workspace) holds every word (`found` not empty),
+    decided by the search documents alone: one index lookup for the whole set of matches."""
     if dialect == "postgresql":
-        return query.where(pg_document(Message.text).op("@@")(pg_query(found)))
-    return query.where(literal_column("messages.rowid").in_(_fts_rowids(found)))
-
-
-def conversation_has(dialect: str, found: list[str]) -> ColumnElement[bool]:
-    """The conversation (of the outer query) has a message holding every word: asked per conversation,
-    the same matches as `messages_with`. Cheaper than it when a walk over the conversations meets a
-    match soon (a common word): the walk stops at the page, not after every matching message.
-    (PostgreSQL's planner turns this into the same hashed set as `messages_with`.)"""
-    query = select(Message.id).where(Message.conversation_id == Conversation.id)
-    if dialect == "postgresql":
-        return exists(query.where(pg_document(Message.text).op("@@")(pg_query(found))))
-    return exists(query.where(literal_column("messages.rowid").in_(_fts_rowids(found))))
-
-
-def hits_up_to(found: list[str], limit: int) -> Select[int]:
-    """SQLite: how many messages, of every workspace, hold every word, counted up to `limit` on the
-    FTS5 index alone (no message is read): a few milliseconds at most, nothing for a rare word."""
-    return select(func.count()).select_from(_fts_rowids(found).limit(limit).subquery())
+        workspace = literal("'@" + workspace_id.replace("'", "''") + "'").cast(TSQUERY)
+        documents = select(_pg.c.conversation_id).where(_pg.c.document.op("@@")(workspace.op("&&")(pg_query(found))))
+        return Conversation.id.in_(documents)
+    expression = '{workspace}: "' + _workspace_term(workspace_id).replace('"', '""') + '" AND {text}: ('
+    expression += fts_query(found) + ")"
+    documents = select(_fts.c.rowid).where(literal_column("conversation_search").op("MATCH")(expression))
+    return literal_column("conversations.rowid").in_(documents)

@@ -3,8 +3,8 @@
 A page is read in three small queries so it costs the same whatever the workspace holds: the ids of
 the page (filters, search and order only, on the indexes of core's 0012 revision), then those
 conversations with their contact, assignee, reading and draft flag, then their last messages.
-A search in message text finds its page in one of two ways, the same rows either way: the matching
-messages first, or (SQLite, a word in many messages) a walk asking each conversation (`_many_hits`).
+A search in message text asks each conversation's search document (core.search): one index lookup
+gives the set of matching conversations of the workspace.
 
 Views: `waiting` (status waiting: staff are needed), `mine` (assigned to the caller), `unassigned`,
 `all`. Filters narrow every view, and the counts per view follow the filters.
@@ -30,16 +30,12 @@ PREVIEW_CHARS = 160
 # A search counts its matches up to this many ("1,000+"): past it, counting would cost more than the
 # page. Read at call time, so a test can lower it.
 SEARCH_COUNT_CAP = 1000
-# SQLite: a search whose words are in at least this many messages (of every workspace, counted on the
-# FTS5 index alone) walks the conversations newest first asking each whether it matches, instead of
-# gathering every matching message first. Read at call time, like the cap.
-WALK_FROM = 4000
 
 
 @dataclass(frozen=True)
 class Filters:
     """What narrows the list; None leaves a filter off. `search` finds the words in the contact's
-    name, phone or email, or the beginnings of words in one message of the conversation."""
+    name, phone or email, or the beginnings of words in the conversation's messages."""
 
     channel: str | None = None
     status: str | None = None
@@ -112,13 +108,10 @@ def _contains(s: AsyncSession, column: Any, words: str) -> ColumnElement[bool]:
     return column.contains(words, autoescape=True)
 
 
-def _search(s: AsyncSession, workspace_id: str, query: str, walk: bool) -> ColumnElement[bool]:
-    """Conversations whose contact's name, phone or email holds every word of the query, or with a
-    message holding every word at the start of its own words (core.search, on its index). A query
-    with no letter or digit in it ("%", "?!") is looked for as it is, anywhere, on a scan. `walk`
-    asks each conversation for its messages (core.search.conversation_has) rather than gathering the
-    matching messages first: the same conversations, found cheaper when most of them match."""
-    dialect = s.get_bind().dialect.name
+def _search(s: AsyncSession, workspace_id: str, query: str) -> ColumnElement[bool]:
+    """Conversations whose contact's name, phone or email holds every word of the query, or whose
+    messages together hold every word at the start of their own words (core.search, on its index). A
+    query with no letter or digit in it ("%", "?!") is looked for as it is, anywhere, on a scan."""
     found = search.words(query)
     parts = found or [query.replace("\x00", "").strip()]
     if not parts[0]:
@@ -130,18 +123,17 @@ def _search(s: AsyncSession, workspace_id: str, query: str, walk: bool) -> Colum
             for part in parts
         ),
     )
-    if found and walk:
-        return or_(Conversation.contact_id.in_(contacts), search.conversation_has(dialect, found))
     if found:
-        in_messages = search.messages_with(dialect, workspace_id, found)
-    else:
-        in_messages = select(Message.conversation_id).where(
-            Message.workspace_id == workspace_id, _contains(s, Message.text, parts[0])
+        return or_(
+            Conversation.contact_id.in_(contacts), search.matches(s.get_bind().dialect.name, workspace_id, found)
         )
+    in_messages = select(Message.conversation_id).where(
+        Message.workspace_id == workspace_id, _contains(s, Message.text, parts[0])
+    )
     return or_(Conversation.contact_id.in_(contacts), Conversation.id.in_(in_messages))
 
 
-def _narrowed(s: AsyncSession, query: Query, workspace_id: str, filters: Filters, walk: bool = False) -> Query:
+def _narrowed(s: AsyncSession, query: Query, workspace_id: str, filters: Filters) -> Query:
     """The query with the workspace and every filter applied (joining what they need)."""
     where: list[ColumnElement[bool]] = [Conversation.workspace_id == workspace_id]
     for column, value in (
@@ -160,7 +152,7 @@ def _narrowed(s: AsyncSession, query: Query, workspace_id: str, filters: Filters
         )
         where.append(Conversation.id.in_(reading))
     if filters.search and filters.search.strip():
-        where.append(_search(s, workspace_id, filters.search, walk))
+        where.append(_search(s, workspace_id, filters.search))
     return query.where(*where)
 
 
@@ -181,8 +173,7 @@ async def conversations(
     """One page of the view, newest activity first, and how many conversations the view holds
     (with a search, counted up to SEARCH_COUNT_CAP: `more` says there are more than `total`)."""
     in_view = _view(view, user_id)
-    walk = bool(filters.search) and await _many_hits(s, filters.search or "")
-    query = _narrowed(s, select(Conversation.id), workspace_id, filters, walk)
+    query = _narrowed(s, select(Conversation.id), workspace_id, filters)
     if in_view is not None:
         query = query.where(in_view)
     query = query.order_by(*_ORDER)
@@ -197,17 +188,6 @@ async def conversations(
     count_query = _narrowed(s, select(func.count()).select_from(Conversation), workspace_id, filters)
     total = (await s.execute(count_query if in_view is None else count_query.where(in_view))).scalar_one()
     return Listed(await rows(s, ids), total)
-
-
-async def _many_hits(s: AsyncSession, query: str) -> bool:
-    """SQLite: whether the words are in WALK_FROM messages or more, on the index alone. Then most
-    conversations are likely to match, and walking them newest first fills the page (and the count's
-    cap) long before every matching message is read; fewer, and reading the matches first is cheaper
-    than visiting conversations that have none. PostgreSQL's planner makes the same set either way."""
-    found = search.words(query)
-    if not found or s.get_bind().dialect.name != "sqlite":
-        return False
-    return (await s.execute(search.hits_up_to(found, WALK_FROM))).scalar_one() >= WALK_FROM
 
 
 async def counts(

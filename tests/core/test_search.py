@@ -1,6 +1,6 @@
-"""Message search's index (core's revision 0013), on both databases: the messages a database held
-before it are indexed by it, and PostgreSQL's planner can use the index with the expression
-core.search queries with (revision 0013 spells it out on its own)."""
+"""Conversation search's documents (core's revision 0021), on both databases: the messages a database
+held before it are indexed by it, a conversation matches through its messages together, downgrade
+puts revision 0013's per-message index back, and PostgreSQL's planner uses the GIN index."""
 
 from __future__ import annotations
 
@@ -51,7 +51,10 @@ async def seed_one_conversation(db: Database, words: list[str]) -> tuple[str, st
 async def found(db: Database, workspace_id: str, query: str) -> list[str]:
     async with db.session() as s:
         dialect = s.get_bind().dialect.name
-        return list((await s.execute(search.messages_with(dialect, workspace_id, search.words(query)))).scalars())
+        query_ = select(Conversation.id).where(
+            Conversation.workspace_id == workspace_id, search.matches(dialect, workspace_id, search.words(query))
+        )
+        return list((await s.execute(query_)).scalars())
 
 
 async def test_the_messages_already_there_are_indexed_by_the_migration(empty_db_url: str, tmp_path: Path) -> None:
@@ -59,22 +62,32 @@ async def test_the_messages_already_there_are_indexed_by_the_migration(empty_db_
     try:
         config = alembic_config(empty_db_url)
 
-        def to_0012(connection: Connection) -> None:
+        def to_0019(connection: Connection) -> None:
             config.attributes["connection"] = connection
-            command.upgrade(config, "0012")  # core's tables, as they were before message search
+            command.upgrade(config, "0019")  # core's tables, as they were with one index entry per message
+
+        def back_to_0019(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0019")
 
         async with db.engine.begin() as connection:
-            await connection.run_sync(to_0012)
+            await connection.run_sync(to_0019)
         ws, conversation = await seed_one_conversation(db, ["Booked for Saturday", "Une réservation à Noël"])
         await upgrade(db)
         assert await found(db, ws, "saturday") == [conversation]
         assert await found(db, ws, "reserv noel") == [conversation]
+        assert await found(db, ws, "saturday noel") == [conversation]  # the two messages together
+        assert await found(db, ws, "sunday") == []
+        async with db.engine.begin() as connection:
+            await connection.run_sync(back_to_0019)
+        await upgrade(db)  # the documents are built again from the messages
+        assert await found(db, ws, "booked noel") == [conversation]
         assert await found(db, ws, "sunday") == []
     finally:
         await db.dispose()
 
 
-async def test_postgresql_can_use_the_index_for_the_query(db_url: str) -> None:
+async def test_postgresql_uses_the_index_for_the_query(db_url: str) -> None:
     db = Database(db_url)
     try:
         ws, conversation = await seed_one_conversation(db, ["Can I book a colour on Friday?"])
@@ -83,11 +96,9 @@ async def test_postgresql_can_use_the_index_for_the_query(db_url: str) -> None:
             return
         async with db.engine.connect() as connection:
             await connection.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: ask what it could do
-            query = select(Message.id).where(
-                search.pg_document(Message.text).op("@@")(search.pg_query(["colou", "fri"]))
-            )
+            query = select(Conversation.id).where(search.matches("postgresql", ws, ["colou", "fri"]))
             compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
             plan = "\n".join(r[0] for r in (await connection.exec_driver_sql(f"EXPLAIN {compiled}")).all())
-        assert "ix_messages_search" in plan, plan
+        assert "ix_conversation_search" in plan, plan
     finally:
         await db.dispose()

@@ -1,14 +1,17 @@
 """Searching the inbox as staff do, through the API, on both databases: word beginnings, several
-words, any case and accents, input that looks like search syntax, another workspace's messages, a
-message edited after it arrived. The index is core.search's (FTS5 on SQLite, GIN on PostgreSQL)."""
+words in a conversation's messages together, any case and accents, input that looks like search
+syntax, another workspace's messages, a message edited after it arrived, the count's cap. The index
+is core.search's, one document per conversation (FTS5 on SQLite, GIN on PostgreSQL)."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import delete, update
 
 from bot.runtime import Runtime
 from core.models import Message
+from staff import listing
 from staff.listing import Filters, conversations
 from tests.admin.conftest import API
 from tests.staff.test_inbox_views import arrives, names, owner_of
@@ -50,7 +53,7 @@ async def test_input_that_looks_like_search_syntax_is_only_words(web: httpx.Asyn
     for query, expected in [
         ('"paid', ["Cleo"]),
         ("paid*", ["Cleo"]),
-        ("paid OR friday", []),  # OR is a word here, and no message holds it
+        ("paid OR friday", []),  # OR is a word here, and no conversation holds it
         ("NEAR(paid twice)", []),  # so is NEAR
         ("twice NOT paid", []),
         ("-paid", ["Cleo"]),
@@ -109,3 +112,35 @@ async def test_a_message_is_found_as_it_now_reads(web: httpx.AsyncClient, runtim
         await s.execute(delete(Message).where(Message.text == "Highlights please"))
     assert await names(web, headers, q="highlight") == []
     assert await names(web, headers, q="appointment") == ["Ana Lima"]  # the rest of the index is intact
+
+
+async def test_a_conversation_matches_through_its_messages_together_newest_first_and_counted_to_a_cap(
+    web: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ben wrote "paid" and "twice" in two messages: his conversation holds both words, so it matches;
+    the matches come newest first, and past the cap the total says "at least"."""
+    headers, ws, _, assistant = await owner_of(web)
+    _, other_ws, _, other_assistant = await owner_of(web, "Other Salon")
+    await arrives(runtime, ws, assistant, "I paid twice for my nails", sender="ana", name="Ana")
+    await arrives(runtime, ws, assistant, "I paid for a cut", sender="ben", name="Ben")
+    await arrives(runtime, ws, assistant, "Card charged, paid twice?", sender="cleo", name="Cleo")
+    await arrives(runtime, other_ws, other_assistant, "Paid twice here too", sender="zed", name="Zed")
+    await arrives(runtime, ws, assistant, "Hello", sender="dara", name="Dara Paid Twice")
+    await arrives(runtime, ws, assistant, "They charged me twice", sender="ben", name="Ben")
+    await arrives(runtime, ws, assistant, "Twice! I PAID", sender="eli", name="Eli")
+
+    async def listed(**params: object) -> tuple[list[str], int, bool]:
+        r = await web.get(f"{API}/conversations", headers=headers, params=params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return [row["contact_name"] for row in body["items"]], body["total"], body["total_capped"]
+
+    newest_first = ["Eli", "Ben", "Dara Paid Twice", "Cleo", "Ana"]
+    assert await listed(q="paid twice") == (newest_first, 5, False)
+    assert await listed(q="PAID tw") == (newest_first, 5, False)
+    assert await listed(q="paid twice nails") == (["Ana"], 1, False)
+    assert await listed(q="charged cut") == (["Ben"], 1, False)  # "cut" in his first message, "charged" later
+    assert await listed(q="refund") == ([], 0, False)
+    monkeypatch.setattr(listing, "SEARCH_COUNT_CAP", 2)
+    assert await listed(q="paid twice", limit=1) == (newest_first[:1], 2, True)
+    assert await listed(q="paid twice", limit=2, offset=3) == (newest_first[3:], 5, False)
