@@ -76,6 +76,8 @@ class Workspace(Row, Base):
     # admin.workspaces.origins); unset or []: only the server's FRONTDESK_CHAT_ALLOWED_ORIGINS. Admin's
     # column (migration 0020).
     chat_origins: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
+    # Bumped in the same transaction as any change to what a turn caches (core/cache.py).
+    config_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class User(Row, Base):

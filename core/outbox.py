@@ -83,16 +83,18 @@ async def enqueue(
 
 async def route_for(db: Database, box: SecretBox, conversation_id: str) -> Route:
     """Where a conversation's replies go, with the connection's secrets opened in memory only."""
+    query = (
+        select(Conversation, Contact, ChannelConnection.config)
+        .outerjoin(Contact, Contact.id == Conversation.contact_id)
+        .outerjoin(ChannelConnection, ChannelConnection.id == Conversation.connection_id)
+        .where(Conversation.id == conversation_id)
+    )  # one read: the conversation, its contact and its connection's settings
     async with db.reader() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise SendError("conversation is gone", retryable=False)
-        config: dict[str, object] = {}
-        if conversation.connection_id:
-            connection = await session.get(ChannelConnection, conversation.connection_id)
-            if connection is not None:
-                config = box.open(connection.config)
-        contact = await session.get(Contact, conversation.contact_id)
+        found = (await session.execute(query)).one_or_none()
+    if found is None:
+        raise SendError("conversation is gone", retryable=False)
+    conversation, contact, sealed = found
+    config: dict[str, object] = box.open(sealed) if sealed is not None else {}
     return Route(
         channel=conversation.channel,
         account=conversation.account,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.cache import track
 from core.db import UTCDateTime
 from core.messages import utcnow
 from core.models import Base, Json, Row, workspace_fk
@@ -137,3 +138,7 @@ class KnowledgeSite(Row, Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     last_crawled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# A turn caches these per workspace (core/cache.py): a change bumps the workspace's config_version.
+track(KnowledgeSettings)

@@ -40,6 +40,7 @@ class Retrieve:
             question,
             assistant_id=turn.assistant.id if turn.assistant else None,
             k=self.top_k,
+            config=turn.config,
         )
         turn.sources = [as_source(hit) for hit in hits]
         turn.answer_threshold = self.knowledge.answer_threshold(turn.message.workspace_id)

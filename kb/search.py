@@ -21,6 +21,7 @@ from typing import overload
 import numpy as np
 from sqlalchemy import or_, select
 
+from core.cache import Snapshot
 from core.db import Database
 from core.metrics import KB_EMBEDDING_FAILURES
 from kb.embedders import Embedders, WorkspaceModel
@@ -75,7 +76,9 @@ class KnowledgeBase:
         except Exception:
             log.warning("could not load the embedding model ahead of time", exc_info=True)
 
-    async def _versions(self, workspace_id: str, assistant_id: str | None) -> tuple[Versions, WorkspaceModel]:
+    async def _versions(
+        self, workspace_id: str, assistant_id: str | None, config: Snapshot | None = None
+    ) -> tuple[Versions, WorkspaceModel]:
         query = select(KnowledgeCollection.id, KnowledgeCollection.version).where(
             KnowledgeCollection.workspace_id == workspace_id
         )
@@ -87,6 +90,8 @@ class KnowledgeBase:
             versions = tuple(sorted((cid, version) for cid, version in (await r.execute(query)).all()))
             if self._model is not None:
                 return versions, WorkspaceModel(self._model, None)
+            if config is not None:  # a turn: the workspace's model choice as of its config version
+                return versions, await config.get("kb_model", lambda: self.embedders.current(workspace_id, r))
             return versions, await self.embedders.current(workspace_id, r)
 
     async def index(self, workspace_id: str, assistant_id: str | None = None) -> KnowledgeIndex | None:
@@ -94,9 +99,11 @@ class KnowledgeBase:
         None if empty."""
         return (await self._index(workspace_id, assistant_id))[0]
 
-    async def _index(self, workspace_id: str, assistant_id: str | None) -> tuple[KnowledgeIndex | None, Embedder]:
+    async def _index(
+        self, workspace_id: str, assistant_id: str | None, config: Snapshot | None = None
+    ) -> tuple[KnowledgeIndex | None, Embedder]:
         key = (workspace_id, assistant_id)
-        versions, current = await self._versions(workspace_id, assistant_id)
+        versions, current = await self._versions(workspace_id, assistant_id, config)
         model = current.embedder
         self._thresholds[workspace_id] = current.answer_threshold
         cached = self._indexes.get(key)
@@ -165,11 +172,19 @@ class KnowledgeBase:
         return passages, matrix, None if mask.all() else mask
 
     async def search(
-        self, workspace_id: str, query: str, *, assistant_id: str | None = None, k: int = 5, mode: Mode = "hybrid"
+        self,
+        workspace_id: str,
+        query: str,
+        *,
+        assistant_id: str | None = None,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        config: Snapshot | None = None,
     ) -> list[Hit]:
+        """The best passages; `config` (a turn's) saves reading the workspace's model choice."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        index, model = await self._index(workspace_id, assistant_id)
+        index, model = await self._index(workspace_id, assistant_id, config)
         if index is None or not query.strip():
             return []
         try:

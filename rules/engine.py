@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache import Snapshot
 from core.db import Database
 from core.pipeline.turn import Turn
 from rules.actions import perform
@@ -68,7 +70,12 @@ class RuleBook:
     def forget(self, workspace_id: str) -> None:
         self._cache.pop(workspace_id, None)
 
-    async def rules_for(self, workspace_id: str, trigger: str) -> list[CompiledRule]:
+    async def rules_for(self, workspace_id: str, trigger: str, config: Snapshot | None = None) -> list[CompiledRule]:
+        """The active rules for `trigger`; with a turn's `config`, as of its config version (no query
+        once that version's rules are loaded, and no staleness)."""
+        if config is not None:
+            by_trigger = await config.get("rules", lambda: self._compiled(workspace_id))
+            return by_trigger.get(trigger, [])
         cached = self._cache.get(workspace_id)
         if cached is not None and time.monotonic() - cached.checked < self.max_age:
             return cached.by_trigger.get(trigger, [])
@@ -82,17 +89,21 @@ class RuleBook:
             )
             cached = self._cache.get(workspace_id)
             if cached is None or cached.fingerprint != fingerprint:
-                rows = (
-                    await s.execute(select(Rule.id, Rule.spec).where(Rule.workspace_id == workspace_id, Rule.active))
-                ).all()
-                by_trigger: dict[str, list[CompiledRule]] = {}
-                for rule_id, spec in rows:
-                    compiled = compile_rule(rule_id, RuleSpec.model_validate(spec))
-                    by_trigger.setdefault(compiled.trigger, []).append(compiled)
-                cached = _Cached(fingerprint, {k: ordered(v) for k, v in by_trigger.items()})
+                cached = _Cached(fingerprint, await self._compiled(workspace_id, s))
                 self._cache[workspace_id] = cached
             cached.checked = time.monotonic()
         return cached.by_trigger.get(trigger, [])
+
+    async def _compiled(self, workspace_id: str, s: AsyncSession | None = None) -> dict[str, list[CompiledRule]]:
+        if s is None:
+            async with self.db.reader() as r:
+                return await self._compiled(workspace_id, r)
+        rows = (await s.execute(select(Rule.id, Rule.spec).where(Rule.workspace_id == workspace_id, Rule.active))).all()
+        by_trigger: dict[str, list[CompiledRule]] = {}
+        for rule_id, spec in rows:
+            compiled = compile_rule(rule_id, RuleSpec.model_validate(spec))
+            by_trigger.setdefault(compiled.trigger, []).append(compiled)
+        return {k: ordered(v) for k, v in by_trigger.items()}
 
 
 @dataclass

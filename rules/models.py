@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.cache import track
 from core.db import UTCDateTime
 from core.messages import utcnow
 from core.models import Base, Json, Queued, QueueId, Row, queue_indexes, workspace_fk
@@ -72,3 +73,7 @@ class RuleJob(Queued, Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     result: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# A turn caches these per workspace (core/cache.py): a change bumps the workspace's config_version.
+track(Rule)

@@ -35,7 +35,7 @@ class RulesStage:
             or turn.message.kind.value in NO_RULES_KINDS
         ):
             return
-        rules = await self.book.rules_for(turn.workspace.id, TRIGGER)
+        rules = await self.book.rules_for(turn.workspace.id, TRIGGER, turn.config)
         if not rules:
             return
         now = self.clock()

@@ -67,11 +67,18 @@ async def save_schema(s: AsyncSession, *, workspace_id: str, spec: SchemaSpec) -
     return row
 
 
-async def _row(s: AsyncSession, *, workspace_id: str, conversation_id: str, now: datetime) -> ConversationContext:
+async def locked_row(
+    s: AsyncSession, *, workspace_id: str, conversation_id: str, now: datetime | None = None
+) -> ConversationContext:
+    """The conversation's context row, locked for this transaction; made (empty) on first use. One
+    read once it exists; the insert ignores a row another transaction made meanwhile."""
+    row = await s.get(ConversationContext, conversation_id, with_for_update=True, populate_existing=True)
+    if row is not None:
+        return row
     insert = insert_for(s)
     await s.execute(
         insert(ConversationContext)
-        .values(conversation_id=conversation_id, workspace_id=workspace_id, fields={}, updated_at=now)
+        .values(conversation_id=conversation_id, workspace_id=workspace_id, fields={}, updated_at=now or utcnow())
         .on_conflict_do_nothing(index_elements=["conversation_id"])
     )
     row = await s.get(ConversationContext, conversation_id, with_for_update=True, populate_existing=True)
@@ -146,15 +153,20 @@ async def change(
     timezone: str = "UTC",
     now: datetime | None = None,
     region: str | None = None,
+    region_resolved: bool = False,
+    row: ConversationContext | None = None,
 ) -> list[ContextChange]:
     """Apply the changes that pass their checks; staff's and rules' are all-or-nothing
     (ContextRefused), the AI's that fail are dropped (a misheard phone number is no reason to lose
-    the date)."""
+    the date). `region` is the server's default, which the workspace's own choice overrides, unless
+    `region_resolved` says the caller already chose between them (the pipeline, from its cache).
+    `row` is the context row when the caller has locked it already (`locked_row`)."""
     if source not in SOURCES:
         raise ValueError(f"unknown context source {source!r}")
     now = now or utcnow()
-    region = await phone_region(s, workspace_id, default=region)
-    row = await _row(s, workspace_id=workspace_id, conversation_id=conversation_id, now=now)
+    if not region_resolved:
+        region = await phone_region(s, workspace_id, default=region)
+    row = row or await locked_row(s, workspace_id=workspace_id, conversation_id=conversation_id, now=now)
     current = dict(row.fields or {})
     ok, problems = check(schema, current, proposed, timezone=timezone, strict=source == "staff", region=region)
     if problems and source != "ai":

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.cache import track
 from core.db import UTCDateTime
 from core.messages import utcnow
 from core.models import Base, Json, QueueId, Row, workspace_fk
@@ -90,3 +91,8 @@ class ConversationReading(Base):
     summary: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     summarized_messages: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# A turn caches these per workspace (core/cache.py): a change bumps the workspace's config_version.
+track(Intent)
+track(ContextSchema)

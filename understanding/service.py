@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.cache import changed
 from core.models import Conversation
 from understanding.models import ConversationReading, Intent
 from understanding.templates import DEFAULT_INTENTS
@@ -49,6 +50,7 @@ async def intents_for(s: AsyncSession, workspace_id: str) -> dict[str, list[str]
 async def replace_intents(s: AsyncSession, workspace_id: str, intents: Iterable[IntentDraft]) -> dict[str, list[str]]:
     """Replace the workspace's intents (none: back to the shipped ones); the intents now in use."""
     await s.execute(delete(Intent).where(Intent.workspace_id == workspace_id))
+    await changed(s, workspace_id)  # the delete is a bulk statement: the flush hook cannot see it
     s.add_all(
         Intent(workspace_id=workspace_id, name=i.name, description=i.description, examples=i.examples) for i in intents
     )

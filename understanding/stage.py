@@ -85,9 +85,7 @@ class UnderstandStage:
             return
         text = turn.message.text or ""
         now = self.clock()
-        async with self.db.reader() as s:
-            intents = await intents_for(s, ws.id)
-            schema = await context.schema_for(s, ws.id)
+        intents, schema = await self._configuration(turn)
         found = self.llms.client_for(turn.assistant) if turn.assistant is not None and self.settings.use_llm else None
         intent: IntentReading | None = None
         feeling: sentiment.SentimentReading | None = None
@@ -114,6 +112,17 @@ class UnderstandStage:
         else:
             result["summary"] = {"needs_llm": True, "note": NEEDS_LLM}
         turn.understanding.update(result)
+
+    async def _configuration(self, turn: Turn) -> tuple[dict[str, list[str]], SchemaSpec | None]:
+        """The workspace's intents and context schema, from the turn's config snapshot when it has one."""
+        assert turn.workspace is not None
+        workspace_id = turn.workspace.id
+
+        async def load() -> tuple[dict[str, list[str]], SchemaSpec | None]:
+            async with self.db.reader() as s:
+                return await intents_for(s, workspace_id), await context.schema_for(s, workspace_id)
+
+        return await (turn.config.get("understanding", load) if turn.config is not None else load())
 
     def _offline(
         self,
@@ -146,19 +155,22 @@ class UnderstandStage:
         ws, conv = turn.workspace, turn.conversation
         assert ws is not None and conv is not None
         tz = ws.timezone or "UTC"
+        region = ws.phone_region or self.settings.phone_region
         async with self.db.session() as s:
+            row = await context.locked_row(s, workspace_id=ws.id, conversation_id=conv.id, now=now)
             changes = await context.change(
                 s, workspace_id=ws.id, conversation_id=conv.id, proposed=proposed, source="ai", actor=actor,
-                schema=schema, timezone=tz, now=now, region=self.settings.phone_region,
+                schema=schema, timezone=tz, now=now, region=region, region_resolved=True, row=row,
             )  # fmt: skip
-            values = await context.read_context(s, conv.id)
+            values = dict(row.fields or {})
             if schema is not None and schema.workflow is not None and STATUS not in values:
                 changes += await context.change(
                     s, workspace_id=ws.id, conversation_id=conv.id,
                     proposed=[context.Proposed(STATUS, schema.workflow.initial, "the workflow's first status")],
-                    source="rule", actor="workflow", schema=schema, timezone=tz, now=now,
+                    source="rule", actor="workflow", schema=schema, timezone=tz, now=now, region=region,
+                    region_resolved=True, row=row,
                 )  # fmt: skip
-                values = await context.read_context(s, conv.id)
+                values = dict(row.fields or {})
             reading = await _reading(s, ws.id, conv.id)
             history = [
                 *(reading.sentiment_history or []),
@@ -278,6 +290,10 @@ class UnderstandStage:
 
 
 async def _reading(s: Any, workspace_id: str, conversation_id: str) -> ConversationReading:
+    """The conversation's reading, locked; made on first use (one read once it exists)."""
+    row = await s.get(ConversationReading, conversation_id, with_for_update=True, populate_existing=True)
+    if row is not None:
+        return row
     insert = insert_for(s)
     await s.execute(
         insert(ConversationReading)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.cache import Snapshot
 from core.messages import Citation, InboundMessage
 from core.models import Assistant, Contact, Conversation, Message, Workspace
 
@@ -57,6 +58,9 @@ class Turn:
     inbox_id: int
     message: InboundMessage
     workspace: Workspace | None = None
+    # The workspace's configuration as of this turn's start (core/cache.py), set by resolve: stages
+    # take what rarely changes (the schema, the rules, the intents) from it instead of the database.
+    config: Snapshot | None = None
     assistant: Assistant | None = None
     contact: Contact | None = None
     conversation: Conversation | None = None
