@@ -1,7 +1,7 @@
 """workspace config_version: bumped with every change to what a turn caches (core/cache.py)
 
-Revision ID: 0021
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | None = "0019"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
