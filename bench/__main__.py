@@ -162,6 +162,25 @@ def _targets(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+async def _hot_path(args: argparse.Namespace, dbs: list[str], results: dict[str, Any]) -> None:
+    """Issue 18's runs: a slow LLM's turns in flight per database, two workers against one on PostgreSQL."""
+    from bench import scale, slow_llm
+
+    results["slow_llm"] = {}
+    for db in dbs:
+        print(f"== a 1 s LLM on {db}: turns in flight in one worker ...", flush=True)
+        count, convs = (200, 100) if args.quick else (1000, 500)
+        r = await slow_llm.run(postgres=db == "postgres", count=count, conversations=convs, delay=1.0, timeout=300)
+        print(slow_llm.report(r), flush=True)
+        results["slow_llm"][db] = r
+    if "postgres" in dbs:
+        print("== two worker processes against one on PostgreSQL ...", flush=True)
+        results["scale"] = await scale.run(
+            count=400 if args.quick else 1500, conversations=100 if args.quick else 300, timeout=300
+        )
+        print(scale.report(results["scale"]), flush=True)
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"pipeline": {}, "webchat": {}}
     from bench import kb_eval
@@ -207,21 +226,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             )
             print(webchat.report(r), flush=True)
             results["webchat"][db] = r
-    from bench import scale, slow_llm
-
-    results["slow_llm"] = {}
-    for db in dbs:
-        print(f"== a 1 s LLM on {db}: turns in flight in one worker ...", flush=True)
-        count, convs = (200, 100) if args.quick else (1000, 500)
-        r = await slow_llm.run(postgres=db == "postgres", count=count, conversations=convs, delay=1.0, timeout=300)
-        print(slow_llm.report(r), flush=True)
-        results["slow_llm"][db] = r
-    if "postgres" in dbs:
-        print("== two worker processes against one on PostgreSQL ...", flush=True)
-        results["scale"] = await scale.run(
-            count=400 if args.quick else 1500, conversations=100 if args.quick else 300, timeout=300
-        )
-        print(scale.report(results["scale"]), flush=True)
+    await _hot_path(args, dbs, results)
     from bench import telegram
 
     results["telegram"] = {}
