@@ -79,7 +79,7 @@ def declare_size(data: bytes, name: str, size: int) -> bytes:
     at = out.find(b"PK\x01\x02")
     while at >= 0:
         name_length = struct.unpack_from("<H", out, at + 28)[0]
-        if bytes(out[at + 46 : at + 46 + name_length]).decode() == name:
+        if bytes(out[at + 46 : at + 46 + name_length]) == name.encode():  # the padding may hold "PK\1\2"
             struct.pack_into("<L", out, at + 24, size)  # the central directory's
             return bytes(out)
         at = out.find(b"PK\x01\x02", at + 46)

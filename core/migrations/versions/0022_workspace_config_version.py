@@ -16,10 +16,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("workspaces") as batch:
-        batch.add_column(sa.Column("config_version", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("workspaces", sa.Column("config_version", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("workspaces") as batch:
-        batch.drop_column("config_version")
+    # ALTER TABLE ... DROP COLUMN on both databases (SQLite >= 3.35): batch mode would copy and rename
+    # `workspaces`, which SQLite refuses ("database table is locked") while revision 0021's search
+    # triggers are being dropped in the same downgrade.
+    op.drop_column("workspaces", "config_version")
