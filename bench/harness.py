@@ -155,6 +155,17 @@ class Bench:
         self._stop: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
+    @classmethod
+    async def salon(cls, runtime: Any, llm_url: str, probe: Probe) -> Bench:
+        """A new workspace, "Bench Salon", whose assistant sends without approval and drafts with the fake
+        LLM at `llm_url`; the driver for it."""
+        from tests.support import new_workspace
+
+        new = await new_workspace(
+            runtime.db, "Bench Salon", approval_policy="auto", model_settings={"base_url": llm_url, "model": "fake"}
+        )
+        return cls(runtime, new.workspace.id, new.assistant.id, probe)
+
     def message(self, thread: str, n: int) -> Any:
         from core.messages import ChannelKind, InboundMessage, Sender
 

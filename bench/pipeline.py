@@ -208,7 +208,6 @@ async def run(
     llm_calls: int = 500,
 ) -> dict[str, Any]:
     from bot.runtime import Runtime
-    from tests.support import new_workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-"))
     pg_name = None
@@ -223,10 +222,7 @@ async def run(
         instrument(runtime, probe)
         try:
             await runtime.wakeup.listen(runtime.db)  # LISTEN/NOTIFY on PostgreSQL, as runtime.start does
-            new = await new_workspace(
-                runtime.db, "Bench Salon", approval_policy="auto", model_settings={"base_url": llm.url, "model": "fake"}
-            )
-            bench = Bench(runtime, new.workspace.id, new.assistant.id, probe)
+            bench = await Bench.salon(runtime, llm.url, probe)
             await run_unloaded(bench, probe, count=30, conversations=5, timeout=timeout)  # warm-up
             quiet = await run_unloaded(
                 bench, probe, count=unloaded, conversations=max(1, unloaded // 10), timeout=timeout

@@ -77,7 +77,6 @@ async def _sent(runtime: Any) -> tuple[int, float | None, float | None]:
 
 async def run_once(*, workers: int, count: int, conversations: int, timeout: float, llm_url: str) -> dict[str, Any]:
     from bot.runtime import Runtime
-    from tests.support import new_workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-scale-"))
     pg_name = None
@@ -86,10 +85,7 @@ async def run_once(*, workers: int, count: int, conversations: int, timeout: flo
         pg_name, url = await migrated_database(True, tmp)
         runtime = Runtime.build(bench_settings(url, tmp, None))
         try:
-            new = await new_workspace(
-                runtime.db, "Bench Salon", approval_policy="auto", model_settings={"base_url": llm_url, "model": "fake"}
-            )
-            bench = Bench(runtime, new.workspace.id, new.assistant.id, Probe())
+            bench = await Bench.salon(runtime, llm_url, Probe())
             prefix = uuid.uuid4().hex[:8]
             for i in range(count):
                 await bench.accept(f"sc-{prefix}-{i % conversations}", i)

@@ -31,7 +31,6 @@ async def run(
     *, postgres: bool, count: int, conversations: int, delay: float, timeout: float, concurrency: int | None = None
 ) -> dict[str, Any]:
     from bot.runtime import Runtime
-    from tests.support import new_workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-slow-"))
     pg_name = None
@@ -44,13 +43,7 @@ async def run(
             instrument(runtime, probe)
             try:
                 await runtime.wakeup.listen(runtime.db)
-                new = await new_workspace(
-                    runtime.db,
-                    "Bench Salon",
-                    approval_policy="auto",
-                    model_settings={"base_url": llm.url, "model": "fake"},
-                )
-                bench = Bench(runtime, new.workspace.id, new.assistant.id, probe)
+                bench = await Bench.salon(runtime, llm.url, probe)
                 backlog = await run_backlog(bench, probe, count=count, conversations=conversations, timeout=timeout)
                 backlog["most_in_flight"] = probe.most_in_flight
                 outcomes = await bench.outcomes()
